@@ -1,0 +1,39 @@
+"""Shared fixtures: a fixed seed, tiny real data and one dict of fast parameters."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+#: Parameters that make ConvLSTMClassifier train in well under a second.
+FAST_PARAMS = {
+    "conv_channels": (4,),
+    "kernel_sizes": 3,
+    "lstm_hidden_size": 8,
+    "max_epochs": 2,
+    "batch_size": 16,
+    "random_state": 0,
+}
+
+# One thread per test process: the suite is many tiny fits, where threading
+# costs more than it saves, and pytest-xdist workers must not oversubscribe.
+torch.set_num_threads(1)
+
+
+@pytest.fixture(autouse=True)
+def _seed() -> None:
+    np.random.seed(0)
+    torch.manual_seed(0)
+
+
+@pytest.fixture(scope="session")
+def pattern_data() -> tuple[np.ndarray, np.ndarray]:
+    """Two classes told apart by a local spike: (60, 2, 32) float64 and int labels."""
+    rng = np.random.RandomState(0)
+    n_samples, n_channels, n_timesteps = 60, 2, 32
+    X = rng.normal(scale=0.3, size=(n_samples, n_channels, n_timesteps))
+    y = np.arange(n_samples) % 2
+    positions = rng.randint(4, n_timesteps - 4, size=n_samples)
+    X[y == 1, 0, positions[y == 1]] += 3.0
+    return X, y
