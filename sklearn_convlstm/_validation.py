@@ -24,7 +24,7 @@ Accepted input
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 from sklearn.utils import check_array
@@ -32,7 +32,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 
 #: Canonical time-series input: a 3D float32 array or a list of 2D float32 arrays.
-SeriesData = Union[np.ndarray, list]
+SeriesData = np.ndarray | list
 
 SHAPE_HELP = (
     "X must have shape (n_samples, n_channels, n_timesteps) or "
@@ -50,8 +50,7 @@ def _is_sequence_of_series(X: Any) -> bool:
     if not isinstance(X, (list, tuple)) or len(X) == 0:
         return False
     return all(
-        isinstance(item, (np.ndarray, list, tuple)) and np.ndim(item) >= 1
-        for item in X
+        isinstance(item, (np.ndarray, list, tuple)) and np.ndim(item) >= 1 for item in X
     )
 
 
@@ -171,8 +170,7 @@ def check_series(
         )
     if ndim not in (2, 3):
         raise ValueError(
-            f"{SHAPE_HELP}; got an array with {ndim} dimensions of shape "
-            f"{np.shape(X)}."
+            f"{SHAPE_HELP}; got an array with {ndim} dimensions of shape {np.shape(X)}."
         )
     try:
         array = check_array(
@@ -203,18 +201,13 @@ def check_series(
     return array
 
 
-def n_series(X: SeriesData) -> int:
-    """Number of series in canonical data."""
-    return len(X)
-
-
 def n_channels_of(X: SeriesData) -> int:
-    """Number of channels of canonical data."""
+    """Return the number of channels of canonical data."""
     return int(X.shape[1]) if isinstance(X, np.ndarray) else int(X[0].shape[0])
 
 
 def series_lengths(X: SeriesData) -> np.ndarray:
-    """Length (number of timesteps) of each series of canonical data."""
+    """Return the length (number of timesteps) of each series of canonical data."""
     if isinstance(X, np.ndarray):
         return np.full(X.shape[0], X.shape[2], dtype=np.int64)
     return np.array([series.shape[1] for series in X], dtype=np.int64)
@@ -286,3 +279,95 @@ def check_classification_labels(y: Any, n_samples: int) -> np.ndarray:
         raise ValueError("Input y contains NaN or infinity; every label must be set.")
     check_classification_targets(y)
     return y
+
+
+def _is_univariate_table(X: Any) -> bool:
+    """Tell whether X is a 2D array-like read as (n_samples, n_timesteps)."""
+    if isinstance(X, (list, tuple)):
+        return bool(len(X)) and all(np.ndim(item) == 1 for item in X)
+    return np.ndim(X) == 2 if not hasattr(X, "ndim") else X.ndim == 2
+
+
+def validate_series_input(
+    estimator: Any,
+    X: Any,
+    *,
+    reset: bool,
+    require_fitted_length: bool,
+    allow_unequal_length: bool = True,
+) -> SeriesData:
+    """Validate X for an estimator and record or check its layout.
+
+    With ``reset=True`` (in ``fit``) this sets on ``estimator``:
+
+    * ``n_features_in_``: ``X.shape[1]`` as passed, following scikit-learn's
+      definition: the number of channels for 3D input and lists, the number of
+      timesteps for 2D (univariate) input;
+    * ``feature_names_in_`` when X is a DataFrame with string column names;
+    * ``n_channels_in_`` and ``n_timesteps_in_`` (``None`` for unequal lengths).
+
+    With ``reset=False`` (in ``predict``/``transform``) it checks X against them:
+    the number of channels must match; with ``require_fitted_length=True`` an
+    estimator fitted on equal-length series also requires that length. For 2D
+    input the length is always checked, because its columns are the features
+    scikit-learn counts in ``n_features_in_``.
+
+    Parameters
+    ----------
+    estimator : estimator instance
+        The estimator whose attributes are set or read.
+    X : array-like or list of array-like
+        Input accepted by :func:`check_series`.
+    reset : bool
+        True in ``fit``, False afterwards.
+    require_fitted_length : bool
+        Whether series must keep the fitted length (see above).
+    allow_unequal_length : bool, default=True
+        Passed to :func:`check_series`.
+
+    Returns
+    -------
+    X_checked : ndarray of shape (n_samples, n_channels, n_timesteps) or list
+        Canonical float32 data.
+    """
+    from sklearn.utils.validation import _check_feature_names
+
+    is_table = _is_univariate_table(X)
+    if not isinstance(X, (list, tuple)):
+        _check_feature_names(estimator, X, reset=reset)
+    X_checked = check_series(X, allow_unequal_length=allow_unequal_length)
+    n_channels = n_channels_of(X_checked)
+    lengths = series_lengths(X_checked)
+    n_timesteps = int(lengths[0]) if isinstance(X_checked, np.ndarray) else None
+    name = type(estimator).__name__
+    if reset:
+        estimator.n_features_in_ = n_timesteps if is_table else n_channels
+        estimator.n_channels_in_ = n_channels
+        estimator.n_timesteps_in_ = n_timesteps
+        return X_checked
+
+    if n_channels != estimator.n_channels_in_:
+        raise ValueError(
+            f"X has {n_channels} channels, but {name} was fitted on series with "
+            f"{estimator.n_channels_in_} channels. X must have shape (n_samples, "
+            f"{estimator.n_channels_in_}, n_timesteps) with channels first."
+        )
+    fitted_length = estimator.n_timesteps_in_
+    if is_table and fitted_length is not None and n_timesteps != fitted_length:
+        raise ValueError(
+            f"X has {n_timesteps} features, but {name} is expecting "
+            f"{fitted_length} features as input: 2D input is read as "
+            "(n_samples, n_timesteps) and the estimator was fitted on series of "
+            f"{fitted_length} timesteps."
+        )
+    if require_fitted_length and estimator.n_timesteps_in_ is not None:
+        wrong = lengths != estimator.n_timesteps_in_
+        if wrong.any():
+            raise ValueError(
+                f"X has series of {int(lengths[wrong][0])} timesteps, but {name} was "
+                f"fitted on series of {estimator.n_timesteps_in_} timesteps. A model "
+                "fitted on equal-length series predicts series of that length; "
+                "pad or truncate them (PadTruncate), or fit on a list of series "
+                "of varying lengths."
+            )
+    return X_checked
