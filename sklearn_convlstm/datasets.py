@@ -1,0 +1,820 @@
+"""Load UCR/UEA time-series classification datasets and make synthetic ones.
+
+Readers
+-------
+* :func:`load_ts_file` reads the archive's ``.ts`` format (univariate and
+  multivariate, equal and unequal length).
+* :func:`load_ucr_tsv` reads the UCR 2018 ``.tsv`` format (univariate).
+* :func:`load_dataset` returns the official train/test split of a dataset
+  shipped with the package (see :func:`list_datasets`), found in a
+  ``data_home`` directory, or given by a path prefix.
+
+All readers return ``X`` in the package's data convention: a ``float64`` array
+of shape ``(n_samples, n_channels, n_timesteps)`` when all series have the same
+length, otherwise a list of ``(n_channels, length_i)`` ``float64`` arrays. Class
+labels are returned as strings, exactly as written in the file.
+
+Generator
+---------
+* :func:`make_pattern_classification` makes noisy series whose class is a
+  local pattern (spike, oscillation burst, ramp, ...) at a random position.
+
+The datasets come from the UCR/UEA time series classification archive. They are
+public research data; cite the archive when you publish results:
+
+* H. A. Dau et al., "The UCR Time Series Archive", IEEE/CAA Journal of
+  Automatica Sinica 6(6), 2019.
+* A. Bagnall et al., "The UEA multivariate time series classification archive,
+  2018", arXiv:1811.00075.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable
+from importlib import resources
+from numbers import Integral, Real
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+from sklearn.utils import check_random_state
+
+if TYPE_CHECKING:
+    if sys.version_info >= (3, 11):
+        from importlib.resources.abc import Traversable
+    else:
+        from importlib.abc import Traversable
+
+__all__ = [
+    "list_datasets",
+    "load_dataset",
+    "load_ts_file",
+    "load_ucr_tsv",
+    "make_pattern_classification",
+]
+
+#: What a reader returns as ``X``: a 3D float64 array or a list of 2D arrays.
+Series = np.ndarray | list
+PathLike = str | os.PathLike
+
+_MISSING_OPTIONS = ("raise", "nan")
+_SUFFIXES = (".ts", ".tsv")
+
+
+# --------------------------------------------------------------------------- #
+# Shared helpers
+# --------------------------------------------------------------------------- #
+def _check_missing_option(missing: str) -> None:
+    if missing not in _MISSING_OPTIONS:
+        raise ValueError(
+            f"missing must be one of {list(_MISSING_OPTIONS)}; got {missing!r}. "
+            "Use 'raise' to get an error on missing values or 'nan' to load them "
+            "as NaN."
+        )
+
+
+def _parse_values(text: str, *, where: str) -> np.ndarray:
+    """Parse comma-separated numbers (``?`` means missing) into float64."""
+    if not text.strip():
+        raise ValueError(f"{where} is empty; expected comma-separated numbers.")
+    if "?" in text:
+        text = text.replace("?", "nan")
+    tokens = text.split(",")
+    try:
+        return np.array(tokens, dtype=np.float64)
+    except ValueError:
+        pass
+    for position, token in enumerate(tokens, start=1):
+        try:
+            float(token)
+        except ValueError:
+            raise ValueError(
+                f"{where}, value {position}: {token.strip()!r} is not a number. "
+                "Values must be numbers separated by ',' ('?' or NaN for a "
+                "missing value)."
+            ) from None
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _raise_on_missing(
+    source: str, n_missing: int, n_cases: int, first_line: int
+) -> None:
+    raise ValueError(
+        f"{source} contains {n_missing} missing value(s) ('?' or NaN) in "
+        f"{n_cases} case(s); the first is on line {first_line}. Pass "
+        "missing='nan' to load them as NaN, then impute them or drop those "
+        "cases: the classifiers need finite values."
+    )
+
+
+def _collect(series: list[np.ndarray]) -> Series:
+    """Stack equal-length series into a 3D array, else keep the list."""
+    if len({item.shape[1] for item in series}) == 1:
+        return np.stack(series)
+    return series
+
+
+# --------------------------------------------------------------------------- #
+# .ts reader
+# --------------------------------------------------------------------------- #
+def _parse_bool(args: list[str], *, where: str, key: str) -> bool:
+    if args and args[0].lower() in ("true", "false"):
+        return args[0].lower() == "true"
+    raise ValueError(
+        f"{where}: @{key} must be followed by true or false; got {' '.join(args)!r}."
+    )
+
+
+def _parse_positive_int(args: list[str], *, where: str, key: str) -> int:
+    if len(args) == 1 and args[0].isdigit() and int(args[0]) > 0:
+        return int(args[0])
+    raise ValueError(
+        f"{where}: @{key} must be followed by a positive integer; got "
+        f"{' '.join(args)!r}."
+    )
+
+
+def _parse_ts_lines(
+    lines: Iterable[str], *, source: str, missing: str
+) -> tuple[Series, np.ndarray | None]:
+    class_labels: list[str] | None = None
+    has_labels: bool | None = None
+    is_regression = False
+    univariate: bool | None = None
+    n_channels: int | None = None
+    channels_from = "@dimensions"
+    equal_length: bool | None = None
+    series_length: int | None = None
+    in_data = False
+
+    series: list[np.ndarray] = []
+    labels: list[str] = []
+    n_missing = n_missing_cases = first_missing_line = 0
+
+    for line_number, raw_line in enumerate(lines, start=1):
+        line = raw_line.strip()
+        if not line or line.startswith("#"):
+            continue
+        where = f"{source}, line {line_number}"
+        if line.startswith("@"):
+            if in_data:
+                raise ValueError(
+                    f"{where}: found the header line {line[:40]!r} after @data; "
+                    "all @ header lines must come before @data."
+                )
+            key, *args = line[1:].split()
+            key = key.lower()
+            if key == "data":
+                in_data = True
+            elif key == "timestamps":
+                if _parse_bool(args, where=where, key=key):
+                    raise NotImplementedError(
+                        f"{source} uses timestamps (@timeStamps true), which "
+                        "load_ts_file does not read; convert the file to plain "
+                        "values (one value per timestep) first."
+                    )
+            elif key == "univariate":
+                univariate = _parse_bool(args, where=where, key=key)
+                if univariate:
+                    n_channels, channels_from = 1, "@univariate true"
+            elif key in ("dimension", "dimensions"):
+                n_channels = _parse_positive_int(args, where=where, key=key)
+                channels_from = "@dimensions"
+                if univariate and n_channels != 1:
+                    raise ValueError(
+                        f"{where}: @dimensions {n_channels} contradicts "
+                        "@univariate true."
+                    )
+            elif key == "equallength":
+                equal_length = _parse_bool(args, where=where, key=key)
+            elif key == "serieslength":
+                series_length = _parse_positive_int(args, where=where, key=key)
+            elif key == "classlabel":
+                if _parse_bool(args, where=where, key=key):
+                    has_labels = True
+                    class_labels = args[1:] or None
+                elif not is_regression:
+                    has_labels = False
+            elif key == "targetlabel":
+                if _parse_bool(args, where=where, key=key):
+                    has_labels = is_regression = True
+            elif key == "missing":
+                _parse_bool(args, where=where, key=key)
+            # Other headers (@problemName, future ones) carry no data: skip.
+            continue
+        if not in_data:
+            raise ValueError(
+                f"{where}: found data before the @data line. A .ts file has "
+                "'#' comments and '@' header lines, then '@data', then one case "
+                "per line."
+            )
+
+        fields = line.split(":")
+        if has_labels is None:
+            # No @classLabel/@targetLabel header: infer from the first case.
+            if n_channels is not None:
+                has_labels = len(fields) == n_channels + 1
+            else:
+                has_labels = len(fields) > 1 and "," not in fields[-1]
+        if n_channels is None:
+            n_channels = len(fields) - int(has_labels)
+            channels_from = f"the first case (line {line_number})"
+        expected = n_channels + int(has_labels)
+        if len(fields) != expected:
+            label_text = " and a class label" if has_labels else ""
+            raise ValueError(
+                f"{where}: expected {n_channels} channel(s){label_text} separated "
+                f"by ':' (channel count from {channels_from}), found "
+                f"{len(fields)} field(s)."
+            )
+        if has_labels:
+            label = fields.pop().strip()
+            if not label:
+                raise ValueError(f"{where}: the class label (last field) is empty.")
+            if class_labels is not None and label not in class_labels:
+                raise ValueError(
+                    f"{where}: class label {label!r} is not one of the labels "
+                    f"declared by @classLabel: {class_labels}."
+                )
+            labels.append(label)
+
+        channels = [
+            _parse_values(text, where=f"{where}, channel {index}")
+            for index, text in enumerate(fields, start=1)
+        ]
+        lengths = {channel.shape[0] for channel in channels}
+        if len(lengths) > 1:
+            raise ValueError(
+                f"{where}: the channels of this case have different lengths "
+                f"{[channel.shape[0] for channel in channels]}; all channels of a "
+                "case must have the same length."
+            )
+        case = np.stack(channels) if n_channels > 1 else channels[0][np.newaxis, :]
+        length = case.shape[1]
+        if equal_length is not False and series_length is not None:
+            if length != series_length:
+                raise ValueError(
+                    f"{where}: the series has {length} timesteps but "
+                    f"@seriesLength declares {series_length}."
+                )
+        if equal_length and series and length != series[0].shape[1]:
+            raise ValueError(
+                f"{where}: the series has {length} timesteps but the first has "
+                f"{series[0].shape[1]}, while @equalLength is true."
+            )
+        case_missing = int(np.isnan(case).sum())
+        if case_missing:
+            if not n_missing:
+                first_missing_line = line_number
+            n_missing += case_missing
+            n_missing_cases += 1
+        series.append(case)
+
+    if not in_data:
+        raise ValueError(
+            f"{source}: no @data line found. A .ts file has '#' comments and '@' "
+            "header lines, then '@data', then one case per line."
+        )
+    if not series:
+        raise ValueError(f"{source}: no cases after the @data line.")
+    if n_missing and missing == "raise":
+        _raise_on_missing(source, n_missing, n_missing_cases, first_missing_line)
+
+    y: np.ndarray | None = None
+    if has_labels:
+        if is_regression:
+            y = np.array(labels, dtype=np.float64)
+        else:
+            y = np.array(labels, dtype=str)
+    return _collect(series), y
+
+
+def load_ts_file(
+    path: PathLike, *, missing: Literal["raise", "nan"] = "raise"
+) -> tuple[Series, np.ndarray | None]:
+    """Read a time-series classification dataset in the UCR/UEA ``.ts`` format.
+
+    The format has ``#`` comment lines, ``@`` header lines (``@problemName``,
+    ``@timeStamps``, ``@missing``, ``@univariate``, ``@dimensions``,
+    ``@equalLength``, ``@seriesLength``, ``@classLabel true <labels...>``,
+    ``@targetLabel``), then ``@data`` and one case per line: the channels
+    separated by ``:``, the values of a channel by ``,``, the class label
+    last. Header names are case-insensitive; unknown headers are ignored.
+
+    Parameters
+    ----------
+    path : str or path-like
+        Path of the ``.ts`` file.
+    missing : {"raise", "nan"}, default="raise"
+        What to do with missing values (``?`` or ``NaN`` in the file):
+        ``"raise"`` raises a ValueError that names the file, the first line with
+        a missing value and their count; ``"nan"`` loads them as NaN.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_channels, n_timesteps) or list
+        ``float64`` series, channels first. When the series have different
+        lengths, a list of ``n_samples`` arrays of shape
+        ``(n_channels, length_i)``.
+    y : ndarray of shape (n_samples,) or None
+        Class labels as strings (``str`` dtype), exactly as written in the file:
+        numeric labels stay strings (``'1'``, ``'2'``); convert them with
+        ``y.astype(int)`` if you need numbers. ``float64`` targets when the file
+        declares ``@targetLabel true``; ``None`` when it has no labels
+        (``@classLabel false``).
+
+    Raises
+    ------
+    ValueError
+        For a malformed file: no ``@data`` line, a case with the wrong number of
+        channels, a non-numeric value, channels of one case with different
+        lengths, a label not declared by ``@classLabel``, a length that
+        contradicts ``@seriesLength``/``@equalLength``; and for missing values
+        when ``missing="raise"``. The message names the file and the line.
+    NotImplementedError
+        For files with timestamps (``@timeStamps true``).
+
+    See Also
+    --------
+    load_dataset : Official train/test split of a named dataset.
+    load_ucr_tsv : Reader for the UCR 2018 ``.tsv`` format.
+
+    Notes
+    -----
+    Datasets of the UCR/UEA archive are public research data; cite the archive
+    when you publish results: H. A. Dau et al., "The UCR Time Series Archive",
+    IEEE/CAA J. Autom. Sinica 6(6), 2019, and A. Bagnall et al., "The UEA
+    multivariate time series classification archive, 2018", arXiv:1811.00075.
+
+    Examples
+    --------
+    >>> from importlib.resources import as_file, files
+    >>> from sklearn_convlstm.datasets import load_ts_file
+    >>> resource = files("sklearn_convlstm") / "data" / "GunPoint_TRAIN.ts"
+    >>> with as_file(resource) as path:
+    ...     X, y = load_ts_file(path)
+    >>> X.shape, y[:3]
+    ((50, 1, 150), array(['2', '2', '1'], dtype='<U1'))
+    """
+    _check_missing_option(missing)
+    path = os.fspath(path)
+    with open(path, encoding="utf-8") as file:
+        return _parse_ts_lines(file, source=path, missing=missing)
+
+
+# --------------------------------------------------------------------------- #
+# UCR 2018 .tsv reader
+# --------------------------------------------------------------------------- #
+def load_ucr_tsv(
+    path: PathLike,
+    *,
+    missing: Literal["raise", "nan"] = "raise",
+    delimiter: str = "\t",
+) -> tuple[Series, np.ndarray]:
+    r"""Read a univariate dataset in the UCR 2018 ``.tsv`` format.
+
+    One case per line, no header: the class label in the first column, then the
+    values, separated by tabs. Datasets of unequal length are padded at the end
+    with ``NaN``; those trailing NaNs are removed, so each series keeps its own
+    length.
+
+    Parameters
+    ----------
+    path : str or path-like
+        Path of the ``.tsv`` file.
+    missing : {"raise", "nan"}, default="raise"
+        What to do with missing values *inside* a series (a NaN followed by a
+        number; trailing NaNs are padding, not missing values): ``"raise"``
+        raises a ValueError naming the file, the first line and the count;
+        ``"nan"`` keeps them as NaN.
+    delimiter : str, default="\t"
+        Field separator; ``","`` reads the older comma-separated UCR files.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, 1, n_timesteps) or list
+        ``float64`` series. When trailing NaN padding gives the series
+        different lengths, a list of arrays of shape ``(1, length_i)``.
+    y : ndarray of shape (n_samples,)
+        Class labels as strings (``str`` dtype), exactly as written in the file.
+
+    Raises
+    ------
+    ValueError
+        For a line without values, a non-numeric value, a series made only of
+        NaN, and for missing values when ``missing="raise"``. The message names
+        the file and the line.
+
+    See Also
+    --------
+    load_ts_file : Reader for the ``.ts`` format (also multivariate).
+
+    Notes
+    -----
+    Cite the archive when you publish results: H. A. Dau et al., "The UCR Time
+    Series Archive", IEEE/CAA J. Autom. Sinica 6(6), 2019.
+    """
+    _check_missing_option(missing)
+    source = os.fspath(path)
+    series: list[np.ndarray] = []
+    labels: list[str] = []
+    n_missing = n_missing_cases = first_missing_line = 0
+    with open(source, encoding="utf-8") as file:
+        for line_number, raw_line in enumerate(file, start=1):
+            line = raw_line.strip()
+            if not line:
+                continue
+            where = f"{source}, line {line_number}"
+            label, separator, values_text = line.partition(delimiter)
+            if not separator or not values_text.strip():
+                raise ValueError(
+                    f"{where}: expected a class label then values separated by "
+                    f"{delimiter!r}; found no values."
+                )
+            values = _parse_values(
+                values_text.replace(delimiter, ","), where=f"{where}, series"
+            )
+            observed = np.flatnonzero(~np.isnan(values))
+            if observed.size == 0:
+                raise ValueError(f"{where}: the series has no values (all NaN).")
+            values = values[: observed[-1] + 1]
+            case_missing = values.size - observed.size
+            if case_missing:
+                if not n_missing:
+                    first_missing_line = line_number
+                n_missing += case_missing
+                n_missing_cases += 1
+            labels.append(label.strip())
+            series.append(values[np.newaxis, :])
+    if not series:
+        raise ValueError(f"{source}: the file has no cases.")
+    if n_missing and missing == "raise":
+        _raise_on_missing(source, n_missing, n_missing_cases, first_missing_line)
+    return _collect(series), np.array(labels, dtype=str)
+
+
+# --------------------------------------------------------------------------- #
+# Named datasets
+# --------------------------------------------------------------------------- #
+def _data_dir() -> Traversable:
+    return resources.files("sklearn_convlstm") / "data"
+
+
+def list_datasets() -> list[str]:
+    """Names of the datasets shipped with the package.
+
+    Returns
+    -------
+    names : list of str
+        Sorted names accepted by :func:`load_dataset` without ``data_home``.
+
+    Examples
+    --------
+    >>> from sklearn_convlstm.datasets import list_datasets
+    >>> list_datasets()
+    ['GunPoint', 'ItalyPowerDemand']
+    """
+    data_dir = _data_dir()
+    if not data_dir.is_dir():
+        return []
+    files = {entry.name for entry in data_dir.iterdir()}
+    return sorted(
+        name[: -len("_TRAIN.ts")]
+        for name in files
+        if name.endswith("_TRAIN.ts") and name.replace("_TRAIN.", "_TEST.") in files
+    )
+
+
+def _read(resource: Traversable | Path, missing: str) -> tuple[Series, np.ndarray]:
+    if isinstance(resource, Path):
+        return _read_path(resource, missing)
+    with resources.as_file(resource) as path:
+        return _read_path(path, missing)
+
+
+def _read_path(path: Path, missing: str) -> tuple[Series, np.ndarray]:
+    if path.suffix == ".tsv":
+        return load_ucr_tsv(path, missing=missing)  # type: ignore[arg-type]
+    X, y = load_ts_file(path, missing=missing)  # type: ignore[arg-type]
+    if y is None:
+        raise ValueError(f"{path} has no class labels (@classLabel false).")
+    return X, y
+
+
+def _find_pair(prefixes: list[Path]) -> tuple[Path, Path] | None:
+    """First existing ``PREFIX_TRAIN.ts``/``_TEST.ts`` (or ``.tsv``) pair."""
+    for prefix in prefixes:
+        for suffix in _SUFFIXES:
+            train = prefix.with_name(f"{prefix.name}_TRAIN{suffix}")
+            test = prefix.with_name(f"{prefix.name}_TEST{suffix}")
+            if train.is_file() and test.is_file():
+                return train, test
+            if train.is_file() or test.is_file():
+                present, absent = (train, test) if train.is_file() else (test, train)
+                raise ValueError(
+                    f"Found {present} but not {absent}; load_dataset needs both "
+                    "files of the official split."
+                )
+    return None
+
+
+def _candidate_prefixes(name: str, data_home: PathLike | None) -> list[Path]:
+    if data_home is None:
+        return []
+    home = Path(data_home).expanduser()
+    return [home / name / name, home / name]
+
+
+def load_dataset(
+    name: PathLike,
+    *,
+    data_home: PathLike | None = None,
+    split: Literal["train", "test"] | None = None,
+    missing: Literal["raise", "nan"] = "raise",
+) -> tuple[Series, np.ndarray, Series, np.ndarray] | tuple[Series, np.ndarray]:
+    """Load the official train/test split of a UCR/UEA dataset.
+
+    ``name`` is resolved in this order:
+
+    1. a path prefix (``name`` contains a path separator or is a path object):
+       ``'/x/y/GunPoint'`` reads ``/x/y/GunPoint_TRAIN.ts`` and
+       ``/x/y/GunPoint_TEST.ts`` (or ``.tsv``); if ``/x/y/GunPoint`` is a
+       directory, the files inside it;
+    2. with ``data_home``: ``data_home/NAME/NAME_TRAIN.ts`` (the archive's
+       layout) or ``data_home/NAME_TRAIN.ts`` (or ``.tsv``);
+    3. a dataset shipped with the package (see :func:`list_datasets`); the
+       name is case-insensitive.
+
+    Parameters
+    ----------
+    name : str or path-like
+        Dataset name (``"GunPoint"``) or path prefix.
+    data_home : str or path-like, default=None
+        Directory holding more datasets; searched before the shipped ones.
+    split : {"train", "test"}, default=None
+        ``None`` returns both parts; ``"train"`` or ``"test"`` only that one.
+    missing : {"raise", "nan"}, default="raise"
+        Passed to the reader; see :func:`load_ts_file`.
+
+    Returns
+    -------
+    X_train, y_train, X_test, y_test : tuple
+        With ``split=None``, in this order. Each ``X`` is a ``float64`` array of
+        shape ``(n_samples, n_channels, n_timesteps)``, or a list of
+        ``(n_channels, length_i)`` arrays for unequal lengths; each ``y`` holds
+        the class labels as strings, as written in the file. With ``split``
+        set, only ``(X, y)`` of that part.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name (the message lists the shipped datasets), when only
+        one of the two files exists, and for malformed files.
+
+    See Also
+    --------
+    list_datasets : Names of the shipped datasets.
+    load_ts_file : Reader for a single ``.ts`` file.
+
+    Notes
+    -----
+    The package ships GunPoint and ItalyPowerDemand from the UCR/UEA archive.
+    Cite the archive when you publish results: H. A. Dau et al., "The UCR Time
+    Series Archive", IEEE/CAA J. Autom. Sinica 6(6), 2019, and A. Bagnall et
+    al., "The UEA multivariate time series classification archive, 2018",
+    arXiv:1811.00075.
+
+    Examples
+    --------
+    >>> from sklearn_convlstm.datasets import load_dataset
+    >>> X_train, y_train, X_test, y_test = load_dataset("GunPoint")
+    >>> X_train.shape, X_test.shape
+    ((50, 1, 150), (150, 1, 150))
+    >>> np.unique(y_train)
+    array(['1', '2'], dtype='<U1')
+    """
+    if split not in (None, "train", "test"):
+        raise ValueError(f"split must be None, 'train' or 'test'; got {split!r}.")
+    _check_missing_option(missing)
+
+    pair: tuple[Traversable | Path, Traversable | Path] | None = None
+    tried: list[str] = []
+    text = os.fspath(name)
+    if isinstance(name, os.PathLike) or "/" in text or os.sep in text:
+        prefix = Path(text).expanduser()
+        prefixes = [prefix / prefix.name, prefix] if prefix.is_dir() else [prefix]
+        pair = _find_pair(prefixes)
+        tried = [f"{p}_TRAIN.ts" for p in prefixes]
+        if pair is None:
+            raise ValueError(
+                f"No dataset at path prefix {text!r}: tried "
+                f"{', '.join(tried)} (and .tsv). Pass a prefix PREFIX such that "
+                "PREFIX_TRAIN.ts and PREFIX_TEST.ts exist, or a dataset name."
+            )
+    else:
+        prefixes = _candidate_prefixes(text, data_home)
+        pair = _find_pair(prefixes)
+        tried = [f"{p}_TRAIN.ts" for p in prefixes]
+    if pair is None:
+        shipped = {shipped.lower(): shipped for shipped in list_datasets()}
+        if text.lower() in shipped:
+            data_dir = _data_dir()
+            canonical = shipped[text.lower()]
+            pair = (
+                data_dir / f"{canonical}_TRAIN.ts",
+                data_dir / f"{canonical}_TEST.ts",
+            )
+    if pair is None:
+        searched = (
+            f" Searched data_home: {', '.join(tried)} (and .tsv)." if tried else ""
+        )
+        raise ValueError(
+            f"Unknown dataset {text!r}. Shipped datasets: {list_datasets()}."
+            f"{searched} For another UCR/UEA dataset, pass data_home=<directory "
+            f"holding {text}/{text}_TRAIN.ts> or a path prefix such as "
+            f"'/path/to/{text}' (reads /path/to/{text}_TRAIN.ts and _TEST.ts)."
+        )
+
+    train, test = pair
+    if split == "train":
+        return _read(train, missing)
+    if split == "test":
+        return _read(test, missing)
+    X_train, y_train = _read(train, missing)
+    X_test, y_test = _read(test, missing)
+    return X_train, y_train, X_test, y_test
+
+
+# --------------------------------------------------------------------------- #
+# Synthetic data
+# --------------------------------------------------------------------------- #
+#: Pattern of each class of make_pattern_classification, in class order.
+PATTERN_NAMES = (
+    "spike",
+    "oscillation burst",
+    "rising ramp",
+    "plateau",
+    "negative spike",
+    "falling ramp",
+    "double spike",
+    "slow wave",
+)
+MIN_PATTERN_LENGTH = 8
+
+
+def _pattern(class_index: int, width: int) -> np.ndarray:
+    """Shape of the pattern of ``class_index`` over ``width`` timesteps."""
+    steps = np.arange(width, dtype=np.float64)
+    pattern = np.zeros(width)
+    if class_index == 0:  # spike: one timestep at +1
+        pattern[width // 2] = 1.0
+    elif class_index == 1:  # oscillation burst: two sine periods
+        pattern = np.sin(4.0 * np.pi * steps / width)
+    elif class_index == 2:  # rising ramp: 0 -> 1, then back to the baseline
+        pattern = steps / (width - 1)
+    elif class_index == 3:  # plateau: step up by 1, step back down
+        pattern[:] = 1.0
+    elif class_index == 4:  # negative spike
+        pattern[width // 2] = -1.0
+    elif class_index == 5:  # falling ramp: jump to 1, decay linearly to 0
+        pattern = 1.0 - steps / (width - 1)
+    elif class_index == 6:  # double spike
+        pattern[width // 4] = pattern[(3 * width) // 4] = 1.0
+    else:  # slow wave: one sine period
+        pattern = np.sin(2.0 * np.pi * steps / width)
+    return pattern
+
+
+def _check_int(value: object, name: str, low: int, high: float = np.inf) -> int:
+    if isinstance(value, Integral) and not isinstance(value, bool):
+        if low <= int(value) <= high:
+            return int(value)
+    upper = "inf)" if high == np.inf else f"{int(high)}]"
+    raise ValueError(
+        f"{name} must be an int in the range [{low}, {upper}; got {value!r}."
+    )
+
+
+def make_pattern_classification(
+    n_samples: int = 200,
+    n_timesteps: int = 100,
+    n_channels: int = 1,
+    n_classes: int = 3,
+    *,
+    min_length: int | None = None,
+    pattern_length: int | None = None,
+    noise: float = 0.3,
+    random_state: int | np.random.RandomState | None = None,
+) -> tuple[Series, np.ndarray]:
+    """Make series whose class is a local pattern at a random position.
+
+    Each series is Gaussian noise with one pattern added, of peak amplitude 1
+    and ``pattern_length`` timesteps, at a position drawn uniformly so that the
+    pattern fits in the series. The pattern of class ``k`` is
+    ``PATTERN_NAMES[k]``:
+
+    0. spike: a single timestep at +1;
+    1. oscillation burst: two periods of a sine;
+    2. rising ramp: from 0 up to 1, then back to the baseline;
+    3. plateau: a step up by 1 and back down;
+    4. negative spike: a single timestep at -1;
+    5. falling ramp: a jump to 1, then a linear decay to 0;
+    6. double spike: two spikes half a pattern length apart;
+    7. slow wave: one period of a sine.
+
+    For multivariate data the pattern is added to one channel drawn at random
+    for each series, the other channels are noise only: the class is told by
+    the shape of the pattern, not by its channel or position.
+
+    Parameters
+    ----------
+    n_samples : int, default=200
+        Number of series; at least ``n_classes``.
+    n_timesteps : int, default=100
+        Length of the series (the longest one when ``min_length`` is set).
+    n_channels : int, default=1
+        Number of channels.
+    n_classes : int, default=3
+        Number of classes, from 2 to 8.
+    min_length : int, default=None
+        If set, the series have unequal lengths drawn uniformly in
+        ``[min_length, n_timesteps]`` and ``X`` is a list. ``None`` gives
+        equal-length series.
+    pattern_length : int, default=None
+        Length of the patterns, at least 8 and at most the shortest series.
+        ``None`` means half the shortest series, clipped to ``[8, 20]``.
+    noise : float, default=0.3
+        Standard deviation of the Gaussian noise (the patterns have amplitude
+        1).
+    random_state : int, RandomState instance or None, default=None
+        Seed for reproducible data.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_channels, n_timesteps) or list
+        ``float64`` series; with ``min_length`` set, a list of arrays of shape
+        ``(n_channels, length_i)``.
+    y : ndarray of shape (n_samples,)
+        Integer class labels ``0 .. n_classes - 1``, balanced (counts differ by
+        at most one), in random order.
+
+    Raises
+    ------
+    ValueError
+        For an argument out of range, e.g. ``n_timesteps`` or ``min_length``
+        shorter than the patterns, or ``n_classes`` above 8.
+
+    Examples
+    --------
+    >>> from sklearn_convlstm.datasets import make_pattern_classification
+    >>> X, y = make_pattern_classification(n_samples=30, n_channels=2,
+    ...                                    random_state=0)
+    >>> X.shape, np.bincount(y)
+    ((30, 2, 100), array([10, 10, 10]))
+    """
+    n_classes = _check_int(n_classes, "n_classes", 2, len(PATTERN_NAMES))
+    n_samples = _check_int(n_samples, "n_samples", n_classes)
+    n_channels = _check_int(n_channels, "n_channels", 1)
+    n_timesteps = _check_int(n_timesteps, "n_timesteps", MIN_PATTERN_LENGTH)
+    if min_length is not None:
+        min_length = _check_int(min_length, "min_length", 1, n_timesteps)
+    shortest = n_timesteps if min_length is None else min_length
+    if pattern_length is None:
+        pattern_length = int(np.clip(shortest // 2, MIN_PATTERN_LENGTH, 20))
+    else:
+        pattern_length = _check_int(
+            pattern_length, "pattern_length", MIN_PATTERN_LENGTH, n_timesteps
+        )
+    if shortest < pattern_length:
+        name = "n_timesteps" if min_length is None else "min_length"
+        raise ValueError(
+            f"{name}={shortest} is too short for patterns of {pattern_length} "
+            f"timesteps; use {name} >= {pattern_length} or a smaller "
+            f"pattern_length (at least {MIN_PATTERN_LENGTH})."
+        )
+    if not isinstance(noise, Real) or not noise >= 0:
+        raise ValueError(f"noise must be a non-negative number; got {noise!r}.")
+
+    rng = check_random_state(random_state)
+    y = rng.permutation(np.arange(n_samples) % n_classes).astype(np.int64)
+    if min_length is None:
+        lengths = np.full(n_samples, n_timesteps)
+    else:
+        lengths = rng.randint(min_length, n_timesteps + 1, size=n_samples)
+    pattern_channels = rng.randint(n_channels, size=n_samples)
+    starts = rng.randint(0, lengths - pattern_length + 1)
+    patterns = [_pattern(k, pattern_length) for k in range(n_classes)]
+
+    series = []
+    for index in range(n_samples):
+        values = rng.normal(scale=noise, size=(n_channels, lengths[index]))
+        start = starts[index]
+        values[pattern_channels[index], start : start + pattern_length] += patterns[
+            y[index]
+        ]
+        series.append(values)
+    if min_length is None:
+        return np.stack(series), y
+    return series, y
