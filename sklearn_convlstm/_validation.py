@@ -27,9 +27,19 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+
+# scikit-learn's private parameter-validation helpers, re-exported so that the
+# estimator modules import them from here, the one module that touches
+# scikit-learn's private API.
+from sklearn.base import _fit_context
 from sklearn.utils import check_array
+from sklearn.utils._param_validation import (
+    Interval,
+    StrOptions,
+    validate_params,
+)
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import column_or_1d
+from sklearn.utils.validation import _check_feature_names, column_or_1d
 
 #: Canonical time-series input: a 3D float32 array or a list of 2D float32 arrays.
 SeriesData = np.ndarray | list
@@ -52,6 +62,13 @@ def _is_sequence_of_series(X: Any) -> bool:
     return all(
         isinstance(item, (np.ndarray, list, tuple)) and np.ndim(item) >= 1 for item in X
     )
+
+
+def _ndim(X: Any) -> int:
+    """Number of dimensions of an array-like, without converting arrays twice."""
+    if hasattr(X, "ndim"):
+        return int(X.ndim)
+    return np.asarray(X, dtype=object).ndim
 
 
 def _to_float32(values: Any, *, what: str) -> np.ndarray:
@@ -162,7 +179,7 @@ def check_series(
             )
         return series_list
 
-    ndim = X.ndim if hasattr(X, "ndim") else np.ndim(X)
+    ndim = _ndim(X)
     if ndim == 1:
         raise ValueError(
             f"{SHAPE_HELP}; got a 1D array of shape {np.shape(X)}. Reshape your "
@@ -285,7 +302,7 @@ def _is_univariate_table(X: Any) -> bool:
     """Tell whether X is a 2D array-like read as (n_samples, n_timesteps)."""
     if isinstance(X, (list, tuple)):
         return bool(len(X)) and all(np.ndim(item) == 1 for item in X)
-    return np.ndim(X) == 2 if not hasattr(X, "ndim") else X.ndim == 2
+    return _ndim(X) == 2
 
 
 def validate_series_input(
@@ -330,8 +347,6 @@ def validate_series_input(
     X_checked : ndarray of shape (n_samples, n_channels, n_timesteps) or list
         Canonical float32 data.
     """
-    from sklearn.utils.validation import _check_feature_names
-
     is_table = _is_univariate_table(X)
     if not isinstance(X, (list, tuple)):
         _check_feature_names(estimator, X, reset=reset)
@@ -371,3 +386,19 @@ def validate_series_input(
                 "of varying lengths."
             )
     return X_checked
+
+
+# scikit-learn's parameter validation machinery, re-exported so that estimators
+# import private scikit-learn helpers from this module only.
+__all__ = [
+    "Interval",
+    "StrOptions",
+    "_fit_context",
+    "check_classification_labels",
+    "check_series",
+    "n_channels_of",
+    "pad_series",
+    "series_lengths",
+    "validate_params",
+    "validate_series_input",
+]

@@ -1,0 +1,266 @@
+"""The network module: article presets reproduced exactly, shapes, lengths, masking."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from sklearn_convlstm.networks import (
+    ARCHITECTURE_VARIANTS,
+    ConvLSTMNetwork,
+    auto_pool_sizes,
+    make_network,
+)
+
+# --- The reference article's three classes, copied as written -------------------
+
+
+class Conv1DLSTMModel(nn.Module):
+    def __init__(
+        self, input_size, conv_channels, kernel_size, lstm_hidden_size, num_classes
+    ):
+        super(Conv1DLSTMModel, self).__init__()  # noqa: UP008
+        self.conv1d = nn.Conv1d(input_size, conv_channels, kernel_size)
+        self.relu = nn.ReLU()
+        self.lstm = nn.LSTM(conv_channels, lstm_hidden_size, batch_first=True)
+        self.fc = nn.Linear(lstm_hidden_size, num_classes)
+
+    def forward(self, x):
+        x = self.conv1d(x)
+        x = self.relu(x)
+        x = x.permute(0, 2, 1)
+        out, _ = self.lstm(x)
+        out = self.fc(out[:, -1, :])
+        return out
+
+
+class Conv1DStackedLSTMModel(nn.Module):
+    def __init__(
+        self,
+        input_size,
+        conv_channels_list,
+        kernel_sizes_list,
+        lstm_hidden_size,
+        num_classes,
+    ):
+        super(Conv1DStackedLSTMModel, self).__init__()  # noqa: UP008
+        self.conv_layers = nn.ModuleList()
+        in_channels = input_size
+        for out_channels, kernel_size in zip(  # noqa: B905
+            conv_channels_list, kernel_sizes_list
+        ):
+            self.conv_layers.append(
+                nn.Sequential(
+                    nn.Conv1d(in_channels, out_channels, kernel_size), nn.ReLU()
+                )
+            )
+            in_channels = out_channels
+        self.lstm = nn.LSTM(in_channels, lstm_hidden_size, batch_first=True)
+        self.fc = nn.Linear(lstm_hidden_size, num_classes)
+
+    def forward(self, x):
+        for conv_layer in self.conv_layers:
+            x = conv_layer(x)
+        x = x.permute(0, 2, 1)
+        out, _ = self.lstm(x)
+        out = self.fc(out[:, -1, :])
+        return out
+
+
+class Conv1DLSTMWithDropoutModel(nn.Module):
+    def __init__(
+        self,
+        input_size,
+        conv_channels,
+        kernel_size,
+        lstm_hidden_size,
+        num_classes,
+        dropout_rate=0.5,
+    ):
+        super(Conv1DLSTMWithDropoutModel, self).__init__()  # noqa: UP008
+        self.conv1d = nn.Conv1d(input_size, conv_channels, kernel_size)
+        self.relu = nn.ReLU()
+        self.dropout_conv = nn.Dropout(dropout_rate)
+        self.lstm = nn.LSTM(conv_channels, lstm_hidden_size, batch_first=True)
+        self.dropout_lstm = nn.Dropout(dropout_rate)
+        self.fc = nn.Linear(lstm_hidden_size, num_classes)
+
+    def forward(self, x):
+        x = self.conv1d(x)
+        x = self.relu(x)
+        x = self.dropout_conv(x)
+        x = x.permute(0, 2, 1)
+        out, _ = self.lstm(x)
+        out = self.dropout_lstm(out)
+        out = self.fc(out[:, -1, :])
+        return out
+
+
+# The article's example usage: 1 input channel, 3 classes, length 100, batch 16.
+ARTICLE_REFERENCES = {
+    "basic": lambda: Conv1DLSTMModel(1, 32, 3, 64, 3),
+    "stacked": lambda: Conv1DStackedLSTMModel(1, [32, 64], [3, 3], 64, 3),
+    "dropout": lambda: Conv1DLSTMWithDropoutModel(1, 32, 3, 64, 3, 0.3),
+}
+
+
+def _copy_state(source: nn.Module, target: nn.Module) -> None:
+    """Copy parameters in registration order (names differ, order and shapes match)."""
+    source_state = list(source.state_dict().values())
+    target_keys = list(target.state_dict().keys())
+    assert len(source_state) == len(target_keys)
+    target.load_state_dict(dict(zip(target_keys, source_state, strict=True)))
+
+
+@pytest.mark.parametrize("variant", sorted(ARTICLE_REFERENCES))
+def test_article_networks_are_reproduced_exactly(variant):
+    torch.manual_seed(0)
+    reference = ARTICLE_REFERENCES[variant]()
+    ours = make_network(variant, n_channels=1, n_classes=3)
+    _copy_state(reference, ours)
+    x = torch.randn(16, 1, 100)
+
+    reference.eval()
+    ours.eval()
+    with torch.no_grad():
+        expected = reference(x)
+        assert expected.shape == (16, 3)
+        torch.testing.assert_close(ours(x), expected, rtol=0, atol=0)
+
+    # Training mode too: dropout draws the same masks in the same order.
+    reference.train()
+    ours.train()
+    torch.manual_seed(1)
+    expected = reference(x)
+    torch.manual_seed(1)
+    torch.testing.assert_close(ours(x), expected, rtol=0, atol=0)
+
+
+def test_article_parameter_counts_match():
+    for variant, build in ARTICLE_REFERENCES.items():
+        reference_count = sum(p.numel() for p in build().parameters())
+        ours = make_network(variant, n_channels=1, n_classes=3)
+        assert sum(p.numel() for p in ours.parameters()) == reference_count
+
+
+@pytest.mark.parametrize("variant", sorted(ARCHITECTURE_VARIANTS))
+@pytest.mark.parametrize("n_channels", [1, 6])
+def test_output_shape_for_each_variant(variant, n_channels):
+    net = make_network(variant, n_channels=n_channels, n_classes=4, n_timesteps=150)
+    assert net(torch.randn(5, n_channels, 150)).shape == (5, 4)
+
+
+@pytest.mark.parametrize("readout", ["last", "mean", "max", "meanmax"])
+@pytest.mark.parametrize("rnn", ["lstm", "gru"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_readouts_and_recurrent_types(readout, rnn, bidirectional):
+    net = ConvLSTMNetwork(
+        2,
+        3,
+        conv_channels=(4, 8),
+        rnn=rnn,
+        bidirectional=bidirectional,
+        readout=readout,
+        lstm_hidden_size=5,
+        lstm_layers=2,
+    )
+    expected_type = nn.LSTM if rnn == "lstm" else nn.GRU
+    assert type(net.recurrent) is expected_type
+    directions = 2 if bidirectional else 1
+    width = 5 * directions * (2 if readout == "meanmax" else 1)
+    assert net.head.in_features == width
+    assert net(torch.randn(3, 2, 20)).shape == (3, 3)
+
+
+def test_readout_values_on_known_recurrent_output():
+    net = ConvLSTMNetwork(1, 2, readout="meanmax", lstm_hidden_size=2)
+    out = torch.tensor([[[1.0, -1.0], [3.0, 5.0], [2.0, 0.0]]])
+    torch.testing.assert_close(
+        net._readout(out), torch.tensor([[2.0, 4.0 / 3.0, 3.0, 5.0]])
+    )
+    # With a true length of 2, the third step must be ignored.
+    torch.testing.assert_close(
+        net._readout(out, torch.tensor([2])), torch.tensor([[2.0, 2.0, 3.0, 5.0]])
+    )
+    net.readout = "last"
+    torch.testing.assert_close(net._readout(out, torch.tensor([2])), out[:, 1])
+
+
+@pytest.mark.parametrize(
+    ("config", "expected_min", "expected_out_150"),
+    [
+        ({"conv_channels": (32,), "kernel_sizes": 3}, 3, 148),
+        ({"conv_channels": (32, 64), "kernel_sizes": (3, 5)}, 7, 144),
+        (
+            {"conv_channels": (8, 8), "kernel_sizes": 3, "pool_sizes": (2, 3)},
+            # 1 step <- 3 (pool) <- 5 (conv) <- 10 (pool) <- 12 (conv)
+            12,
+            (148 // 2 - 2) // 3,
+        ),
+        (
+            {
+                "conv_channels": (8, 8, 8),
+                "kernel_sizes": (7, 5, 3),
+                "conv_padding": "same",
+                "pool_sizes": (2, 2, 1),
+            },
+            4,
+            37,
+        ),
+    ],
+)
+def test_min_length_and_output_length_are_computed(
+    config, expected_min, expected_out_150
+):
+    net = ConvLSTMNetwork(1, 2, **config)
+    assert net.min_length == expected_min
+    assert net.output_length(150) == expected_out_150
+    assert net.output_length(expected_min) == 1
+    assert net.output_length(expected_min - 1) < 1
+    net(torch.randn(2, 1, expected_min))  # the minimum itself is accepted
+    with pytest.raises(ValueError, match=f"needs at least {expected_min}"):
+        net(torch.randn(2, 1, expected_min - 1))
+
+
+@pytest.mark.parametrize("variant", ["default", "stacked"])
+@pytest.mark.parametrize("readout", ["last", "mean", "max", "meanmax"])
+def test_padding_with_lengths_does_not_change_outputs(variant, readout):
+    torch.manual_seed(0)
+    net = make_network(variant, 3, 4, n_timesteps=150, readout=readout).eval()
+    lengths = [150, 97, 40, 12]
+    x = torch.randn(len(lengths), 3, 150)
+    with torch.no_grad():
+        padded = net(x, torch.tensor(lengths))
+        for row, length in enumerate(lengths):
+            alone = net(x[row : row + 1, :, :length])
+            torch.testing.assert_close(padded[row : row + 1], alone, atol=1e-5, rtol=0)
+
+
+def test_auto_pool_sizes_bound_the_recurrent_length():
+    assert auto_pool_sizes(64, 3) == (1, 1, 1)
+    assert auto_pool_sizes(150, 3) == (2, 2, 1)
+    assert auto_pool_sizes(10_000, 3) == (13, 13, 1)
+    assert auto_pool_sizes(200, 1) == (4,)
+    for length in [65, 150, 251, 500, 2_000, 10_000]:
+        net = make_network("default", 1, 2, n_timesteps=length)
+        assert 1 <= net.output_length(length) <= 64
+
+
+def test_configuration_errors_are_clear():
+    with pytest.raises(ValueError, match="one entry per conv block"):
+        ConvLSTMNetwork(1, 2, conv_channels=(4, 4), kernel_sizes=(3,))
+    with pytest.raises(ValueError, match="readout must be one of"):
+        ConvLSTMNetwork(1, 2, readout="first")
+    with pytest.raises(ValueError, match="rnn must be one of"):
+        ConvLSTMNetwork(1, 2, rnn="transformer")
+    with pytest.raises(ValueError, match="Unknown variant 'wide'"):
+        make_network("wide", 1, 2)
+    with pytest.raises(ValueError, match="needs n_timesteps"):
+        make_network("default", 1, 2)
+
+
+def test_batch_norm_blocks_have_no_conv_bias():
+    net = make_network("default", 1, 2, n_timesteps=100)
+    assert all(block.conv.bias is None for block in net.conv_blocks)
+    assert all(isinstance(block.norm, nn.BatchNorm1d) for block in net.conv_blocks)

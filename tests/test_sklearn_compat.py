@@ -1,0 +1,38 @@
+"""scikit-learn's own estimator checks, run over every public estimator.
+
+Expected failures are listed with the reason a reviewer can judge; there are
+none at present (an empty dict keeps the place for them).
+"""
+
+from __future__ import annotations
+
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sklearn_convlstm.classifier import ConvLSTMClassifier
+
+# Small and quick, but trained long enough to pass check_classifiers_train's
+# accuracy threshold (> 0.83 on 3 blobs): these checks must not be weakened by
+# tags such as poor_score.
+CHECKED_CLASSIFIER = ConvLSTMClassifier(
+    conv_channels=(8,),
+    kernel_sizes=1,
+    lstm_hidden_size=8,
+    max_epochs=15,
+    batch_size=16,
+    lr=1e-2,
+    random_state=0,
+)
+
+ESTIMATORS = [CHECKED_CLASSIFIER]
+
+#: {estimator class name: {check name: reason}}
+EXPECTED_FAILURES: dict[str, dict[str, str]] = {}
+
+
+def _expected_failed_checks(estimator):
+    return EXPECTED_FAILURES.get(type(estimator).__name__, {})
+
+
+@parametrize_with_checks(ESTIMATORS, expected_failed_checks=_expected_failed_checks)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
