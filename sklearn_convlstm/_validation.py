@@ -65,7 +65,7 @@ def _is_sequence_of_series(X: Any) -> bool:
 
 
 def _ndim(X: Any) -> int:
-    """Number of dimensions of an array-like, without converting arrays twice."""
+    """Return the number of dimensions of an array-like without converting arrays."""
     if hasattr(X, "ndim"):
         return int(X.ndim)
     return np.asarray(X, dtype=object).ndim

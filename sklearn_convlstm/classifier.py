@@ -388,8 +388,8 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         self.classes_, y_encoded = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
             raise ValueError(
-                f"y has only 1 class ({self.classes_[0].tolist()!r}); a classifier needs "
-                "at least 2 classes in the training labels."
+                f"y has only 1 class ({self.classes_[0].tolist()!r}); a classifier "
+                "needs at least 2 classes in the training labels."
             )
         y_encoded = y_encoded.astype(np.int64)
         lengths = series_lengths(X)

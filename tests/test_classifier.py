@@ -451,7 +451,12 @@ def test_invalid_hyperparameters_get_sklearn_messages(pattern_data):
         fast(readout="first").fit(X, y)
     with pytest.raises(ValueError, match="kernel_sizes must be an int or a tuple"):
         fast(conv_channels=(4, 4), kernel_sizes=(3,)).fit(X, y)
-    with pytest.raises(ValueError, match="CUDA is not available|not a valid"):
-        if torch.cuda.is_available():
-            raise ValueError("CUDA is not available")  # nothing to check here
+    with pytest.raises(ValueError, match="not a valid torch device"):
+        fast(device="tpu").fit(X, y)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_cuda_request_without_cuda_is_a_clear_error(pattern_data):
+    X, y = pattern_data
+    with pytest.raises(ValueError, match="CUDA is not available on this machine"):
         fast(device="cuda").fit(X, y)
