@@ -1,0 +1,7 @@
+"""``python -m sklearn_convlstm``: see :mod:`sklearn_convlstm.cli`."""
+
+import sys
+
+from sklearn_convlstm.cli import main
+
+sys.exit(main())

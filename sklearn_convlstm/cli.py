@@ -1,0 +1,62 @@
+"""Command line: ``python -m sklearn_convlstm {compare,tune}`` (or ``sklearn-convlstm``).
+
+Each subcommand's arguments and work live with the module that owns it:
+``compare`` in :mod:`sklearn_convlstm.comparison`, ``tune`` in
+:mod:`sklearn_convlstm.tuning`. This module only dispatches.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from collections.abc import Sequence
+
+#: subcommand -> (module, one-line help)
+SUBCOMMANDS = {
+    "compare": (
+        "sklearn_convlstm.comparison",
+        "compare ConvLSTMClassifier with feature baselines on a dataset's "
+        "official test split (default: the shipped GunPoint)",
+    ),
+    "tune": (
+        "sklearn_convlstm.tuning",
+        "run an Optuna tuning worker; many workers can share one study",
+    ),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the argument parser with one sub-parser per subcommand.
+
+    Returns
+    -------
+    parser : argparse.ArgumentParser
+    """
+    parser = argparse.ArgumentParser(
+        prog="sklearn-convlstm",
+        description="Conv1D->LSTM time-series classification with scikit-learn.",
+    )
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    for name, (module_name, help_text) in SUBCOMMANDS.items():
+        module = importlib.import_module(module_name)
+        subparser = subparsers.add_parser(name, help=help_text, description=help_text)
+        module.add_arguments(subparser)
+        subparser.set_defaults(run=module.run_command)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line.
+
+    Parameters
+    ----------
+    argv : sequence of str, default=None
+        Arguments (``None``: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    exit_code : int
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    return int(args.run(args) or 0)
