@@ -401,18 +401,18 @@ shape (length_i,)
         )
 
     X_parts, y_parts, group_parts = [], [], []
-    for index in kept:
+    for recording in kept.tolist():
         # (n_channels, n_windows, window_size) -> (n_windows, n_channels, size)
-        windows = sliding_window_view(recordings[index], window_size, axis=-1)
+        windows = sliding_window_view(recordings[recording], window_size, axis=-1)
         windows = np.swapaxes(windows[:, ::step, :], 0, 1)
         X_parts.append(windows)
         if per_timestep:
             window_codes = _window_label_codes(
-                codes[index], window_size, step, label_rule, len(classes)
+                codes[recording], window_size, step, label_rule, len(classes)
             )
             y_parts.append(classes[window_codes])
         else:
-            y_parts.append(np.repeat(labels[index : index + 1], windows.shape[0]))
-        group_parts.append(np.full(windows.shape[0], index, dtype=np.int64))
+            y_parts.append(labels[np.full(windows.shape[0], recording)])
+        group_parts.append(np.full(windows.shape[0], recording, dtype=np.int64))
     X = np.ascontiguousarray(np.concatenate(X_parts), dtype=np.float32)
     return X, np.concatenate(y_parts), np.concatenate(group_parts)
