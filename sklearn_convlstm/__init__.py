@@ -6,6 +6,38 @@ univariate series ``(n_samples, n_timesteps)``; a list of
 ``(n_channels, length_i)`` arrays holds series of unequal length.
 """
 
+from .baselines import make_feature_baseline
+from .classifier import ConvLSTMClassifier
+from .datasets import (
+    list_datasets,
+    load_dataset,
+    load_ts_file,
+    load_ucr_tsv,
+    make_pattern_classification,
+)
+from .features import Catch22Features, StatisticalFeatures
+from .networks import ARCHITECTURE_VARIANTS, ConvLSTMNetwork, make_network
+from .preprocessing import PadTruncate, TimeSeriesScaler
+from .windowing import SlidingWindows, make_windows
+
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+__all__ = [
+    "ARCHITECTURE_VARIANTS",
+    "Catch22Features",
+    "ConvLSTMClassifier",
+    "ConvLSTMNetwork",
+    "PadTruncate",
+    "SlidingWindows",
+    "StatisticalFeatures",
+    "TimeSeriesScaler",
+    "__version__",
+    "list_datasets",
+    "load_dataset",
+    "load_ts_file",
+    "load_ucr_tsv",
+    "make_feature_baseline",
+    "make_network",
+    "make_pattern_classification",
+    "make_windows",
+]
