@@ -356,6 +356,7 @@ def validate_series_input(
     n_timesteps = int(lengths[0]) if isinstance(X_checked, np.ndarray) else None
     name = type(estimator).__name__
     if reset:
+        is_table = is_table and n_timesteps is not None
         estimator.n_features_in_ = n_timesteps if is_table else n_channels
         estimator.n_channels_in_ = n_channels
         estimator.n_timesteps_in_ = n_timesteps

@@ -460,3 +460,9 @@ def test_cuda_request_without_cuda_is_a_clear_error(pattern_data):
     X, y = pattern_data
     with pytest.raises(ValueError, match="CUDA is not available on this machine"):
         fast(device="cuda").fit(X, y)
+
+
+def test_unequal_univariate_list_counts_one_channel_as_its_feature():
+    X = [np.arange(12.0), np.arange(15.0), np.arange(9.0), np.arange(20.0)]
+    clf = fast().fit(X, [0, 1, 0, 1])
+    assert (clf.n_features_in_, clf.n_channels_in_, clf.n_timesteps_in_) == (1, 1, None)

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy import stats
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_convlstm import features as features_module
 from sklearn_convlstm.features import Catch22Features, StatisticalFeatures
@@ -421,24 +420,3 @@ def test_catch22_missing_package_names_the_extra(random_series, monkeypatch):
     )
     with pytest.raises(ImportError, match=message):
         Catch22Features().fit(random_series)
-
-
-# -- scikit-learn compatibility ----------------------------------------------
-
-#: {check name: reason} for checks expected to fail; none at present. Move
-#: with the checks to tests/test_sklearn_compat.py.
-EXPECTED_FAILED_CHECKS: dict[str, str] = {}
-
-
-def _expected_failed_checks(estimator):
-    return EXPECTED_FAILED_CHECKS
-
-
-@parametrize_with_checks(
-    [StatisticalFeatures(), Catch22Features()],
-    expected_failed_checks=_expected_failed_checks,
-)
-def test_sklearn_compatible_transformer(estimator, check):
-    if isinstance(estimator, Catch22Features):
-        pytest.importorskip("pycatch22")
-    check(estimator)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_convlstm.preprocessing import PadTruncate, TimeSeriesScaler
 
@@ -295,15 +294,3 @@ def test_pad_truncate_unfitted_transform_is_an_error():
 
 
 # --- scikit-learn's estimator checks ------------------------------------------
-
-
-@parametrize_with_checks(
-    [
-        TimeSeriesScaler(),
-        TimeSeriesScaler(method="per_series"),
-        TimeSeriesScaler(method="minmax"),
-        PadTruncate(),
-    ]
-)
-def test_sklearn_compatible_transformer(estimator, check):
-    check(estimator)

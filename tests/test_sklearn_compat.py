@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sklearn_convlstm.classifier import ConvLSTMClassifier
+from sklearn_convlstm import (
+    Catch22Features,
+    ConvLSTMClassifier,
+    PadTruncate,
+    SlidingWindows,
+    StatisticalFeatures,
+    TimeSeriesScaler,
+)
 
 # Small and quick, but trained long enough to pass check_classifiers_train's
 # accuracy threshold (> 0.83 on 3 blobs): these checks must not be weakened by
@@ -23,7 +30,16 @@ CHECKED_CLASSIFIER = ConvLSTMClassifier(
     random_state=0,
 )
 
-ESTIMATORS = [CHECKED_CLASSIFIER]
+ESTIMATORS = [
+    CHECKED_CLASSIFIER,
+    TimeSeriesScaler(),
+    TimeSeriesScaler(method="per_series"),
+    TimeSeriesScaler(method="minmax"),
+    PadTruncate(),
+    SlidingWindows(window_size=1),
+    StatisticalFeatures(),
+    Catch22Features(),
+]
 
 #: {estimator class name: {check name: reason}}
 EXPECTED_FAILURES: dict[str, dict[str, str]] = {}

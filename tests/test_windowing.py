@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 from sklearn.model_selection import GroupKFold, KFold
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_convlstm.windowing import SlidingWindows, make_windows
 
@@ -106,11 +105,6 @@ def test_sliding_windows_bad_input():
     fitted = SlidingWindows(window_size=2).fit(np.zeros((2, 2, 5)))
     with pytest.raises(ValueError, match=r"X has 1 channels, but SlidingWindows"):
         fitted.transform(np.zeros((2, 1, 5)))
-
-
-@parametrize_with_checks([SlidingWindows(window_size=1)])
-def test_sklearn_compatible_transformer(estimator, check):
-    check(estimator)
 
 
 # --- make_windows: per-recording labels, groups -------------------------------
