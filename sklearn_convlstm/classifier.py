@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import math
+import warnings
 from numbers import Integral, Real
 from typing import Any, ClassVar
 
@@ -30,6 +31,7 @@ from ._validation import (
     validate_series_input,
 )
 from .networks import ARCHITECTURE_VARIANTS, READOUTS, auto_pool_sizes, make_network
+from .preprocessing import TimeSeriesScaler
 
 #: Hyperparameters that configure the network; ``None`` takes the variant's value.
 NETWORK_PARAMS = (
@@ -53,9 +55,17 @@ _OPTIMIZERS = {
     "sgd": torch.optim.SGD,
 }
 
+#: The network's in-batch scaling for each ``scaling`` option.
+_INPUT_SCALING = {
+    None: None,
+    "per_channel": "affine",
+    "minmax": "affine",
+    "per_series": "per_series",
+}
+
 #: Series per forward pass in predict/predict_proba (inference needs no small
 #: batches; BatchNorm uses its running statistics in eval mode).
-PREDICT_BATCH_SIZE = 512
+PREDICT_BATCH_SIZE = 1024
 
 
 def auto_batch_size(n_train: int) -> int:
@@ -220,7 +230,9 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
     network_params_ : dict
         The resolved network configuration.
     scaler_ : TimeSeriesScaler or None
-        The fitted input scaler.
+        The scaler fitted on the training series. The network applies it to
+        each batch (``net_.module_.input_scaling``), so no scaled copy of X is
+        ever made and ``predict_proba`` streams raw batches.
     n_features_in_ : int
         ``X.shape[1]`` as passed to ``fit`` (scikit-learn's definition): the
         number of channels for 3D input and lists, of timesteps for 2D input.
@@ -399,13 +411,11 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
             check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         )
 
-        if self.scaling is None:
-            self.scaler_ = None
-        else:
-            from .preprocessing import TimeSeriesScaler
-
-            self.scaler_ = TimeSeriesScaler(method=self.scaling)
-            X = self.scaler_.fit_transform(X)
+        # Scaling happens inside the network, batch by batch: no scaled copy of
+        # X is made, and predict streams raw batches.
+        self.scaler_ = None
+        if self.scaling is not None:
+            self.scaler_ = TimeSeriesScaler(method=self.scaling).fit(X)
 
         fork_devices = (
             [torch.device(device).index or 0] if device.startswith("cuda") else []
@@ -416,8 +426,11 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
                 "default",  # every value is resolved: the name only fills nothing
                 n_channels=self.n_channels_in_,
                 n_classes=len(self.classes_),
+                input_scaling=_INPUT_SCALING[self.scaling],
                 **self.network_params_,
             )
+            if self.scaling in ("per_channel", "minmax"):
+                module.input_scaling.set_affine(*self.scaler_.get_affine_parameters())
             self.min_length_ = module.min_length
             self._check_min_length(lengths)
             valid_dataset = None
@@ -647,13 +660,32 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         return self.classes_[logits.argmax(dim=1).numpy()]
 
     def _logits(self, X: Any) -> torch.Tensor:
+        """Validate X once, then stream it through the network batch by batch."""
         check_is_fitted(self)
         X = validate_series_input(self, X, reset=False, require_fitted_length=True)
         lengths = series_lengths(X)
         self._check_min_length(lengths)
-        if self.scaler_ is not None:
-            X = self.scaler_.transform(X)
-        return self.net_.forward(self._network_input(X, lengths), training=False)
+        module = self.net_.module_
+        module.eval()
+        device = self.net_.device
+        outputs = []
+        with torch.inference_mode(), warnings.catch_warnings():
+            # Read-only input (e.g. a memory map) is only read: no copy needed.
+            warnings.filterwarnings("ignore", message="The given NumPy array is not")
+            for start in range(0, len(X), PREDICT_BATCH_SIZE):
+                stop = start + PREDICT_BATCH_SIZE
+                batch_lengths = lengths[start:stop]
+                if isinstance(X, np.ndarray):
+                    batch, batch_lengths = X[start:stop], None
+                else:
+                    batch = pad_series(X[start:stop])
+                    if (batch_lengths == batch.shape[-1]).all():
+                        batch_lengths = None
+                    else:
+                        batch_lengths = torch.from_numpy(batch_lengths)
+                logits = module(torch.from_numpy(batch).to(device), batch_lengths)
+                outputs.append(logits.to("cpu"))
+        return torch.cat(outputs)
 
 
 def _take(X: Any, index: np.ndarray) -> Any:

@@ -128,6 +128,60 @@ def auto_pool_sizes(
     return (first, second) + (1,) * (n_blocks - 2)
 
 
+class InputScaling(nn.Module):
+    """Scale input series inside the network.
+
+    Parameters
+    ----------
+    n_channels : int
+        Channels of the input series.
+    method : {"affine", "per_series"}
+        ``"affine"``: ``x * weight + bias`` with per-channel buffers (set them
+        with :meth:`set_affine`; standardisation and min-max scaling are both
+        affine). ``"per_series"``: z-normalise every series and channel by its
+        own mean and population std over its valid steps; a constant series
+        becomes zeros.
+    """
+
+    def __init__(self, n_channels: int, method: str) -> None:
+        super().__init__()
+        if method not in ("affine", "per_series"):
+            raise ValueError(
+                f"InputScaling method must be 'affine' or 'per_series'; got {method!r}."
+            )
+        self.method = method
+        self.register_buffer("weight", torch.ones(1, n_channels, 1))
+        self.register_buffer("bias", torch.zeros(1, n_channels, 1))
+
+    def set_affine(self, weight: Any, bias: Any) -> None:
+        """Set the per-channel ``weight`` and ``bias`` (sequences of n_channels)."""
+        shape = self.weight.shape
+        self.weight.copy_(torch.as_tensor(weight, dtype=self.weight.dtype).view(shape))
+        self.bias.copy_(torch.as_tensor(bias, dtype=self.bias.dtype).view(shape))
+
+    def forward(
+        self, x: torch.Tensor, lengths: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """Scale ``x`` of shape (batch, channels, timesteps)."""
+        if self.method == "affine":
+            return x * self.weight + self.bias
+        if lengths is None:
+            mean = x.mean(dim=-1, keepdim=True)
+            std = x.std(dim=-1, keepdim=True, correction=0)
+            constant = x.amax(dim=-1, keepdim=True) == x.amin(dim=-1, keepdim=True)
+        else:
+            mask = _time_mask(lengths.to(x.device), x.shape[-1]).unsqueeze(1)
+            counts = lengths.to(device=x.device, dtype=x.dtype).view(-1, 1, 1)
+            mean = (x * mask).sum(dim=-1, keepdim=True) / counts
+            deviations = (x - mean) * mask
+            std = torch.sqrt((deviations**2).sum(dim=-1, keepdim=True) / counts)
+            constant = x.masked_fill(~mask, float("-inf")).amax(
+                dim=-1, keepdim=True
+            ) == x.masked_fill(~mask, float("inf")).amin(dim=-1, keepdim=True)
+        std = torch.where(constant, torch.ones_like(std), std)
+        return (x - mean) / std
+
+
 class ConvBlock(nn.Module):
     """Conv1d -> optional BatchNorm1d -> ReLU -> optional MaxPool1d."""
 
@@ -209,6 +263,9 @@ class ConvLSTMNetwork(nn.Module):
         concatenation of mean and max.
     recurrent_dropout : float, default=0.0
         Dropout on the recurrent outputs, before the readout.
+    input_scaling : {"affine", "per_series"} or None, default=None
+        Scale each input batch first (see :class:`InputScaling`); ``None``
+        feeds the input as it is, as the article's networks do.
 
     Attributes
     ----------
@@ -244,6 +301,7 @@ class ConvLSTMNetwork(nn.Module):
         bidirectional: bool = False,
         readout: str = "last",
         recurrent_dropout: float = 0.0,
+        input_scaling: str | None = None,
     ) -> None:
         super().__init__()
         conv_channels = tuple(int(c) for c in conv_channels)
@@ -261,6 +319,9 @@ class ConvLSTMNetwork(nn.Module):
         if readout not in READOUTS:
             raise ValueError(f"readout must be one of {READOUTS}; got {readout!r}.")
 
+        self.input_scaling = (
+            None if input_scaling is None else InputScaling(n_channels, input_scaling)
+        )
         self.conv_blocks = nn.ModuleList()
         in_channels = n_channels
         for out_channels, kernel_size, pool_size in zip(
@@ -333,6 +394,8 @@ class ConvLSTMNetwork(nn.Module):
                 f"needs at least {self.min_length} (its conv blocks and pooling "
                 "shorten the series)."
             )
+        if self.input_scaling is not None:
+            x = self.input_scaling(x, lengths)
         if lengths is None:
             for block in self.conv_blocks:
                 x = block(x)

@@ -50,14 +50,50 @@ def _check_transform_input(estimator: BaseEstimator, X: Any) -> SeriesData:
     return check_series(X)
 
 
-def _channel_values(X: SeriesData) -> np.ndarray:
-    """All timesteps of all series, channel by channel: shape (n_channels, n_steps).
+#: Series per chunk when accumulating channel statistics: bounds the float64
+#: temporaries to a few MB whatever the size of X.
+_STATISTICS_CHUNK = 1024
 
-    For a list of unequal-length series only the observed timesteps are used.
+
+def _channel_statistics(X: SeriesData) -> tuple[np.ndarray, ...]:
+    """Per-channel mean, population std, min and max over all observed timesteps.
+
+    Computed chunk by chunk (Chan et al.'s pairwise update of count, mean and
+    sum of squared deviations), so no full-size temporary copy of X is made.
+    For a list of unequal-length series only the observed timesteps count.
+
+    Returns
+    -------
+    mean, std, minimum, maximum : ndarray of shape (n_channels,), float64
     """
     if isinstance(X, np.ndarray):
-        return X.transpose(1, 0, 2).reshape(X.shape[1], -1)
-    return np.concatenate(X, axis=1)
+        chunks = (
+            X[start : start + _STATISTICS_CHUNK]
+            .transpose(1, 0, 2)
+            .reshape(X.shape[1], -1)
+            for start in range(0, X.shape[0], _STATISTICS_CHUNK)
+        )
+    else:
+        chunks = (series for series in X)
+    count = 0
+    mean = squares = minimum = maximum = None
+    for chunk in chunks:
+        chunk = chunk.astype(np.float64)
+        chunk_count = chunk.shape[1]
+        chunk_mean = chunk.mean(axis=1)
+        chunk_squares = ((chunk - chunk_mean[:, np.newaxis]) ** 2).sum(axis=1)
+        if mean is None:
+            mean, squares = chunk_mean, chunk_squares
+            minimum, maximum = chunk.min(axis=1), chunk.max(axis=1)
+        else:
+            total = count + chunk_count
+            delta = chunk_mean - mean
+            mean = mean + delta * chunk_count / total
+            squares = squares + chunk_squares + delta**2 * count * chunk_count / total
+            minimum = np.minimum(minimum, chunk.min(axis=1))
+            maximum = np.maximum(maximum, chunk.max(axis=1))
+        count += chunk_count
+    return mean, np.sqrt(squares / count), minimum, maximum
 
 
 def _as_input_layout(X_out: SeriesData, *, two_d: bool) -> SeriesData:
@@ -221,13 +257,11 @@ class TimeSeriesScaler(TransformerMixin, BaseEstimator):
         X = validate_series_input(self, X, reset=True, require_fitted_length=False)
         if self.method == "per_series":
             return self
-        values = _channel_values(X)
-        data_min = values.min(axis=1).astype(np.float64)
-        data_max = values.max(axis=1).astype(np.float64)
+        mean, std, data_min, data_max = _channel_statistics(X)
         constant = data_min == data_max
         if self.method == "per_channel":
-            self.mean_ = values.mean(axis=1, dtype=np.float64)
-            scale = values.std(axis=1, dtype=np.float64)
+            self.mean_ = mean
+            scale = std.copy()
             scale[constant] = 1.0
             self.scale_ = scale
         else:
@@ -265,6 +299,28 @@ class TimeSeriesScaler(TransformerMixin, BaseEstimator):
             return _apply(X, lambda values: (values - mean) / scale, two_d=two_d)
         scale, shift = _per_channel(self.scale_), _per_channel(self.min_)
         return _apply(X, lambda values: values * scale + shift, two_d=two_d)
+
+    def get_affine_parameters(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per-channel ``(weight, bias)`` such that transform is ``X * weight + bias``.
+
+        Defined for ``"per_channel"`` and ``"minmax"``, whose scaling is affine
+        per channel. :class:`~sklearn_convlstm.ConvLSTMClassifier` uses it to
+        scale each batch inside its network, so predictions stream raw batches
+        without a scaled copy of the data.
+
+        Returns
+        -------
+        weight, bias : ndarray of shape (n_channels,), float64
+        """
+        if self.method == "per_series":
+            raise ValueError(
+                "per_series scaling is not affine per channel: each series has its "
+                "own mean and std, so there are no affine parameters."
+            )
+        check_is_fitted(self, self._statistics_attribute())
+        if self.method == "per_channel":
+            return 1.0 / self.scale_, -self.mean_ / self.scale_
+        return self.scale_.copy(), self.min_.copy()
 
     def _inverse_available(self) -> bool:
         return self.method != "per_series"

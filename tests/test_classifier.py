@@ -466,3 +466,63 @@ def test_unequal_univariate_list_counts_one_channel_as_its_feature():
     X = [np.arange(12.0), np.arange(15.0), np.arange(9.0), np.arange(20.0)]
     clf = fast().fit(X, [0, 1, 0, 1])
     assert (clf.n_features_in_, clf.n_channels_in_, clf.n_timesteps_in_) == (1, 1, None)
+
+
+# ------------------------------------------------------- scaling in the net
+
+
+@pytest.mark.parametrize("scaling", ["per_channel", "minmax", "per_series"])
+def test_network_scales_batches_as_the_fitted_scaler_does(pattern_data, scaling):
+    X, y = pattern_data
+    clf = fast(scaling=scaling).fit(X, y)
+    assert clf.scaler_.method == scaling
+    expected = clf.scaler_.transform(X)
+    with torch.no_grad():
+        scaled = clf.net_.module_.input_scaling(torch.as_tensor(X, dtype=torch.float32))
+    np.testing.assert_allclose(scaled.numpy(), expected, rtol=1e-5, atol=1e-5)
+
+
+def test_per_series_scaling_of_padded_batches_uses_true_lengths():
+    rng = np.random.RandomState(0)
+    X = [rng.normal(loc=3.0, size=(2, n)) for n in (6, 11, 9, 14)]
+    X[1][1] = 5.0  # a constant channel: zeros, not NaN
+    clf = fast(scaling="per_series").fit(X, [0, 1, 0, 1])
+    lengths = torch.tensor([6, 11, 9, 14])
+    padded = torch.zeros(4, 2, 14)
+    for index, series in enumerate(X):
+        padded[index, :, : series.shape[1]] = torch.as_tensor(series)
+    with torch.no_grad():
+        scaled = clf.net_.module_.input_scaling(padded, lengths)
+    for index, series in enumerate(clf.scaler_.transform(X)):
+        np.testing.assert_allclose(
+            scaled[index, :, : series.shape[1]].numpy(), series, atol=1e-5
+        )
+    assert np.all(np.isfinite(scaled.numpy()))
+
+
+def test_scaling_none_feeds_the_input_unchanged(pattern_data):
+    X, y = pattern_data
+    clf = fast(scaling=None).fit(X, y)
+    assert clf.scaler_ is None and clf.net_.module_.input_scaling is None
+
+
+def test_predict_streams_in_batches_with_identical_results(pattern_data, monkeypatch):
+    X, y = pattern_data
+    clf = fast().fit(X, y)
+    expected = clf.predict_proba(X)
+    import sklearn_convlstm.classifier as classifier_module
+
+    monkeypatch.setattr(classifier_module, "PREDICT_BATCH_SIZE", 7)
+    np.testing.assert_allclose(clf.predict_proba(X), expected, rtol=1e-6, atol=1e-7)
+
+
+def test_read_only_input_is_predicted_without_warnings(pattern_data):
+    X, y = pattern_data
+    clf = fast().fit(X, y)
+    X_read_only = X.astype(np.float32)
+    X_read_only.flags.writeable = False
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        clf.predict(X_read_only)

@@ -294,3 +294,36 @@ def test_pad_truncate_unfitted_transform_is_an_error():
 
 
 # --- scikit-learn's estimator checks ------------------------------------------
+
+
+def test_channel_statistics_are_exact_across_chunks():
+    from sklearn_convlstm import preprocessing
+
+    rng = np.random.RandomState(0)
+    X = (rng.normal(loc=5.0, scale=[[2.0], [0.5]], size=(2500, 2, 30))).astype(
+        np.float32
+    )
+    mean, std, minimum, maximum = preprocessing._channel_statistics(X)
+    values = X.transpose(1, 0, 2).reshape(2, -1).astype(np.float64)
+    np.testing.assert_allclose(mean, values.mean(axis=1), rtol=1e-12)
+    np.testing.assert_allclose(std, values.std(axis=1), rtol=1e-10)
+    np.testing.assert_array_equal(minimum, values.min(axis=1))
+    np.testing.assert_array_equal(maximum, values.max(axis=1))
+
+
+@pytest.mark.parametrize("method", ["per_channel", "minmax"])
+def test_affine_parameters_reproduce_transform(method):
+    X = np.random.RandomState(1).normal(size=(5, 3, 8))
+    scaler = TimeSeriesScaler(method=method).fit(X)
+    weight, bias = scaler.get_affine_parameters()
+    assert weight.shape == bias.shape == (3,)
+    np.testing.assert_allclose(
+        X * weight[:, None] + bias[:, None], scaler.transform(X), rtol=1e-5, atol=1e-6
+    )
+
+
+def test_per_series_has_no_affine_parameters():
+    with pytest.raises(ValueError, match="not affine per channel"):
+        TimeSeriesScaler(method="per_series").fit(
+            np.zeros((2, 5))
+        ).get_affine_parameters()
