@@ -1,0 +1,348 @@
+r"""Accuracy benchmark: every method on five UCR/UEA datasets, official test splits.
+
+Runs :func:`sklearn_convlstm.comparison.run_comparison` on GunPoint,
+ItalyPowerDemand, ArrowHead, BasicMotions and JapaneseVowels (read from
+``--data-home``, by default ``<repository>/../shared/datasets``), with the same
+seeds for every method, and writes to ``benchmarks/results/`` (``--out``):
+
+* ``accuracy.csv``: one row per dataset, method and seed;
+* ``accuracy_summary.csv``: mean and std over seeds;
+* ``accuracy.md``: accuracy table (rows: datasets, columns: methods, plus the
+  mean over datasets and, clearly apart, published accuracies of other
+  models), fit-time table, machine and the exact command line;
+* ``accuracy.png``: accuracy (± std) and fit time per dataset and method.
+
+Nothing is tuned or selected on a test split: ``convlstm-tuned`` tunes by
+cross-validation on the training split only. Every dataset is reported.
+
+Run from the repository root (the full run takes hours on 2 CPU cores; the
+tuned and article methods dominate)::
+
+    python benchmarks/bench_accuracy.py
+    python benchmarks/bench_accuracy.py --no-tuned --seeds 0,1,2
+    python benchmarks/bench_accuracy.py --datasets GunPoint --seeds 0 \
+        --methods rf-stats,minirocket   # a quick check
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shlex
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+from sklearn_convlstm.comparison import (
+    DEFAULT_TUNING_EPOCHS,
+    METHODS,
+    MethodOptions,
+    describe_data,
+    format_accuracy,
+    parse_methods,
+    parse_seeds,
+    plot_comparison,
+    run_comparison,
+    summarize,
+    write_csv,
+)
+from sklearn_convlstm.datasets import load_dataset
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+DEFAULT_DATA_HOME = REPOSITORY.parent / "shared" / "datasets"
+DEFAULT_OUT = REPOSITORY / "benchmarks" / "results"
+DATASETS = (
+    "GunPoint",
+    "ItalyPowerDemand",
+    "ArrowHead",
+    "BasicMotions",
+    "JapaneseVowels",
+)
+BENCH_METHODS = (
+    "article-basic",
+    "article-stacked",
+    "article-dropout",
+    "convlstm-default",
+    "convlstm-tuned",
+    "rf-stats",
+    "rf-catch22",
+    "minirocket",
+)
+
+#: Published test accuracies (%), default train/test split ("split0"), copied
+#: from shared/reference/published-accuracies.md. Not our runs.
+PUBLISHED = {
+    "GunPoint": {"FCN": 100.0, "ResNet": 99.07, "MiniRocket": 99.33},
+    "ItalyPowerDemand": {"FCN": 96.29, "ResNet": 96.15, "MiniRocket": 96.89},
+    "ArrowHead": {"FCN": 84.34, "ResNet": 83.77, "MiniRocket": 86.29},
+    "JapaneseVowels": {"FCN": 99.3, "ResNet": 99.2},
+    "BasicMotions": {},
+}
+PUBLISHED_SOURCE = (
+    "Published split0 accuracies, copied from shared/reference/published-"
+    "accuracies.md (FCN, ResNet: hfawaz/dl-4-tsc, mean of 5 runs; JapaneseVowels "
+    "from the MTS-archive version; MiniRocket: angus924/minirocket). They are "
+    "other people's runs with other training budgets (GPU, hundreds to "
+    "thousands of epochs), not ours; no published figure was found for "
+    "BasicMotions."
+)
+
+
+def machine_description() -> str:
+    return (
+        f"{platform.platform()}; Python {platform.python_version()}; "
+        f"{os.cpu_count()} CPUs; torch {torch.__version__} with "
+        f"{torch.get_num_threads()} threads"
+    )
+
+
+def markdown_table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def pivot_tables(
+    summary: list[dict], datasets: list[str], methods: list[str]
+) -> tuple[str, str]:
+    """Accuracy and fit-time markdown tables: rows datasets, columns methods."""
+    by_key = {(row["dataset"], row["method"]): row for row in summary}
+
+    def cell(dataset: str, method: str, key: str) -> str:
+        row = by_key.get((dataset, method))
+        if row is None:
+            return "-"
+        if key == "accuracy":
+            return format_accuracy(row["accuracy_mean"], row["accuracy_std"])
+        return f"{row['fit_seconds_mean']:.1f}"
+
+    def mean_over_datasets(method: str, key: str) -> str:
+        rows = [by_key.get((dataset, method)) for dataset in datasets]
+        if any(row is None for row in rows):
+            return "-"  # a mean over fewer datasets would not compare
+        column = "accuracy_mean" if key == "accuracy" else "fit_seconds_mean"
+        mean = sum(row[column] for row in rows) / len(rows)
+        return f"{mean:.3f}" if key == "accuracy" else f"{mean:.1f}"
+
+    published_names = ("FCN", "ResNet", "MiniRocket")
+    accuracy_rows = []
+    for dataset in datasets:
+        published = PUBLISHED.get(dataset, {})
+        accuracy_rows.append(
+            [dataset]
+            + [cell(dataset, method, "accuracy") for method in methods]
+            + [
+                f"{published[name] / 100:.3f}" if name in published else "-"
+                for name in published_names
+            ]
+        )
+    accuracy_rows.append(
+        ["**mean over datasets**"]
+        + [mean_over_datasets(method, "accuracy") for method in methods]
+        + ["" for _ in published_names]
+    )
+    accuracy = markdown_table(
+        ["dataset", *methods]
+        + [f"published {name} (split0, not ours)" for name in published_names],
+        accuracy_rows,
+    )
+    fit_rows = [
+        [dataset] + [cell(dataset, method, "fit") for method in methods]
+        for dataset in datasets
+    ]
+    fit_rows.append(
+        ["**mean over datasets**"]
+        + [mean_over_datasets(method, "fit") for method in methods]
+    )
+    fit = markdown_table(["dataset", *methods], fit_rows)
+    return accuracy, fit
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--data-home",
+        type=Path,
+        default=DEFAULT_DATA_HOME,
+        help="directory holding NAME/NAME_TRAIN.ts (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--datasets",
+        default=",".join(DATASETS),
+        help="comma-separated dataset names (default: the five)",
+    )
+    parser.add_argument(
+        "--methods",
+        default=",".join(BENCH_METHODS),
+        help=f"comma-separated methods among {', '.join(METHODS)} "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--no-tuned", action="store_true", help="leave out convlstm-tuned"
+    )
+    parser.add_argument(
+        "--seeds",
+        default="0,1,2",
+        help="seeds ('0,1,2') or a count ('3'); the same for every method "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--trials", type=int, default=10, help="Optuna trials of convlstm-tuned"
+    )
+    parser.add_argument("--cv", type=int, default=3, help="CV folds of convlstm-tuned")
+    parser.add_argument(
+        "--tuning-max-epochs",
+        type=int,
+        default=DEFAULT_TUNING_EPOCHS[1],
+        help="top of the max_epochs range searched by convlstm-tuned "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--threads", type=int, default=None, help="torch.set_num_threads"
+    )
+    parser.add_argument("--device", default=None, help="torch device of ConvLSTMs")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=DEFAULT_OUT,
+        help="output directory (default: %(default)s)",
+    )
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    args = parser.parse_args(argv)
+
+    try:
+        methods = list(parse_methods(args.methods))
+        seeds = parse_seeds(args.seeds)
+    except ValueError as error:
+        parser.error(str(error))
+    if args.no_tuned and "convlstm-tuned" in methods:
+        methods.remove("convlstm-tuned")
+    if not methods:
+        parser.error("no method left to run")
+    datasets = [name.strip() for name in args.datasets.split(",") if name.strip()]
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
+    high = args.tuning_max_epochs
+    options = MethodOptions(
+        n_trials=args.trials,
+        cv=args.cv,
+        tuning_epochs=(min(DEFAULT_TUNING_EPOCHS[0], high), high),
+        convlstm_params={} if args.device is None else {"device": args.device},
+        progress_bar=not args.no_progress,
+    )
+    command = "python " + shlex.join(
+        [os.path.relpath(sys.argv[0], REPOSITORY) if argv is None else __file__]
+        + (sys.argv[1:] if argv is None else list(argv))
+    )
+    machine = machine_description()
+    print(f"machine: {machine}", flush=True)
+    print(
+        f"datasets: {', '.join(datasets)}; methods: {', '.join(methods)}; "
+        f"seeds: {', '.join(map(str, seeds))}",
+        flush=True,
+    )
+
+    start = time.perf_counter()
+    rows: list[dict] = []
+    skipped: dict[str, str] = {}
+    descriptions = {}
+    for dataset in datasets:
+        X_train, y_train, X_test, y_test = load_dataset(
+            dataset, data_home=args.data_home
+        )
+        descriptions[dataset] = describe_data(X_train, y_train, X_test, y_test)
+        print(f"{dataset}: {descriptions[dataset]}", flush=True)
+        result = run_comparison(
+            X_train,
+            y_train,
+            X_test,
+            y_test,
+            methods=methods,
+            seeds=seeds,
+            options=options,
+            dataset=dataset,
+            progress=not args.no_progress,
+        )
+        rows += result.rows
+        skipped.update(result.skipped)
+        # Write after every dataset: a long run that stops keeps its results.
+        write_csv(rows, args.out / "accuracy.csv")
+    wall_seconds = time.perf_counter() - start
+
+    summary = summarize(rows)
+    ran = [method for method in methods if method not in skipped]
+    accuracy_table, fit_table = pivot_tables(summary, datasets, ran)
+    write_csv(rows, args.out / "accuracy.csv")
+    write_csv(summary, args.out / "accuracy_summary.csv")
+    if summary:
+        plot_comparison(
+            summary,
+            args.out / "accuracy.png",
+            title="Test accuracy on official splits (mean ± std over seeds)",
+        )
+    tuned_note = (
+        f"`convlstm-tuned`: {options.n_trials} Optuna trials (the first one the "
+        f"default configuration), {options.cv}-fold cross-validation on the "
+        f"training split only, max_epochs in {list(options.tuning_epochs)}, "
+        "then refit on the whole training split."
+        if "convlstm-tuned" in ran
+        else ""
+    )
+    lines = [
+        "# Accuracy benchmark",
+        "",
+        "Test accuracy on each dataset's official train/test split, mean ± sample "
+        f"std over seeds {', '.join(map(str, seeds))} (the same seeds for every "
+        "method; one seed shows no ±). Nothing was tuned or selected on a test "
+        f"split. {tuned_note}",
+        "",
+        "Command (from the repository root):",
+        "",
+        "```",
+        command,
+        "```",
+        "",
+        f"Machine: {machine}. Total wall time: {wall_seconds:.0f} s "
+        f"({wall_seconds / 60:.1f} min).",
+        "",
+        "## Test accuracy",
+        "",
+        accuracy_table,
+        "",
+        "The last three columns are **published** results of other models, not "
+        f"ours. {PUBLISHED_SOURCE}",
+        "",
+        "## Fit time (seconds, mean over seeds)",
+        "",
+        fit_table,
+        "",
+        "## Data",
+        "",
+        *(f"* {name}: {text}" for name, text in descriptions.items()),
+        "",
+        "## Methods",
+        "",
+        *(f"* `{name}`: {METHODS[name].description}" for name in ran),
+        *(f"* skipped `{name}`: {reason}" for name, reason in skipped.items()),
+        "",
+    ]
+    markdown = "\n".join(lines)
+    (args.out / "accuracy.md").write_text(markdown, encoding="utf-8")
+    print()
+    print(accuracy_table)
+    print()
+    print(fit_table)
+    for name, reason in skipped.items():
+        print(f"skipped {name}: {reason}")
+    print(f"\nmachine: {machine}")
+    print(f"total wall time: {wall_seconds:.1f} s")
+    names = "accuracy.csv, accuracy_summary.csv, accuracy.md, accuracy.png"
+    print(f"wrote {names} to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
