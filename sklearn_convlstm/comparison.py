@@ -1569,9 +1569,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--threads",
-        type=_positive_int,
-        default=None,
-        help="torch.set_num_threads (default: torch's default)",
+        type=_int_at_least(0),
+        default=1,
+        help="torch threads (torch.set_num_threads) during the run; 0 keeps "
+        "torch's default of one per core. Default: %(default)s, which the small "
+        "networks need on a busy machine: with other processes on the cores, "
+        "torch's default made training over 100 times slower on a 2-core machine",
     )
     parser.add_argument(
         "--no-progress",
@@ -1625,8 +1628,6 @@ def run_command(args: argparse.Namespace) -> int:
 
     from .datasets import load_dataset
 
-    if args.threads is not None:
-        torch.set_num_threads(args.threads)
     try:
         X_train, y_train, X_test, y_test = load_dataset(
             args.dataset, data_home=args.data_home
@@ -1634,6 +1635,21 @@ def run_command(args: argparse.Namespace) -> int:
     except (ValueError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    threads_before = torch.get_num_threads()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    try:
+        return _compare(args, X_train, y_train, X_test, y_test)
+    finally:
+        torch.set_num_threads(threads_before)
+
+
+def _compare(
+    args: argparse.Namespace, X_train: Any, y_train: Any, X_test: Any, y_test: Any
+) -> int:
+    """Run, print and save the comparison of ``run_command``."""
+    import torch
+
     dataset = Path(str(args.dataset)).name
     options = options_from_args(args)
     print(
@@ -1644,8 +1660,9 @@ def run_command(args: argparse.Namespace) -> int:
     )
     if "convlstm-tuned" in args.methods:
         print(
-            f"convlstm-tuned: {options.n_trials} Optuna trials, {options.cv}-fold "
-            f"CV on the training split, max_epochs in {list(options.tuning_epochs)}",
+            f"convlstm-tuned: {options.n_trials} Optuna trials (the first: the "
+            f"default configuration), {options.cv}-fold CV on the training split, "
+            f"max_epochs in {list(options.tuning_epochs)}",
             flush=True,
         )
     start = time.perf_counter()

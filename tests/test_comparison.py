@@ -326,14 +326,18 @@ def test_cli_compare_on_shipped_gunpoint(tmp_path, capsys):
             "--seeds",
             "1",
             "--no-progress",
+            "--threads",
+            "2",
             "--out",
             str(tmp_path),
         ]
     )
     assert exit_code == 0
+    assert torch.get_num_threads() == 1  # --threads only holds during the run
     out = capsys.readouterr().out
     assert out.startswith(
-        "GunPoint: 50 train / 150 test series, 1 channel, length 150, 2 classes"
+        "GunPoint: 50 train / 150 test series, 1 channel, length 150, 2 classes; "
+        "accuracy on the official test split; seeds 0; torch threads 2\n"
     )
     table_line = next(line for line in out.splitlines() if line.startswith("rf-stats"))
     accuracy = float(table_line.split()[1])
