@@ -83,8 +83,22 @@ def _to_float32(values: Any, *, what: str) -> np.ndarray:
     return array
 
 
+#: Values checked per step by _check_finite: bounds its boolean temporary.
+_FINITE_CHUNK = 1 << 20
+
+
 def _check_finite(array: np.ndarray, *, what: str) -> None:
-    if not np.isfinite(array).all():
+    """Raise if ``array`` holds NaN or inf, scanning it in bounded chunks.
+
+    A plain ``np.isfinite(array).all()`` allocates a boolean array as large as
+    the data; chunking keeps validation's extra memory constant.
+    """
+    flat = array.reshape(-1)
+    finite = all(
+        np.isfinite(flat[start : start + _FINITE_CHUNK]).all()
+        for start in range(0, flat.size, _FINITE_CHUNK)
+    )
+    if not finite:
         kind = "NaN" if np.isnan(array).any() else "infinity"
         raise ValueError(
             f"Input {what} contains {kind}. Time series must be finite: impute "
@@ -348,7 +362,13 @@ def validate_series_input(
         Canonical float32 data.
     """
     is_table = _is_univariate_table(X)
-    if not isinstance(X, (list, tuple)):
+    # Column names only matter for dataframes, or when fit saw a dataframe;
+    # skipping the check for plain arrays keeps single-series predict fast.
+    if not isinstance(X, (list, tuple)) and (
+        reset
+        or not isinstance(X, np.ndarray)
+        or hasattr(estimator, "feature_names_in_")
+    ):
         _check_feature_names(estimator, X, reset=reset)
     X_checked = check_series(X, allow_unequal_length=allow_unequal_length)
     n_channels = n_channels_of(X_checked)

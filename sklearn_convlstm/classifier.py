@@ -666,7 +666,8 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         lengths = series_lengths(X)
         self._check_min_length(lengths)
         module = self.net_.module_
-        module.eval()
+        if module.training:
+            module.eval()
         device = self.net_.device
         outputs = []
         with torch.inference_mode(), warnings.catch_warnings():

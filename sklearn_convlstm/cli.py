@@ -1,4 +1,4 @@
-"""Command line: ``python -m sklearn_convlstm {compare,tune}`` (or ``sklearn-convlstm``).
+"""Command line: ``python -m sklearn_convlstm {compare,tune}`` (``sklearn-convlstm``).
 
 Each subcommand's arguments and work live with the module that owns it:
 ``compare`` in :mod:`sklearn_convlstm.comparison`, ``tune`` in
