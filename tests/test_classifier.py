@@ -129,8 +129,9 @@ def test_auto_training_rules():
     assert auto_batch_size(50) == 8
     assert auto_batch_size(270) == 27
     assert auto_batch_size(100_000) == 32
-    assert auto_max_epochs(50, 8) == 200
-    assert auto_max_epochs(270, 27) == 150
+    assert auto_max_epochs(50, 8) == 100
+    assert auto_max_epochs(270, 27) == 100
+    assert auto_max_epochs(2_000, 32) == 24  # ceil(1500 / 63 steps per epoch)
     assert auto_max_epochs(100_000, 32) == 20
 
 
