@@ -27,8 +27,10 @@ tuned and article methods dominate)::
 from __future__ import annotations
 
 import argparse
+import csv
 import os
 import platform
+import re
 import shlex
 import sys
 import time
@@ -216,6 +218,15 @@ def main(argv: list[str] | None = None) -> int:
         help="output directory (default: %(default)s)",
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    parser.add_argument(
+        "--merge",
+        type=Path,
+        nargs="+",
+        default=None,
+        metavar="DIR",
+        help="run nothing: merge the accuracy.csv of runs made in parallel (e.g. "
+        "one per subset of datasets, same seeds) into one report in --out",
+    )
     args = parser.parse_args(argv)
 
     try:
@@ -250,6 +261,9 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
 
+    if args.merge:
+        return merge_runs(args.merge, args.out, options, command)
+
     start = time.perf_counter()
     rows: list[dict] = []
     skipped: dict[str, str] = {}
@@ -276,16 +290,85 @@ def main(argv: list[str] | None = None) -> int:
         # Write after every dataset: a long run that stops keeps its results.
         write_csv(rows, args.out / "accuracy.csv")
     wall_seconds = time.perf_counter() - start
+    write_report(
+        rows,
+        datasets=datasets,
+        methods=methods,
+        seeds=seeds,
+        options=options,
+        skipped=skipped,
+        descriptions=descriptions,
+        command=command,
+        machine=machine,
+        timing=f"Total wall time: {wall_seconds:.0f} s ({wall_seconds / 60:.1f} min).",
+        out=args.out,
+    )
+    return 0
 
+
+def merge_runs(run_dirs, out, options, command) -> int:
+    """Merge the per-seed rows of runs made in parallel into one report."""
+    rows, timings = [], []
+    for run_dir in run_dirs:
+        with (run_dir / "accuracy.csv").open(encoding="utf-8") as handle:
+            rows += list(csv.DictReader(handle))
+        report = (run_dir / "accuracy.md").read_text(encoding="utf-8")
+        found = re.search(r"Total wall time: ([0-9]+) s", report)
+        run_command = re.search(r"```\n(.*?)\n```", report, re.S)
+        timings.append(
+            f"`{run_command.group(1) if run_command else run_dir}` "
+            f"took {found.group(1) if found else '?'} s"
+        )
+    present = {row["dataset"] for row in rows}
+    datasets = [name for name in DATASETS if name in present]
+    methods = [name for name in METHODS if any(r["method"] == name for r in rows)]
+    seeds = sorted({int(row["seed"]) for row in rows})
+    descriptions = {}
+    for run_dir in run_dirs:
+        report = (run_dir / "accuracy.md").read_text(encoding="utf-8")
+        descriptions.update(re.findall(r"^\* (\w+): (\d+ train .*)$", report, re.M))
+    write_report(
+        rows,
+        datasets=datasets,
+        methods=methods,
+        seeds=seeds,
+        options=options,
+        skipped={},
+        descriptions={name: descriptions.get(name, "") for name in datasets},
+        command=command,
+        machine=machine_description(),
+        timing="Merged from runs made at the same time, one process each: "
+        + "; ".join(timings)
+        + ".",
+        out=out,
+    )
+    return 0
+
+
+def write_report(
+    rows,
+    *,
+    datasets,
+    methods,
+    seeds,
+    options,
+    skipped,
+    descriptions,
+    command,
+    machine,
+    timing,
+    out,
+) -> None:
+    """Write accuracy.csv, accuracy_summary.csv, accuracy.md and accuracy.png."""
     summary = summarize(rows)
     ran = [method for method in methods if method not in skipped]
     accuracy_table, fit_table = pivot_tables(summary, datasets, ran)
-    write_csv(rows, args.out / "accuracy.csv")
-    write_csv(summary, args.out / "accuracy_summary.csv")
+    write_csv(rows, out / "accuracy.csv")
+    write_csv(summary, out / "accuracy_summary.csv")
     if summary:
         plot_comparison(
             summary,
-            args.out / "accuracy.png",
+            out / "accuracy.png",
             title="Test accuracy on official splits (mean ± std over seeds)",
         )
     tuned_note = (
@@ -310,8 +393,7 @@ def main(argv: list[str] | None = None) -> int:
         command,
         "```",
         "",
-        f"Machine: {machine}. Total wall time: {wall_seconds:.0f} s "
-        f"({wall_seconds / 60:.1f} min).",
+        f"Machine: {machine}. {timing}",
         "",
         "## Test accuracy",
         "",
@@ -335,7 +417,7 @@ def main(argv: list[str] | None = None) -> int:
         "",
     ]
     markdown = "\n".join(lines)
-    (args.out / "accuracy.md").write_text(markdown, encoding="utf-8")
+    (out / "accuracy.md").write_text(markdown, encoding="utf-8")
     print()
     print(accuracy_table)
     print()
@@ -343,10 +425,9 @@ def main(argv: list[str] | None = None) -> int:
     for name, reason in skipped.items():
         print(f"skipped {name}: {reason}")
     print(f"\nmachine: {machine}")
-    print(f"total wall time: {wall_seconds:.1f} s")
+    print(timing)
     names = "accuracy.csv, accuracy_summary.csv, accuracy.md, accuracy.png"
-    print(f"wrote {names} to {args.out}")
-    return 0
+    print(f"wrote {names} to {out}")
 
 
 if __name__ == "__main__":
