@@ -210,7 +210,10 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes in the loss, as in scikit-learn.
     callbacks : tuple of skorch callbacks, default=None
-        Extra skorch callbacks; they are deep-copied in ``fit``, never mutated.
+        Extra skorch callbacks; they are deep-copied in ``fit``, never mutated,
+        so a callback that must report to a shared object (an in-memory Optuna
+        study, say) has to share it through ``__deepcopy__`` (as
+        :mod:`sklearn_convlstm.tuning`'s pruning callback does).
     device : str, default="cpu"
         ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or ``"auto"`` (CUDA when available).
     verbose : int, default=0
