@@ -1121,6 +1121,7 @@ def tune(
     pruning: str | None = "auto",
     pruning_monitor: str = EPOCH_PRUNING_MONITOR,
     refit: bool = True,
+    refit_early_stopping: bool = False,
     random_state: Any = None,
     heartbeat_interval: int | None = 60,
     grace_period: int | None = None,
@@ -1200,6 +1201,15 @@ def tune(
         the study maximizes).
     refit : bool, default=True
         Fit the best configuration on all of ``X, y``.
+    refit_early_stopping : bool, default=False
+        Keep early stopping in that final fit. By default a ConvLSTMClassifier
+        (alone or last in a Pipeline) is refitted with ``early_stopping=False``:
+        within the search early stopping keeps trials short and feeds pruning,
+        but in the final fit it would hold out part of an often small training
+        set and stop on a noisy validation score (on ArrowHead, 36 training
+        series, the default configuration refitted with early stopping scored
+        0.72 on test against 0.80 without). The refit trains the chosen
+        configuration for its full ``max_epochs`` on all of ``X``.
     random_state : int, RandomState instance or None, default=None
         Seeds the folds and the default sampler (the estimator keeps its own
         ``random_state``).
@@ -1345,11 +1355,22 @@ def tune(
             best_estimator = clone(estimator).set_params(
                 **params_from_trial(best_params, estimator, param_space=space)
             )
+            if not refit_early_stopping:
+                _turn_off_early_stopping(best_estimator)
             if refit:
                 best_estimator.fit(X, y)
     finally:
         optuna.logging.set_verbosity(verbosity)
     return TuningResult(study, best_estimator)
+
+
+def _turn_off_early_stopping(estimator: BaseEstimator) -> None:
+    """Let a ConvLSTMClassifier (alone or last in a Pipeline) train all epochs."""
+    from .classifier import ConvLSTMClassifier
+
+    prefix, final = _final_step(estimator)
+    if isinstance(final, ConvLSTMClassifier) and final.early_stopping:
+        estimator.set_params(**{f"{prefix}early_stopping": False})
 
 
 def _heartbeat_interval(storage: Any) -> int | None:

@@ -253,6 +253,9 @@ def test_tune_returns_the_study_and_the_refitted_best_estimator(series):
     expected = tuning.params_from_trial(
         study.best_params, fast(), param_space=TINY_SPACE
     )
+    # The refit trains all epochs on all data (see refit_early_stopping).
+    assert expected.pop("early_stopping", False) is True
+    assert best.early_stopping is False
     assert {name: best.get_params()[name] for name in expected} == expected
     stored = study.best_trial.user_attrs["estimator_params"]
     assert stored["conv_channels"] == list(expected["conv_channels"])
@@ -344,6 +347,7 @@ def test_early_stopping_in_cv_holds_out_part_of_the_training_fold(series):
         cv=splits,
         n_trials=1,
         verbose=0,
+        refit_early_stopping=True,  # record the refit's split too
     )
     assert len(RecordFits.records) == 4  # three folds, then the refit
     for (fit_ids, valid_ids), (train, test) in zip(
@@ -608,3 +612,25 @@ def test_cli_worker_with_a_journal_file(tmp_path, capsys):
     assert main(arguments) == 0
     assert capsys.readouterr().out.count("[trial ") == 0
     assert len(tuning.load_study("cli", journal).trials) == 2
+
+
+@pytest.mark.parametrize("keep", [False, True])
+def test_refit_trains_all_epochs_on_all_data_unless_asked(series, keep):
+    X, y = series
+    estimator = fast(early_stopping=True, max_epochs=3, patience=1)
+    _study, best = tuning.tune(
+        estimator,
+        X,
+        y,
+        param_space=TINY_SPACE,
+        cv=2,
+        n_trials=1,
+        random_state=0,
+        verbose=0,
+        refit_early_stopping=keep,
+    )
+    assert best.early_stopping is keep
+    # Without early stopping the refit sees every series and has no valid_loss.
+    assert ("valid_loss" in best.history_[-1]) is keep
+    n_seen = sum(b.get("train_batch_size", 0) for b in best.history_[-1, "batches"])
+    assert (n_seen == len(y)) is (not keep)
