@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 import warnings
+from collections.abc import Iterator
 from numbers import Integral, Real
 from typing import Any, ClassVar
 
@@ -678,9 +680,7 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
             module.eval()
         device = self.net_.device
         outputs = []
-        with torch.inference_mode(), warnings.catch_warnings():
-            # Read-only input (e.g. a memory map) is only read: no copy needed.
-            warnings.filterwarnings("ignore", message="The given NumPy array is not")
+        with torch.inference_mode(), _read_only_ok(X):
             for start in range(0, len(X), PREDICT_BATCH_SIZE):
                 stop = start + PREDICT_BATCH_SIZE
                 batch_lengths = lengths[start:stop]
@@ -694,7 +694,23 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
                         batch_lengths = torch.from_numpy(batch_lengths)
                 logits = module(torch.from_numpy(batch).to(device), batch_lengths)
                 outputs.append(logits.to("cpu"))
-        return torch.cat(outputs)
+        return outputs[0] if len(outputs) == 1 else torch.cat(outputs)
+
+
+@contextlib.contextmanager
+def _read_only_ok(X: Any) -> Iterator[None]:
+    """Silence torch's warning about wrapping read-only arrays (they are only read).
+
+    A memory-mapped or otherwise read-only X is streamed without a copy; the
+    warnings machinery is only entered for such arrays, as it costs time on
+    the single-series path.
+    """
+    if isinstance(X, np.ndarray) and not X.flags.writeable:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="The given NumPy array is not")
+            yield
+    else:
+        yield
 
 
 def _take(X: Any, index: np.ndarray) -> Any:
