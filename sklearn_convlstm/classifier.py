@@ -32,7 +32,12 @@ from ._validation import (
     series_lengths,
     validate_series_input,
 )
-from .networks import ARCHITECTURE_VARIANTS, READOUTS, auto_pool_sizes, make_network
+from .networks import (
+    ARCHITECTURE_VARIANTS,
+    READOUTS,
+    ConvLSTMNetwork,
+    auto_pool_sizes,
+)
 from .preprocessing import TimeSeriesScaler
 
 #: Hyperparameters that configure the network; ``None`` takes the variant's value.
@@ -421,40 +426,43 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
             check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         )
 
+        all_lengths = lengths
+        valid_dataset = None
+        if self.early_stopping:
+            train_index, valid_index = self._validation_split(y_encoded, seed)
+            X_valid, y_valid = _take(X, valid_index), y_encoded[valid_index]
+            lengths_valid = lengths[valid_index]
+            X, y_encoded, lengths = (
+                _take(X, train_index),
+                y_encoded[train_index],
+                lengths[train_index],
+            )
         # Scaling happens inside the network, batch by batch: no scaled copy of
-        # X is made, and predict streams raw batches.
+        # X is made, and predict streams raw batches. Its statistics come from
+        # the series the network trains on (not the early-stopping split).
         self.scaler_ = None
         if self.scaling is not None:
             self.scaler_ = TimeSeriesScaler(method=self.scaling).fit(X)
+        if self.early_stopping:
+            valid_dataset = Dataset(
+                self._network_input(X_valid, lengths_valid), y_valid
+            )
 
         fork_devices = (
             [torch.device(device).index or 0] if device.startswith("cuda") else []
         )
         with torch.random.fork_rng(devices=fork_devices):
             torch.manual_seed(seed)
-            module = make_network(
-                "default",  # every value is resolved: the name only fills nothing
-                n_channels=self.n_channels_in_,
-                n_classes=len(self.classes_),
+            module = ConvLSTMNetwork(
+                self.n_channels_in_,
+                len(self.classes_),
                 input_scaling=_INPUT_SCALING[self.scaling],
                 **self.network_params_,
             )
             if self.scaling in ("per_channel", "minmax"):
                 module.input_scaling.set_affine(*self.scaler_.get_affine_parameters())
             self.min_length_ = module.min_length
-            self._check_min_length(lengths)
-            valid_dataset = None
-            if self.early_stopping:
-                train_index, valid_index = self._validation_split(y_encoded, seed)
-                valid_dataset = Dataset(
-                    self._network_input(_take(X, valid_index), lengths[valid_index]),
-                    y_encoded[valid_index],
-                )
-                X, y_encoded, lengths = (
-                    _take(X, train_index),
-                    y_encoded[train_index],
-                    lengths[train_index],
-                )
+            self._check_min_length(all_lengths)
             self.net_ = self._build_net(module, y_encoded, valid_dataset, device)
             self.net_.fit(self._network_input(X, lengths), y_encoded)
         self.history_ = self.net_.history

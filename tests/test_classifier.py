@@ -527,3 +527,13 @@ def test_read_only_input_is_predicted_without_warnings(pattern_data):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         clf.predict(X_read_only)
+
+
+def test_scaler_statistics_exclude_the_early_stopping_split(pattern_data):
+    X, y = pattern_data
+    clf = fast(early_stopping=True, max_epochs=1).fit(X, y)
+    seed = int(np.random.RandomState(0).randint(np.iinfo(np.int32).max))
+    train_index, _ = clf._validation_split(y.astype(np.int64), seed)
+    expected = X[train_index].astype(np.float32).mean(axis=(0, 2))
+    np.testing.assert_allclose(clf.scaler_.mean_, expected, rtol=1e-5)
+    assert not np.allclose(clf.scaler_.mean_, X.mean(axis=(0, 2)), rtol=1e-5)
