@@ -95,14 +95,15 @@ DEFAULT_METHODS = (
 )
 
 #: Default number of Optuna trials of ``convlstm-tuned``. With 3 folds and at
-#: most 40 epochs per fit it keeps ``compare`` on GunPoint within a few minutes
-#: on 2 CPU cores.
+#: most 100 epochs per fit (early stopping and pruning end most trials sooner) it
+#: keeps ``compare`` on GunPoint within a few minutes on 2 CPU cores.
 DEFAULT_TRIALS = 10
 #: Default number of cross-validation folds of ``convlstm-tuned``.
 DEFAULT_CV = 3
-#: Default range of ``max_epochs`` sampled by ``convlstm-tuned``: capped so a
-#: trial costs seconds, not minutes.
-DEFAULT_TUNING_EPOCHS = (10, 40)
+#: Default range of ``max_epochs`` sampled by ``convlstm-tuned``: its top is the
+#: classifier's default budget, so the first trial (the default configuration)
+#: is the default model and the search can only add to it.
+DEFAULT_TUNING_EPOCHS = (20, 100)
 
 #: Training of the article's networks, as the reference article does it.
 ARTICLE_TRAINING: dict[str, Any] = {
@@ -133,7 +134,7 @@ class MethodOptions:
         Optuna trials of ``convlstm-tuned``.
     cv : int, default=3
         Cross-validation folds (on the training split) of ``convlstm-tuned``.
-    tuning_epochs : tuple of (int, int), default=(10, 40)
+    tuning_epochs : tuple of (int, int), default=(20, 100)
         Range of ``max_epochs`` sampled by ``convlstm-tuned``.
     tuning_timeout : float or None, default=None
         Seconds after which ``convlstm-tuned`` starts no new trial (``None``:
@@ -486,7 +487,7 @@ class TunedConvLSTM(ClassifierMixin, BaseEstimator):
         Optuna trials.
     cv : int, default=3
         Number of stratified cross-validation folds.
-    max_epochs : tuple of (int, int), default=(10, 40)
+    max_epochs : tuple of (int, int), default=(20, 100)
         Range of ``max_epochs`` sampled (log scale).
     timeout : float or None, default=None
         Seconds after which no new trial starts.
