@@ -27,31 +27,15 @@ import time
 from pathlib import Path
 
 import numpy as np
+from bench_accuracy import DATASETS, DEFAULT_DATA_HOME
 from joblib import Parallel, delayed
 from sklearn.model_selection import StratifiedKFold
 
 from sklearn_convlstm import ConvLSTMClassifier, load_dataset
+from sklearn_convlstm.comparison import ARTICLE_TRAINING
 
-DATASETS = (
-    "GunPoint",
-    "ItalyPowerDemand",
-    "ArrowHead",
-    "BasicMotions",
-    "JapaneseVowels",
-)
 RESULTS = Path(__file__).resolve().parent / "results"
-DEFAULT_DATA_HOME = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
 
-#: The article's networks trained naively (the issue's reference setting).
-ARTICLE_TRAINING = {
-    "optimizer": "adam",
-    "lr": 1e-3,
-    "weight_decay": 0.0,
-    "lr_schedule": "constant",
-    "max_epochs": 100,
-    "batch_size": 16,
-    "scaling": "per_series",
-}
 
 #: Candidate name -> parameters changed from ConvLSTMClassifier's current defaults.
 CANDIDATES: dict[str, dict] = {

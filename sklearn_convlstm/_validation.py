@@ -267,10 +267,6 @@ def pad_series(
     -------
     padded : ndarray of shape (n_samples, n_channels, length)
     """
-    if isinstance(series_list, np.ndarray) and series_list.ndim == 3:
-        if length is None or length == series_list.shape[2]:
-            return series_list
-        series_list = list(series_list)
     if length is None:
         length = max(series.shape[1] for series in series_list)
     n_channels = series_list[0].shape[0]
