@@ -7,7 +7,8 @@ number of trials and the same TPE sampler seed, it tunes ConvLSTMClassifier
 with :func:`sklearn_convlstm.tuning.tune`
 
 * without pruning (every trial trains every fold to the end), and
-* with pruning (per-epoch validation accuracy reported to a pruner),
+* with pruning (the held-out fold scored at 10 checkpoints of each fold's
+  training, the running cross-validated accuracy reported to a pruner),
 
 and, for reference, runs ``GridSearchCV`` over a grid of about the same size.
 It reports wall time, epochs trained (the work done), the best
@@ -17,14 +18,13 @@ refitted on the whole TRAIN split. The test split is used for nothing else.
 Everything runs in this process with one torch thread, one configuration at
 a time, so wall times compare the work done, not parallelism.
 
-Run (one sampler seed, about 5 minutes on a 2-core machine)::
+Run (one sampler seed, about 10 minutes on a 2-core machine)::
 
     python benchmarks/bench_tuning.py --dataset GunPoint --n-trials 20
 
-The committed results (about 17 minutes)::
-
-    python benchmarks/bench_tuning.py --n-trials 20 --sampler-seeds 0 1 2 \
-        --pruners median:5 median:10 median:15 hyperband:5
+Runs split over processes (e.g. one sampler seed each, written to their own
+``--output-dir``) are combined with ``--merge DIR [DIR ...]``; the committed
+results name their commands.
 
 Results go to ``benchmarks/results/tuning_<dataset>.csv`` and ``.md``.
 """
@@ -52,16 +52,14 @@ from skorch.callbacks import Callback
 from sklearn_convlstm.classifier import ConvLSTMClassifier
 from sklearn_convlstm.datasets import load_dataset
 from sklearn_convlstm.tuning import (
-    _default_pruner,
+    REPORTS_PER_FOLD,
+    default_pruner,
     params_from_trial,
     suggest_convlstm_params,
     tune,
 )
 
 RESULTS = Path(__file__).parent / "results"
-
-#: Pruner of each method, for the report.
-PRUNERS: dict[str, str] = {}
 
 
 class EpochCounter(Callback):
@@ -74,22 +72,23 @@ class EpochCounter(Callback):
         type(self).epochs += 1
 
 
-def make_pruner(spec: str, n_startup_trials: int, n_warmup_epochs: int) -> Any:
-    """Build a pruner from ``NAME[:EPOCHS]``: median, percentileNN, hyperband.
+def make_pruner(spec: str, n_startup_trials: int, n_warmup_steps: int) -> Any:
+    """Build a pruner from ``NAME[:STEPS]``: median, percentileNN, hyperband.
 
-    ``EPOCHS`` overrides ``--warmup-epochs`` (the warm-up of median and
-    percentile, the ``min_resource`` of hyperband); ``default`` is what
+    ``STEPS`` (checkpoints, tenths of a fold's training) overrides
+    ``--warmup-steps`` (the warm-up of median and percentile, the
+    ``min_resource`` of hyperband); ``default`` is what
     :func:`~sklearn_convlstm.tuning.tune` uses with ``pruner="auto"``.
     """
-    name, _, epochs = spec.partition(":")
-    warmup = int(epochs) if epochs else n_warmup_epochs
+    name, _, steps = spec.partition(":")
+    warmup = int(steps) if steps else n_warmup_steps
     if name == "default":
         return "auto"
     if name == "median":
         return optuna.pruners.MedianPruner(
             n_startup_trials=n_startup_trials, n_warmup_steps=warmup
         )
-    if name.startswith("percentile"):  # percentile25 keeps the top quarter
+    if name.startswith("percentile"):  # percentile75 keeps the top quarter
         return optuna.pruners.PercentilePruner(
             float(name.removeprefix("percentile")),
             n_startup_trials=n_startup_trials,
@@ -102,7 +101,7 @@ def make_pruner(spec: str, n_startup_trials: int, n_warmup_epochs: int) -> Any:
 
 def describe_pruner(pruner: Any) -> str:
     if pruner == "auto":
-        pruner = _default_pruner("epochs")
+        pruner = default_pruner("epochs")
     if isinstance(pruner, optuna.pruners.HyperbandPruner):
         return f"HyperbandPruner(min_resource={pruner._min_resource})"
     if isinstance(pruner, optuna.pruners.PercentilePruner):
@@ -140,8 +139,7 @@ def run_optuna(
         n_trials=args.n_trials,
         sampler=optuna.samplers.TPESampler(seed=sampler_seed),
         pruner=pruner,
-        pruning="epochs",  # with NopPruner: learning curves, no pruning
-        pruning_monitor=args.monitor,
+        pruning="epochs",
         refit=False,
         verbose=1,
     )
@@ -226,28 +224,37 @@ def main() -> None:
         "--epochs",
         type=int,
         nargs=2,
-        default=(20, 60),
+        default=(20, 200),
         metavar=("LOW", "HIGH"),
-        help="range of max_epochs in the search space",
+        help="range of max_epochs in the search space (default: tune's)",
     )
-    parser.add_argument("--patience", type=int, default=15)
-    parser.add_argument("--grid-epochs", type=int, default=40)
+    parser.add_argument("--grid-epochs", type=int, default=80)
     parser.add_argument(
         "--pruners",
         nargs="+",
         default=["default", "median:5", "hyperband:5"],
-        help="pruned runs to compare, NAME[:WARMUP_EPOCHS]: default (tune's), "
+        help="pruned runs to compare, NAME[:WARMUP_STEPS]: default (tune's), "
         "median, hyperband, percentileNN (keeps the top NN%%)",
     )
     parser.add_argument("--startup-trials", type=int, default=5)
-    parser.add_argument("--warmup-epochs", type=int, default=5)
-    parser.add_argument("--monitor", default="valid_acc")
+    parser.add_argument("--warmup-steps", type=int, default=3)
     parser.add_argument("--skip-grid", action="store_true")
     parser.add_argument(
         "--output-dir", type=Path, default=RESULTS, help="default: %(default)s"
     )
     parser.add_argument("--skip-unpruned", action="store_true")
+    parser.add_argument(
+        "--merge",
+        type=Path,
+        nargs="+",
+        metavar="DIR",
+        help="only combine the CSVs that earlier runs wrote to these directories",
+    )
     args = parser.parse_args()
+    if args.merge:
+        rows = merge(args)
+        report(rows, args, commands=sorted({row["command"] for row in rows}))
+        return
 
     torch.set_num_threads(1)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -258,12 +265,8 @@ def main() -> None:
             np.zeros(len(y)), y
         )
     )
-    estimator = ConvLSTMClassifier(
-        random_state=args.seed, early_stopping=True, patience=args.patience
-    ).set_params(callbacks=(EpochCounter(),))
-    space = functools.partial(
-        suggest_convlstm_params, max_epochs=tuple(args.epochs), patience=args.patience
-    )
+    estimator = ConvLSTMClassifier(random_state=args.seed, callbacks=(EpochCounter(),))
+    space = functools.partial(suggest_convlstm_params, max_epochs=tuple(args.epochs))
     print(
         f"{args.dataset}: {len(y)} training series, {args.cv}-fold CV, "
         f"{args.n_trials} trials, TPE seeds {args.sampler_seeds}, max_epochs in "
@@ -282,15 +285,14 @@ def main() -> None:
             pruner = (
                 None
                 if name == "none"
-                else make_pruner(name, args.startup_trials, args.warmup_epochs)
+                else make_pruner(name, args.startup_trials, args.warmup_steps)
             )
             rows.append(
                 run_optuna(
                     label, pruner, sampler_seed, estimator, space, X, y, splits, args
                 )
             )
-            if pruner is not None:
-                PRUNERS[label] = describe_pruner(pruner)
+            rows[-1]["pruner"] = describe_pruner(pruner) if pruner else ""
     if not args.skip_grid:
         print("\n== GridSearchCV")
         rows.append(run_grid(estimator, X, y, splits, args))
@@ -298,7 +300,8 @@ def main() -> None:
     for row in rows:
         model = clone(estimator).set_params(**row["best_params"]).fit(X, y)
         row["test_accuracy_of_best"] = float(model.score(X_test, y_test))
-    report(rows, args)
+        row["command"] = " ".join(sys.argv[1:])
+    report(rows, args, commands=[" ".join(sys.argv[1:])])
 
 
 COLUMNS = [
@@ -314,6 +317,8 @@ COLUMNS = [
     "best_found_at_trial",
     "test_accuracy_of_best",
 ]
+#: Written to the CSV besides COLUMNS (and read back by --merge).
+EXTRA_COLUMNS = ["pruner", "command", "best_params"]
 SUMMARY_COLUMNS = [
     "method",
     "runs",
@@ -379,7 +384,29 @@ def _table(rows: list[dict[str, Any]], columns: list[str]) -> list[str]:
     return lines
 
 
-def report(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
+def merge(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Read back the rows that earlier runs wrote to ``args.merge``."""
+    rows = []
+    for directory in args.merge:
+        with open(directory / f"tuning_{args.dataset}.csv", newline="") as handle:
+            for row in csv.DictReader(handle):
+                for column in ("configurations", "complete", "pruned"):
+                    row[column] = int(row[column])
+                for column in (
+                    "epochs_trained",
+                    "wall_s",
+                    "best_cv_accuracy",
+                    "test_accuracy_of_best",
+                ):
+                    row[column] = float(row[column])
+                row["best_params"] = json.loads(row["best_params"])
+                rows.append(row)
+    return rows
+
+
+def report(
+    rows: list[dict[str, Any]], args: argparse.Namespace, commands: list[str]
+) -> None:
     args.output_dir.mkdir(parents=True, exist_ok=True)
     stem = args.output_dir / f"tuning_{args.dataset}"
     for row in rows:  # speedup against the unpruned run of the same seed
@@ -397,7 +424,7 @@ def report(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
 
     with open(f"{stem}.csv", "w", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow([*COLUMNS, "best_params"])
+        writer.writerow([*COLUMNS, *EXTRA_COLUMNS])
         for row in rows:
             writer.writerow(
                 [
@@ -405,9 +432,12 @@ def report(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
                         f"{row[c]:.4f}" if isinstance(row[c], float) else row[c]
                         for c in COLUMNS
                     ),
+                    row.get("pruner", ""),
+                    row.get("command", ""),
                     json.dumps(row["best_params"], default=str),
                 ]
             )
+    pruners = {row["method"]: row["pruner"] for row in rows if row.get("pruner")}
 
     n_grid = sum(len(_expand(part)) for part in grid(args))
     lines = [
@@ -417,10 +447,13 @@ def report(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
         f"folds for every run), {args.n_trials} Optuna trials per run, "
         f"`TPESampler(seed=s)` for s in {args.sampler_seeds} (each seed runs "
         f"without and with each pruner), max_epochs sampled in "
-        f"{list(args.epochs)}, early stopping (patience {args.patience}) on a "
-        f"split of each training fold. Pruning reports `{args.monitor}` every "
-        "epoch (step = epochs trained so far in the trial); pruners: "
-        + "; ".join(f"{label}: `{text}`" for label, text in PRUNERS.items())
+        f"{list(args.epochs)} (log scale), no early stopping: each trial trains its "
+        "max_epochs on the whole training fold. Pruning reports the running "
+        f"CV accuracy at {REPORTS_PER_FOLD} checkpoints of each fold's training "
+        f"(step = fold * {REPORTS_PER_FOLD} + checkpoint - 1); a warm-up of w "
+        "steps allows the first pruning at w+1 tenths of the first fold. "
+        "Pruners: "
+        + "; ".join(f"{label}: `{text}`" for label, text in pruners.items())
         + f". tune()'s default (`pruner='auto'`) is `{describe_pruner('auto')}`"
         + (
             ""
@@ -442,7 +475,9 @@ def report(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
         "",
         *_table(rows, COLUMNS),
         "",
-        f"Command: `python benchmarks/bench_tuning.py {' '.join(sys.argv[1:])}`",
+        "Commands:",
+        "",
+        *(f"* `python benchmarks/bench_tuning.py {command}`" for command in commands),
     ]
     Path(f"{stem}.md").write_text("\n".join(lines) + "\n")
     print("\n" + "\n".join(lines))

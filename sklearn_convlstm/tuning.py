@@ -39,10 +39,23 @@ Optuna parameter                  Values (estimator parameter)
 ``max_epochs``                    ``max_epochs`` range (default 20 to 200), log
 ================================  ==============================================
 
-Fixed: ``conv_padding="same"``, ``early_stopping=True`` (on a split of the
-data ``fit`` receives, so of the training fold inside cross-validation) and
-``patience``. Early stopping also provides the per-epoch validation accuracy
-that prunes weak trials.
+Fixed: ``conv_padding="same"`` and ``early_stopping=False``: each trial trains
+its sampled ``max_epochs`` on the whole training fold, exactly as the refit of
+the best configuration trains on all the data, so the cross-validated score
+measures what is refitted.
+
+Pruning
+-------
+With a ConvLSTMClassifier (alone or last in a Pipeline), :func:`tune` scores
+the network on the held-out fold at :data:`REPORTS_PER_FOLD` checkpoints of
+its training (10 %, 20 %, ... of ``max_epochs``) and reports the running
+cross-validated score (finished folds plus the current one) to the pruner.
+Steps count those checkpoints: step ``k * REPORTS_PER_FOLD + c - 1`` is
+checkpoint ``c`` of fold ``k``, so trials with different ``max_epochs`` are
+compared at the same fraction of their training (their learning-rate
+schedules are then at the same phase). Scoring in eval mode draws no random
+numbers: a trial trains exactly as it would without pruning. Other
+estimators report after each fold.
 
 Distributed tuning
 ------------------
@@ -78,6 +91,7 @@ from sklearn.metrics import check_scoring
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.utils import check_random_state
+from skorch.callbacks import Callback
 
 if TYPE_CHECKING:  # pragma: no cover
     import argparse
@@ -85,10 +99,11 @@ if TYPE_CHECKING:  # pragma: no cover
     import optuna
 
 __all__ = [
-    "EPOCH_PRUNING_MONITOR",
+    "REPORTS_PER_FOLD",
     "TuningResult",
     "convlstm_distributions",
     "default_param_space",
+    "default_pruner",
     "forest_distributions",
     "load_study",
     "make_storage",
@@ -101,8 +116,11 @@ __all__ = [
 
 _INSTALL_HINT = "pip install 'sklearn-convlstm[tuning]'"
 
-#: Validation metric of the skorch history that epoch pruning reports.
-EPOCH_PRUNING_MONITOR = "valid_acc"
+#: Checkpoints per fold at which epoch pruning scores the held-out fold.
+REPORTS_PER_FOLD = 10
+
+#: Checkpoints of the first fold that the default epoch pruner never prunes.
+DEFAULT_WARMUP_STEPS = 3
 
 #: Trial states that hold one of the study's ``n_trials`` slots.
 _FINISHED = ("COMPLETE", "PRUNED")
@@ -125,18 +143,6 @@ def _import_optuna() -> Any:
     return optuna
 
 
-def _import_pruning_callback_class() -> type:
-    """Return SkorchPruningCallback from optuna_integration (not optuna.integration)."""
-    try:
-        from optuna_integration.skorch import SkorchPruningCallback
-    except ImportError as error:
-        raise ImportError(
-            "Pruning by epoch needs the optional dependency optuna-integration, "
-            f"which is not installed. Install it with: {_INSTALL_HINT}"
-        ) from error
-    return SkorchPruningCallback
-
-
 @contextlib.contextmanager
 def _quiet_optuna_warnings() -> Iterator[None]:
     """Silence Optuna's ExperimentalWarning/FutureWarning for the features we use."""
@@ -155,7 +161,6 @@ def suggest_convlstm_params(
     *,
     prefix: str = "",
     max_epochs: tuple[int, int] = (20, 200),
-    patience: int = 20,
 ) -> dict[str, Any]:
     """Sample parameters of :class:`~sklearn_convlstm.ConvLSTMClassifier`.
 
@@ -173,9 +178,8 @@ def suggest_convlstm_params(
         Optuna parameter names do not change.
     max_epochs : tuple of (int, int), default=(20, 200)
         Range of ``max_epochs`` (sampled on a log scale). Lower it to cap the
-        cost of a trial.
-    patience : int, default=20
-        ``patience`` of early stopping (fixed).
+        cost of a trial. Early stopping is left as the estimator has it
+        (off by default): each trial trains its ``max_epochs``.
 
     Returns
     -------
@@ -235,8 +239,6 @@ def suggest_convlstm_params(
         "max_epochs": (
             low if low == high else trial.suggest_int("max_epochs", low, high, log=True)
         ),
-        "early_stopping": True,
-        "patience": patience,
     }
     return {prefix + name: value for name, value in params.items()}
 
@@ -724,42 +726,62 @@ def _take(X: Any, index: np.ndarray) -> Any:
     return [X[i] for i in index]
 
 
-def _make_pruning_callback(trial: Any, monitor: str, step_offset: int) -> Any:
-    """Build a SkorchPruningCallback that reports at ``step_offset + epoch``."""
-    base = _import_pruning_callback_class()
+class _HeldOutFoldPruning(Callback):
+    """Score the held-out fold at checkpoints of training; prune weak trials.
 
-    class _EpochPruning(base):
-        """Report the validation accuracy of each epoch; prune weak trials.
+    At each tenth (:data:`REPORTS_PER_FOLD`) of ``max_epochs`` it scores the
+    estimator being fitted on the fold's held-out series, records the score in
+    the skorch history (column ``fold_score``) and reports the running
+    cross-validated score, the mean of the finished folds' scores and this
+    one, at step ``fold * REPORTS_PER_FOLD + checkpoint - 1``.
 
-        ``ConvLSTMClassifier`` deep-copies its callbacks in ``fit``. A deep
-        copy of an Optuna trial would copy an in-memory study with it and
-        report into the copy, so this callback shares the trial when copied.
-        """
+    ``ConvLSTMClassifier`` deep-copies its callbacks in ``fit``. A deep copy
+    of an Optuna trial would copy an in-memory study with it and report into
+    the copy, and a copy of the estimator would not be the one being trained,
+    so copies share both.
+    """
 
-        def __init__(self, trial: Any, monitor: str, step_offset: int) -> None:
-            super().__init__(trial, monitor)
-            self.step_offset = step_offset
+    def __init__(
+        self,
+        trial: Any,
+        estimator: BaseEstimator,
+        scorer: Callable,
+        X_test: Any,
+        y_test: np.ndarray,
+        fold: int,
+        finished_scores: list[float],
+        reported_steps: set[int],
+    ) -> None:
+        self.trial = trial
+        self.estimator = estimator
+        self.scorer = scorer
+        self.X_test = X_test
+        self.y_test = y_test
+        self.fold = fold
+        self.finished_scores = finished_scores
+        self.reported_steps = reported_steps
+        self.last_checkpoint = 0
 
-        def on_epoch_end(self, net: Any, **kwargs: Any) -> None:
-            history = net.history
-            if not history:
-                return
-            step = self.step_offset + len(history) - 1
-            value = float(history[-1, self._monitor])
-            # The study maximizes: report losses negated.
-            self._trial.report(
-                -value if self._monitor.endswith("loss") else value, step
+    def on_epoch_end(self, net: Any, **kwargs: Any) -> None:
+        """Report at a checkpoint; raise ``optuna.TrialPruned`` if told to."""
+        checkpoint = len(net.history) * REPORTS_PER_FOLD // net.max_epochs
+        if checkpoint <= self.last_checkpoint:
+            return
+        self.last_checkpoint = checkpoint
+        score = float(self.scorer(self.estimator, self.X_test, self.y_test))
+        net.history.record("fold_score", score)
+        step = self.fold * REPORTS_PER_FOLD + checkpoint - 1
+        self.trial.report(float(np.mean([*self.finished_scores, score])), step)
+        self.reported_steps.add(step)
+        if self.trial.should_prune():
+            optuna = _import_optuna()
+            raise optuna.TrialPruned(
+                f"pruned in fold {self.fold + 1} after {len(net.history)} of "
+                f"{net.max_epochs} epochs (step {step})"
             )
-            if self._trial.should_prune():
-                optuna = _import_optuna()
-                raise optuna.TrialPruned(
-                    f"pruned at epoch {len(history)} of fold training (step {step})"
-                )
 
-        def __deepcopy__(self, memo: dict) -> _EpochPruning:
-            return copy.copy(self)
-
-    return _EpochPruning(trial, monitor, step_offset)
+    def __deepcopy__(self, memo: dict) -> _HeldOutFoldPruning:
+        return copy.copy(self)
 
 
 class _CrossValidationObjective:
@@ -775,7 +797,6 @@ class _CrossValidationObjective:
         scorer: Callable,
         pruning: str | None,
         n_trials: int | None,
-        pruning_monitor: str = EPOCH_PRUNING_MONITOR,
     ) -> None:
         self.estimator = estimator
         self.X = X
@@ -785,15 +806,22 @@ class _CrossValidationObjective:
         self.scorer = scorer
         self.pruning = pruning
         self.n_trials = n_trials
-        self.pruning_monitor = pruning_monitor
 
     def _epoch_pruning_prefix(self, estimator: BaseEstimator) -> str | None:
-        """Parameter prefix of a ConvLSTMClassifier with early stopping, if any."""
+        """Parameter prefix of the ConvLSTMClassifier to prune by epochs, if any."""
         from .classifier import ConvLSTMClassifier
 
+        if self.pruning not in ("auto", "epochs"):
+            return None
         prefix, final = _final_step(estimator)
-        if isinstance(final, ConvLSTMClassifier) and final.early_stopping:
+        if isinstance(final, ConvLSTMClassifier):
             return prefix
+        if self.pruning == "epochs":
+            raise ValueError(
+                "pruning='epochs' needs a ConvLSTMClassifier (alone or last in a "
+                f"Pipeline), whose training reports checkpoints; got "
+                f"{type(final).__name__}. Use pruning='folds' for other estimators."
+            )
         return None
 
     def __call__(self, trial: Any) -> float:
@@ -802,45 +830,37 @@ class _CrossValidationObjective:
         params = self.param_space(trial)
         trial.set_user_attr("estimator_params", _jsonable(params))
         scores: list[float] = []
-        epochs_done = 0
+        reported_steps: set[int] = set()
+        n_folds = len(self.splits)
         for fold, (train, test) in enumerate(self.splits):
             estimator = clone(self.estimator).set_params(**params)
-            prefix = None
-            if self.pruning in ("auto", "epochs"):
-                prefix = self._epoch_pruning_prefix(estimator)
-                if prefix is None and self.pruning == "epochs":
-                    raise ValueError(
-                        "pruning='epochs' needs a ConvLSTMClassifier with "
-                        "early_stopping=True (alone or last in a Pipeline), whose "
-                        "validation split gives the per-epoch scores; got "
-                        f"{type(_final_step(estimator)[1]).__name__} with these "
-                        "parameters. Use pruning='folds' or set "
-                        "early_stopping=True."
-                    )
+            X_test, y_test = _take(self.X, test), self.y[test]
+            prefix = self._epoch_pruning_prefix(estimator)
             if prefix is not None:
                 callbacks = tuple(estimator.get_params()[prefix + "callbacks"] or ())
-                estimator.set_params(
-                    **{
-                        prefix + "callbacks": (
-                            *callbacks,
-                            _make_pruning_callback(
-                                trial, self.pruning_monitor, epochs_done
-                            ),
-                        )
-                    }
+                pruning = _HeldOutFoldPruning(
+                    trial,
+                    estimator,
+                    self.scorer,
+                    X_test,
+                    y_test,
+                    fold,
+                    scores,
+                    reported_steps,
                 )
+                estimator.set_params(**{prefix + "callbacks": (*callbacks, pruning)})
             estimator.fit(_take(self.X, train), self.y[train])
-            scores.append(
-                float(self.scorer(estimator, _take(self.X, test), self.y[test]))
-            )
-            if prefix is not None:
-                epochs_done += len(_final_step(estimator)[1].history_)
-            elif self.pruning is not None and fold < len(self.splits) - 1:
-                # After the last fold the trial is done: pruning saves nothing.
-                trial.report(float(np.mean(scores)), fold)
+            scores.append(float(self.scorer(estimator, X_test, y_test)))
+            if self.pruning is None or fold == n_folds - 1:
+                continue  # after the last fold pruning saves nothing
+            # Folds report here; epoch pruning too when training stopped before
+            # its last checkpoint (early stopping).
+            step = fold if prefix is None else (fold + 1) * REPORTS_PER_FOLD - 1
+            if step not in reported_steps:
+                trial.report(float(np.mean(scores)), step)
                 if trial.should_prune():
                     raise optuna.TrialPruned(
-                        f"pruned after fold {fold + 1} of {len(self.splits)}"
+                        f"pruned after fold {fold + 1} of {n_folds}"
                     )
         trial.set_user_attr("fold_scores", scores)
         return float(np.mean(scores))
@@ -1018,19 +1038,36 @@ def _make_splits(
     ]
 
 
-def _default_pruner(pruning: str | None) -> Any:
-    """MedianPruner tuned to the step unit of the pruning mode.
+def default_pruner(pruning: str | None = "epochs") -> Any:
+    """Return the pruner ``tune(pruner="auto")`` uses for a pruning mode.
 
-    For epochs, 10 warm-up epochs: in benchmarks/bench_tuning.py (GunPoint,
-    3 sampler seeds) 5 warm-up epochs pruned slow starters that became the
-    best trials (-1.3 points of best CV accuracy), 10 lost nothing.
+    Parameters
+    ----------
+    pruning : {"epochs", "folds"} or None, default="epochs"
+        The step unit: checkpoints of each fold's training, or folds.
+
+    Returns
+    -------
+    pruner : optuna.pruners.BasePruner
+        ``"epochs"``: ``MedianPruner(n_startup_trials=5,
+        n_warmup_steps=DEFAULT_WARMUP_STEPS)``, no pruning before the first
+        five trials finished nor before that many checkpoints of the first
+        fold. ``"folds"``: a MedianPruner after the first fold. ``None``:
+        ``NopPruner``.
+
+    Notes
+    -----
+    The warm-up was chosen with ``benchmarks/bench_tuning.py`` (see
+    ``benchmarks/results/tuning_GunPoint.md``).
     """
     optuna = _import_optuna()
     if pruning is None:
         return optuna.pruners.NopPruner()
     if pruning == "folds":
         return optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=0)
-    return optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=10)
+    return optuna.pruners.MedianPruner(
+        n_startup_trials=5, n_warmup_steps=DEFAULT_WARMUP_STEPS
+    )
 
 
 def _seed(random_state: Any) -> int | None:
@@ -1119,7 +1156,6 @@ def tune(
     sampler: Any = None,
     pruner: Any = "auto",
     pruning: str | None = "auto",
-    pruning_monitor: str = EPOCH_PRUNING_MONITOR,
     refit: bool = True,
     refit_early_stopping: bool = False,
     random_state: Any = None,
@@ -1183,29 +1219,23 @@ def tune(
         Give workers different seeds (or none) so they do not sample the same
         first trials.
     pruner : optuna.pruners.BasePruner, "auto" or None, default="auto"
-        ``"auto"``: ``MedianPruner(n_startup_trials=5)`` with 10 warm-up
-        epochs for epoch pruning, none for fold pruning. ``None``: no pruning
-        and no reports. A ``NopPruner`` with ``pruning="epochs"`` reports the
-        learning curves (for the plots) without pruning.
+        ``"auto"``: :func:`default_pruner` of the pruning mode. ``None``: no
+        pruning and no reports. A ``NopPruner`` with ``pruning="epochs"``
+        reports the learning curves (for the plots) without pruning.
     pruning : {"auto", "epochs", "folds"} or None, default="auto"
-        What a trial reports to the pruner. ``"epochs"``: the validation
-        accuracy of every epoch, for a ConvLSTMClassifier with
-        ``early_stopping=True`` (alone or last in a Pipeline); the step is the
-        number of epochs trained in the trial so far, over all folds.
-        ``"folds"``: the mean score of the folds done so far after each fold
-        but the last, for any estimator. ``"auto"``: epochs where possible,
-        else folds.
-    pruning_monitor : str, default="valid_acc"
-        Column of the skorch history that epoch pruning reports, e.g.
-        ``"valid_acc"`` or ``"valid_loss"`` (a loss is reported negated, as
-        the study maximizes).
+        What a trial reports to the pruner. ``"epochs"``, for a
+        ConvLSTMClassifier alone or last in a Pipeline: the running
+        cross-validated score at :data:`REPORTS_PER_FOLD` checkpoints of each
+        fold's training (the held-out fold scored at 10 %, 20 %, ... of
+        ``max_epochs``; see the module docstring). ``"folds"``: the mean score
+        of the folds done so far after each fold but the last, for any
+        estimator. ``"auto"``: epochs where possible, else folds.
     refit : bool, default=True
         Fit the best configuration on all of ``X, y``.
     refit_early_stopping : bool, default=False
         Keep early stopping in that final fit. By default a ConvLSTMClassifier
         (alone or last in a Pipeline) is refitted with ``early_stopping=False``:
-        within the search early stopping keeps trials short and feeds pruning,
-        but in the final fit it would hold out part of an often small training
+        in the final fit it would hold out part of an often small training
         set and stop on a noisy validation score (on ArrowHead, 36 training
         series, the default configuration refitted with early stopping scored
         0.72 on test against 0.80 without). The refit trains the chosen
@@ -1292,8 +1322,8 @@ def tune(
             )
         mode = pruning
         if mode == "auto":
-            mode = "epochs" if _epoch_pruning_possible(estimator, space) else "folds"
-        pruner = _default_pruner(mode)
+            mode = "epochs" if _epoch_pruning_possible(estimator) else "folds"
+        pruner = default_pruner(mode)
 
     storage = make_storage(
         storage,
@@ -1328,7 +1358,6 @@ def tune(
             check_scoring(estimator, scoring=scoring),
             pruning,
             n_trials,
-            pruning_monitor,
         )
         trial_callbacks = list(callbacks)
         if verbose:
@@ -1379,18 +1408,11 @@ def _heartbeat_interval(storage: Any) -> int | None:
     return get_interval() if get_interval is not None else None
 
 
-def _epoch_pruning_possible(estimator: BaseEstimator, space: ParamSpace) -> bool:
+def _epoch_pruning_possible(estimator: BaseEstimator) -> bool:
     """Whether the default 'auto' pruning will report epochs (for the pruner)."""
     from .classifier import ConvLSTMClassifier
 
-    _, final = _final_step(estimator)
-    if not isinstance(final, ConvLSTMClassifier):
-        return False
-    if final.early_stopping:
-        return True
-    # The default ConvLSTM space turns early stopping on.
-    func = getattr(space, "func", space)
-    return func is suggest_convlstm_params
+    return isinstance(_final_step(estimator)[1], ConvLSTMClassifier)
 
 
 # ------------------------------------------------------------------------ CLI

@@ -34,9 +34,7 @@ except ImportError:  # pragma: no cover - written in parallel
     from sklearn.preprocessing import FunctionTransformer as TimeSeriesScaler
 
 #: The default ConvLSTM space with one or two epochs per fit.
-TINY_SPACE = functools.partial(
-    tuning.suggest_convlstm_params, max_epochs=(1, 2), patience=5
-)
+TINY_SPACE = functools.partial(tuning.suggest_convlstm_params, max_epochs=(1, 2))
 
 TWO_BLOCKS = {
     "n_conv_blocks": 2,
@@ -118,7 +116,8 @@ def test_convlstm_space_maps_blocks_to_matching_tuples(pattern_data):
     assert params["conv_channels"] == (16, 32)
     assert params["kernel_sizes"] == (5, 3)
     assert params["pool_sizes"] == "auto"
-    assert params["early_stopping"] is True
+    # Trials train their max_epochs on the whole fold, as the refit does.
+    assert "early_stopping" not in params
     clf = ConvLSTMClassifier(random_state=0).set_params(**params).fit(X, y)
     assert clf.network_params_["conv_channels"] == (16, 32)
     assert len(clf.history_) == 2
@@ -253,8 +252,6 @@ def test_tune_returns_the_study_and_the_refitted_best_estimator(series):
     expected = tuning.params_from_trial(
         study.best_params, fast(), param_space=TINY_SPACE
     )
-    # The refit trains all epochs on all data (see refit_early_stopping).
-    assert expected.pop("early_stopping", False) is True
     assert best.early_stopping is False
     assert {name: best.get_params()[name] for name in expected} == expected
     stored = study.best_trial.user_attrs["estimator_params"]
@@ -394,7 +391,7 @@ def test_groups_keep_each_group_in_one_fold(series, monkeypatch):
 def test_epoch_pruning_reaches_the_trial_through_the_deep_copy(series):
     X, y = series
     study, _ = tuning.tune(
-        fast(early_stopping=True, max_epochs=4),
+        fast(max_epochs=10),
         X,
         y,
         param_space=lambda trial: {"lr": trial.suggest_float("lr", 1e-3, 1e-2)},
@@ -406,10 +403,83 @@ def test_epoch_pruning_reaches_the_trial_through_the_deep_copy(series):
     )
     states = [trial.state.name for trial in study.trials]
     assert states == ["COMPLETE", "PRUNED", "PRUNED"]
-    # Trial 0 reported every epoch of both folds (step = epochs so far).
-    assert sorted(study.trials[0].intermediate_values) == list(range(8))
-    # A pruned trial stopped after its first epoch.
+    # Trial 0 reported 10 checkpoints (one per epoch here) of both folds.
+    first = study.trials[0]
+    assert sorted(first.intermediate_values) == list(range(20))
+    fold_scores = first.user_attrs["fold_scores"]
+    # The running CV score: fold 1 alone, then the mean of both folds.
+    assert first.intermediate_values[9] == pytest.approx(fold_scores[0])
+    assert first.intermediate_values[19] == pytest.approx(first.value)
+    # A pruned trial stopped at its first checkpoint.
     assert list(study.trials[1].intermediate_values) == [0]
+
+
+def test_checkpoints_are_fractions_of_max_epochs(series):
+    X, y = series
+    study, _ = tuning.tune(
+        fast(),
+        X,
+        y,
+        param_space=lambda trial: {
+            "max_epochs": trial.suggest_categorical("max_epochs", [4, 25])
+        },
+        cv=2,
+        n_trials=2,
+        pruner=optuna.pruners.NopPruner(),
+        pruning="epochs",
+        sampler=optuna.samplers.BruteForceSampler(seed=0),
+        verbose=0,
+        refit=False,
+    )
+    steps = {
+        trial.params["max_epochs"]: sorted(trial.intermediate_values)
+        for trial in study.trials
+    }
+    # 25 epochs: a report every 10 % (epochs 3, 5, 8, ...): steps 0-9 and 10-19.
+    assert steps[25] == list(range(20))
+    # 4 epochs: checkpoints 2, 5, 7, 10 of each fold.
+    assert steps[4] == [1, 4, 6, 9, 11, 14, 16, 19]
+
+
+def test_pruning_reports_do_not_change_the_trials(series):
+    X, y = series
+    values = {}
+    for pruning in ("epochs", None):
+        study, _ = tuning.tune(
+            fast(max_epochs=4),
+            X,
+            y,
+            param_space=lambda trial: {"lr": trial.suggest_float("lr", 1e-3, 1e-2)},
+            cv=2,
+            n_trials=2,
+            pruner=optuna.pruners.NopPruner() if pruning else None,
+            pruning=pruning,
+            random_state=0,
+            verbose=0,
+            refit=False,
+        )
+        values[pruning] = [trial.value for trial in study.trials]
+        reported = [len(trial.intermediate_values) for trial in study.trials]
+        assert reported == ([8, 8] if pruning else [0, 0])
+    assert values["epochs"] == values[None]
+
+
+def test_epoch_pruning_scores_the_held_out_fold_of_a_pipeline(series):
+    X, y = series
+    pipeline = Pipeline([("scale", TimeSeriesScaler()), ("clf", fast(max_epochs=5))])
+    study, _ = tuning.tune(
+        pipeline,
+        X,
+        y,
+        param_space=lambda trial: {"clf__lr": trial.suggest_float("lr", 1e-3, 1e-2)},
+        cv=2,
+        n_trials=1,
+        random_state=0,
+        verbose=0,
+    )
+    trial = study.trials[0]
+    assert sorted(trial.intermediate_values) == [1, 3, 5, 7, 9, 11, 13, 15, 17, 19]
+    assert trial.intermediate_values[19] == pytest.approx(trial.value)
 
 
 def test_fold_pruning_for_any_estimator(series):
@@ -447,7 +517,7 @@ def test_default_median_pruner_prunes_weak_trials(pattern_data, tmp_path):
     for lr in [1e-2] * 5 + [1e-9] * 3:
         study.enqueue_trial({"lr": lr})
     study, _ = tuning.tune(
-        fast(early_stopping=True, max_epochs=12, patience=12, lr_schedule="constant"),
+        fast(max_epochs=12, lr_schedule="constant"),
         X,
         y,
         param_space=lambda trial: {
@@ -463,8 +533,9 @@ def test_default_median_pruner_prunes_weak_trials(pattern_data, tmp_path):
     states = [trial.state.name for trial in study.trials]
     assert states[:5] == ["COMPLETE"] * 5
     assert states[5:] == ["PRUNED"] * 3
-    # Pruned after the 10 warm-up epochs, in the first fold.
-    assert all(max(t.intermediate_values) == 10 for t in study.trials[5:])
+    # Pruned at the first checkpoint after the warm-up, in the first fold.
+    warmup = tuning.DEFAULT_WARMUP_STEPS
+    assert all(max(t.intermediate_values) == warmup for t in study.trials[5:])
 
 
 def test_one_line_per_trial(series, capsys):
