@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 import pytest
 import torch
 from torch import nn
@@ -264,3 +266,68 @@ def test_batch_norm_blocks_have_no_conv_bias():
     net = make_network("default", 1, 2, n_timesteps=100)
     assert all(block.conv.bias is None for block in net.conv_blocks)
     assert all(isinstance(block.norm, nn.BatchNorm1d) for block in net.conv_blocks)
+
+
+# --- Inference path: batch norm folded into the convolutions ---------------------
+
+
+def _trained_like_network(**overrides):
+    """A default-like network whose batch-norm statistics are not the identity."""
+    torch.manual_seed(0)
+    net = make_network("default", 3, 4, n_timesteps=60, **overrides)
+    net.train()
+    with torch.no_grad():
+        for _ in range(3):  # move the running statistics away from (0, 1)
+            net(torch.randn(16, 3, 60) * 2 + 1)
+    return net.eval()
+
+
+@pytest.mark.parametrize("batch_norm", [True, False])
+def test_inference_path_matches_the_layer_by_layer_path(batch_norm):
+    net = _trained_like_network(batch_norm=batch_norm)
+    x = torch.randn(5, 3, 60)
+    with torch.enable_grad():  # autograd on: the layer-by-layer path
+        expected = net(x).detach()
+    with torch.inference_mode():
+        fast = net(x)
+    with torch.no_grad():
+        fast_no_grad = net(x)
+    if batch_norm:
+        torch.testing.assert_close(fast, expected, rtol=1e-5, atol=1e-5)
+    else:  # the same operations: bit-identical
+        assert torch.equal(fast, expected)
+    assert torch.equal(fast_no_grad, fast)
+
+
+def test_inference_path_follows_weight_changes():
+    net = _trained_like_network()
+    x = torch.randn(4, 3, 60)
+    with torch.no_grad():
+        before = net(x)
+        net.conv_blocks[1].norm.running_mean.add_(0.5)  # in place
+        after = net(x)
+        with torch.enable_grad():
+            expected = net(x).detach()
+    assert not torch.allclose(before, after)
+    torch.testing.assert_close(after, expected, rtol=1e-5, atol=1e-5)
+
+    other = _trained_like_network()
+    with torch.no_grad():
+        other.conv_blocks[0].conv.weight.mul_(2)
+    net.load_state_dict(other.state_dict())
+    with torch.no_grad():
+        torch.testing.assert_close(net(x), other(x), rtol=1e-5, atol=1e-5)
+
+
+def test_eval_mode_with_autograd_keeps_gradients_and_pickles_without_cache():
+    net = _trained_like_network()
+    x = torch.randn(2, 3, 60)
+    with torch.no_grad():
+        net(x)  # builds the cache of fused convolutions
+    assert "_fused_cache" in net.__dict__
+    net(x).sum().backward()  # eval mode, autograd on: real graph to the weights
+    assert net.conv_blocks[0].conv.weight.grad.abs().sum() > 0
+    restored = pickle.loads(pickle.dumps(net))
+    assert "_fused_cache" not in restored.__dict__
+    with torch.no_grad():
+        assert torch.equal(restored(x), net(x))
