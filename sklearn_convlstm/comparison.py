@@ -7,24 +7,28 @@ their accuracy on the official test split with their fit and predict times.
 
 The methods (:data:`METHODS`):
 
-====================  =========================================================
-``convlstm-default``  :class:`~sklearn_convlstm.ConvLSTMClassifier` with its
-                      default parameters.
-``convlstm-tuned``    ConvLSTMClassifier tuned with Optuna
-                      (:func:`sklearn_convlstm.tuning.tune`) by
-                      cross-validation on the training split only, then refit
-                      on the whole training split (:class:`TunedConvLSTM`).
-``article-basic``,    The reference article's three networks as written,
-``article-stacked``,  trained as the article does: Adam, lr 1e-3, 100 epochs,
-``article-dropout``   batch size 16, constant learning rate, no weight decay,
-                      per-series z-normalisation, no early stopping. Slow: not
-                      in the default list.
-``rf-stats``          :func:`~sklearn_convlstm.baselines.make_feature_baseline`
-                      ``("stats")``: summary statistics and a random forest.
-``rf-catch22``        ``make_feature_baseline("catch22")`` (needs pycatch22).
-``minirocket``        MiniRocket features and a ridge classifier
-                      (:class:`MiniRocketRidge`; needs sktime).
-====================  =========================================================
+======================  =======================================================
+``convlstm-default``    :class:`~sklearn_convlstm.ConvLSTMClassifier` with its
+                        default parameters.
+``convlstm-ensemble``   :data:`ENSEMBLE_SIZE` default ConvLSTMClassifiers with
+                        different seeds, probabilities averaged
+                        (:func:`~sklearn_convlstm.ensemble.make_seed_ensemble`).
+                        Not in the default list (five times the fit time).
+``convlstm-tuned``      ConvLSTMClassifier tuned with Optuna
+                        (:func:`sklearn_convlstm.tuning.tune`) by
+                        cross-validation on the training split only, then refit
+                        on the whole training split (:class:`TunedConvLSTM`).
+``article-basic``,      The reference article's three networks as written,
+``article-stacked``,    trained as the article does: Adam, lr 1e-3, 100 epochs,
+``article-dropout``     batch size 16, constant learning rate, no weight decay,
+                        per-series z-normalisation, no early stopping. Slow: not
+                        in the default list.
+``rf-stats``            :func:`~sklearn_convlstm.baselines.make_feature_baseline`
+                        ``("stats")``: summary statistics and a random forest.
+``rf-catch22``          ``make_feature_baseline("catch22")`` (needs pycatch22).
+``minirocket``          MiniRocket features and a ridge classifier
+                        (:class:`MiniRocketRidge`; needs sktime).
+======================  =======================================================
 
 Honesty rules the code follows: nothing is tuned, selected or stopped early on
 the test split (tuning and early stopping only see training data); every method
@@ -105,6 +109,11 @@ DEFAULT_CV = 3
 #: is the default model and the search can only add to it.
 DEFAULT_TUNING_EPOCHS = (20, 100)
 
+#: Networks averaged by ``convlstm-ensemble``.
+ENSEMBLE_SIZE = 5
+#: Networks of the best configuration averaged by ``convlstm-tuned``.
+TUNED_ENSEMBLE_SIZE = 1
+
 #: Training of the article's networks, as the reference article does it.
 ARTICLE_TRAINING: dict[str, Any] = {
     "optimizer": "adam",
@@ -147,6 +156,11 @@ class MethodOptions:
     progress_bar : bool, default=False
         Show a tqdm bar over the epochs of each ConvLSTM fit (over the trials
         for ``convlstm-tuned``).
+    ensemble_size : int, default=5
+        Networks averaged by ``convlstm-ensemble``.
+    tuned_ensemble_size : int, default=TUNED_ENSEMBLE_SIZE
+        Networks of the best configuration that ``convlstm-tuned`` refits
+        and averages (1: a single network).
 
     Examples
     --------
@@ -161,6 +175,8 @@ class MethodOptions:
     tuning_timeout: float | None = None
     convlstm_params: Mapping[str, Any] = field(default_factory=dict)
     progress_bar: bool = False
+    ensemble_size: int = ENSEMBLE_SIZE
+    tuned_ensemble_size: int = TUNED_ENSEMBLE_SIZE
 
 
 @dataclass(frozen=True)
@@ -236,9 +252,16 @@ def _build_convlstm_tuned(seed: int, options: MethodOptions) -> BaseEstimator:
         max_epochs=tuple(options.tuning_epochs),
         timeout=options.tuning_timeout,
         convlstm_params=dict(options.convlstm_params),
+        n_ensemble=options.tuned_ensemble_size,
         progress_bar=options.progress_bar,
         random_state=seed,
     )
+
+
+def _build_convlstm_ensemble(seed: int, options: MethodOptions) -> BaseEstimator:
+    from .ensemble import make_seed_ensemble
+
+    return make_seed_ensemble(_convlstm(seed, options), options.ensemble_size)
 
 
 def _article_builder(variant: str) -> Callable[[int, MethodOptions], BaseEstimator]:
@@ -269,6 +292,12 @@ METHODS: dict[str, Method] = {
             "convlstm-default",
             "ConvLSTMClassifier with default parameters",
             _build_convlstm_default,
+        ),
+        Method(
+            "convlstm-ensemble",
+            "soft vote of ConvLSTMClassifiers with default parameters and "
+            "different seeds",
+            _build_convlstm_ensemble,
         ),
         Method(
             "convlstm-tuned",
@@ -499,17 +528,22 @@ class TunedConvLSTM(ClassifierMixin, BaseEstimator):
     convlstm_params : dict or None, default=None
         Fixed parameters of the tuned ConvLSTMClassifier (sampled ones
         override them).
+    n_ensemble : int, default=1
+        Networks of the best configuration refitted with different seeds and
+        averaged (:func:`sklearn_convlstm.ensemble.make_seed_ensemble`); 1
+        refits one network.
     progress_bar : bool, default=False
         Show a tqdm bar over the trials.
     random_state : int or None, default=None
-        Seeds the classifier, the folds and the TPE sampler.
+        Seeds the classifier, the folds, the TPE sampler and the ensemble.
 
     Attributes
     ----------
     study_ : optuna.Study
         The finished study.
-    best_estimator_ : ConvLSTMClassifier
-        The best configuration, refitted on all of ``fit``'s data.
+    best_estimator_ : ConvLSTMClassifier or VotingClassifier
+        The best configuration, refitted on all of ``fit``'s data (a seed
+        ensemble of it when ``n_ensemble > 1``).
     best_params_ : dict
         Optuna parameters of the best trial.
     best_score_ : float
@@ -537,6 +571,7 @@ class TunedConvLSTM(ClassifierMixin, BaseEstimator):
         timeout: float | None = None,
         start_from_default: bool = True,
         convlstm_params: dict | None = None,
+        n_ensemble: int = 1,
         progress_bar: bool = False,
         random_state: int | None = None,
     ) -> None:
@@ -546,6 +581,7 @@ class TunedConvLSTM(ClassifierMixin, BaseEstimator):
         self.timeout = timeout
         self.start_from_default = start_from_default
         self.convlstm_params = convlstm_params
+        self.n_ensemble = n_ensemble
         self.progress_bar = progress_bar
         self.random_state = random_state
 
@@ -565,7 +601,12 @@ class TunedConvLSTM(ClassifierMixin, BaseEstimator):
             The fitted estimator.
         """
         from .classifier import ConvLSTMClassifier
+        from .ensemble import make_seed_ensemble
 
+        if not isinstance(self.n_ensemble, int) or self.n_ensemble < 1:
+            raise ValueError(
+                f"n_ensemble must be a positive int; got {self.n_ensemble!r}."
+            )
         params = {"random_state": self.random_state, **(self.convlstm_params or {})}
         params["progress_bar"] = False  # one bar per CV fit would flood the screen
         callbacks: list[Callable] = []
@@ -593,10 +634,13 @@ class TunedConvLSTM(ClassifierMixin, BaseEstimator):
                     else None
                 ),
                 callbacks=callbacks,
+                refit=self.n_ensemble == 1,
             )
         finally:
             if bar is not None:
                 bar.close()
+        if self.n_ensemble > 1:
+            best = make_seed_ensemble(best, self.n_ensemble).fit(X, y)
         self.study_ = study
         self.best_estimator_ = best
         self.best_params_ = dict(study.best_params)
@@ -647,6 +691,7 @@ def tune_convlstm(
     random_state: int | None,
     initial_params: Mapping[str, Any] | None = None,
     callbacks: Sequence[Callable] = (),
+    refit: bool = True,
 ) -> tuple[Any, BaseEstimator]:
     """Adapter to :func:`sklearn_convlstm.tuning.tune` (the one place that calls it).
 
@@ -665,12 +710,14 @@ def tune_convlstm(
         :func:`default_trial_params`); the other trials are sampled.
     callbacks : sequence of callables, default=()
         Optuna callbacks ``callback(study, trial)``.
+    refit : bool, default=True
+        Refit the best configuration on all of ``X, y``.
 
     Returns
     -------
     study : optuna.Study
     best_estimator : ConvLSTMClassifier
-        Refitted on all of ``X, y``.
+        The best configuration; refitted on all of ``X, y`` if ``refit``.
 
     Examples
     --------
@@ -715,23 +762,21 @@ def tune_convlstm(
         n_trials=n_trials,
         timeout=timeout,
         random_state=random_state,
-        refit=True,
+        refit=refit,
         verbose=0,
         callbacks=list(callbacks),
     )
     return study, best_estimator
 
 
-def default_trial_params(
-    n_samples: int, cv: int, *, max_epochs: int, validation_fraction: float = 0.2
-) -> dict[str, Any]:
+def default_trial_params(n_samples: int, cv: int, *, max_epochs: int) -> dict[str, Any]:
     """Optuna parameters of the default search space that match the defaults.
 
     The network of ``ConvLSTMClassifier(variant="default")`` and the default
     ``lr`` and ``weight_decay``, written with the names of
     :func:`sklearn_convlstm.tuning.suggest_convlstm_params`. ``batch_size`` is
-    what ``batch_size="auto"`` gives a training fold (after the early-stopping
-    split), rounded to the nearest choice of the space (8, 16, 32);
+    what ``batch_size="auto"`` gives a training fold, rounded to the nearest
+    choice of the space (8, 16, 32);
     ``max_epochs`` is the top of the searched range.
 
     Parameters
@@ -742,8 +787,6 @@ def default_trial_params(
         Number of cross-validation folds.
     max_epochs : int
         Epoch budget of the trial.
-    validation_fraction : float, default=0.2
-        Share of a fold held out for early stopping.
 
     Returns
     -------
@@ -762,7 +805,7 @@ def default_trial_params(
 
     network = ARCHITECTURE_VARIANTS["default"]
     defaults = ConvLSTMClassifier().get_params()
-    n_fit = int(n_samples * (cv - 1) / cv * (1 - validation_fraction))
+    n_fit = int(n_samples * (cv - 1) / cv)
     batch_size = min((8, 16, 32), key=lambda size: abs(size - auto_batch_size(n_fit)))
     params: dict[str, Any] = {"n_conv_blocks": len(network["conv_channels"])}
     for index, (channels, kernel) in enumerate(

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import math
 
 import numpy as np
 import pytest
 import torch
+from sklearn.ensemble import VotingClassifier
 
 from sklearn_convlstm import ConvLSTMClassifier
 from sklearn_convlstm.cli import main
@@ -17,6 +19,7 @@ from sklearn_convlstm.comparison import (
     METHODS,
     Method,
     MethodOptions,
+    TunedConvLSTM,
     format_accuracy,
     format_table,
     make_estimator,
@@ -65,6 +68,7 @@ def tiny_split():
 def test_registry_names_and_defaults():
     assert list(METHODS) == [
         "convlstm-default",
+        "convlstm-ensemble",
         "convlstm-tuned",
         "article-basic",
         "article-stacked",
@@ -142,6 +146,31 @@ def test_tuned_method_tunes_on_the_training_split_only(tiny_split):
     assert 0.0 <= tuned.best_score_ <= 1.0
     np.testing.assert_array_equal(tuned.classes_, [0, 1])
     assert tuned.predict(X_train[:3]).shape == (3,)
+
+
+def test_tuned_method_can_refit_a_seed_ensemble_of_the_best(tiny_split):
+    pytest.importorskip("optuna")
+    X_train, y_train, X_test, _ = tiny_split
+    options = dataclasses.replace(TINY_OPTIONS, tuned_ensemble_size=2)
+    tuned = make_estimator("convlstm-tuned", seed=0, options=options).fit(
+        X_train, y_train
+    )
+    ensemble = tuned.best_estimator_
+    assert isinstance(ensemble, VotingClassifier)
+    first, second = ensemble.estimators_
+    # Two copies of the best configuration that differ in their seed only.
+    assert first.lr == tuned.best_params_["lr"]
+    assert first.max_epochs == tuned.best_params_["max_epochs"]
+    assert first.early_stopping is False
+    params = [member.get_params() for member in (first, second)]
+    assert params[0].pop("random_state") != params[1].pop("random_state")
+    assert params[0] == params[1]
+    np.testing.assert_allclose(
+        tuned.predict_proba(X_test),
+        (first.predict_proba(X_test) + second.predict_proba(X_test)) / 2,
+    )
+    with pytest.raises(ValueError, match="n_ensemble must be a positive int"):
+        TunedConvLSTM(n_ensemble=0).fit(X_train, y_train)
 
 
 def test_minirocket_handles_unequal_lengths_and_channels():
@@ -229,7 +258,7 @@ def test_parse_methods():
     with pytest.raises(
         ValueError,
         match=r"^Unknown method 'nope'; choose from: convlstm-default, "
-        r"convlstm-tuned, article-basic, .*, minirocket\.$",
+        r"convlstm-ensemble, convlstm-tuned, article-basic, .*, minirocket\.$",
     ):
         parse_methods("rf-stats,nope")
     with pytest.raises(ValueError, match="No method given"):
@@ -358,9 +387,7 @@ def test_cli_unknown_method_lists_the_choices(capsys):
         main(["compare", "--methods", "rf-stats,nope"])
     assert raised.value.code == 2
     error = capsys.readouterr().err
-    assert "Unknown method 'nope'; choose from: convlstm-default, convlstm-tuned" in (
-        error
-    )
+    assert "Unknown method 'nope'; choose from: convlstm-default, convlstm-" in error
     assert "minirocket" in error
 
 

@@ -1,0 +1,179 @@
+"""Does a seed ensemble beat one network? Cross-validation on TRAIN splits only.
+
+For each shared dataset, stratified k-fold cross-validation on the training
+split (the folds of ``bench_default_selection.py``). In each fold, ``--members``
+networks with the same parameters (default: ``ConvLSTMClassifier``'s defaults)
+and the seeds of :func:`sklearn_convlstm.ensemble.member_seeds` are trained;
+their held-out probabilities give, from the same fits,
+
+* the accuracy of one network (mean over the members), and
+* the accuracy of the soft-voting ensemble of the first k members.
+
+Writes ``benchmarks/results/ensemble_selection.csv`` (one row per dataset,
+fold and member, with the held-out probabilities) and ``.md``. Test splits are
+never read.
+
+Usage::
+
+    python benchmarks/bench_ensemble.py --jobs 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+from bench_accuracy import DATASETS, DEFAULT_DATA_HOME
+from joblib import Parallel, delayed
+from sklearn.model_selection import StratifiedKFold
+
+from sklearn_convlstm import ConvLSTMClassifier, load_dataset
+from sklearn_convlstm.ensemble import member_seeds
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def run_member(dataset, fold, member, seed, X, y, train_index, test_index, params):
+    """Fit one member on a fold's training part; return its held-out probabilities."""
+    import torch
+
+    torch.set_num_threads(1)
+    clf = ConvLSTMClassifier(**params, random_state=seed)
+    start = time.perf_counter()
+    clf.fit(_take(X, train_index), y[train_index])
+    fit_seconds = time.perf_counter() - start
+    proba = clf.predict_proba(_take(X, test_index))
+    return {
+        "dataset": dataset,
+        "fold": fold,
+        "member": member,
+        "seed": seed,
+        "fit_seconds": round(fit_seconds, 3),
+        "classes": json.dumps([str(c) for c in clf.classes_]),
+        "y_true": json.dumps([str(c) for c in y[test_index]]),
+        "proba": json.dumps(np.round(proba, 6).tolist()),
+    }
+
+
+def _take(X, index):
+    return X[index] if isinstance(X, np.ndarray) else [X[i] for i in index]
+
+
+def accuracies(rows: list[dict], sizes: list[int]) -> dict[str, dict[str, float]]:
+    """Per dataset: mean single-network accuracy and ensemble accuracy per size."""
+    table: dict[str, dict[str, float]] = {}
+    for dataset in dict.fromkeys(row["dataset"] for row in rows):
+        folds = sorted({int(r["fold"]) for r in rows if r["dataset"] == dataset})
+        single, ensembles = [], {k: [] for k in sizes}
+        for fold in folds:
+            members = sorted(
+                (r for r in rows if r["dataset"] == dataset and int(r["fold"]) == fold),
+                key=lambda r: int(r["member"]),
+            )
+            classes = np.array(json.loads(members[0]["classes"]))
+            y_true = np.array(json.loads(members[0]["y_true"]))
+            probas = [np.array(json.loads(m["proba"])) for m in members]
+            single.append(
+                np.mean([np.mean(classes[p.argmax(1)] == y_true) for p in probas])
+            )
+            for k in sizes:
+                mean = np.mean(probas[:k], axis=0)
+                ensembles[k].append(np.mean(classes[mean.argmax(1)] == y_true))
+        table[dataset] = {
+            "one network (mean of members)": float(np.mean(single)),
+            **{f"ensemble of {k}": float(np.mean(ensembles[k])) for k in sizes},
+            "fit s per network": float(
+                np.mean(
+                    [float(r["fit_seconds"]) for r in rows if r["dataset"] == dataset]
+                )
+            ),
+        }
+    return table
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--datasets", default=",".join(DATASETS))
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=0, help="folds and member seeds")
+    parser.add_argument("--members", type=int, default=5)
+    parser.add_argument(
+        "--params", default="{}", help="JSON of ConvLSTMClassifier parameters"
+    )
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--data-home", default=str(DEFAULT_DATA_HOME))
+    parser.add_argument("--out", default=str(RESULTS / "ensemble_selection.csv"))
+    args = parser.parse_args(argv)
+    params = json.loads(args.params)
+    seeds = member_seeds(args.seed, args.members)
+
+    tasks = []
+    for dataset in args.datasets.split(","):
+        X, y = load_dataset(dataset, data_home=args.data_home, split="train")
+        folds = StratifiedKFold(args.folds, shuffle=True, random_state=args.seed)
+        for fold, (train_index, test_index) in enumerate(
+            folds.split(np.zeros(len(y)), y)
+        ):
+            for member, seed in enumerate(seeds):
+                tasks.append(
+                    (dataset, fold, member, seed, X, y, train_index, test_index, params)
+                )
+    start = time.perf_counter()
+    rows = Parallel(n_jobs=args.jobs, verbose=5)(
+        delayed(run_member)(*task) for task in tasks
+    )
+    wall = time.perf_counter() - start
+
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    sizes = sorted({k for k in (1, 3, args.members) if k <= args.members})
+    table = accuracies(rows, sizes)
+    columns = list(next(iter(table.values())))
+    lines = [
+        "# Seed ensembles: cross-validation on TRAIN splits only",
+        "",
+        f"Command: `python benchmarks/bench_ensemble.py {' '.join(argv or [])}`  ",
+        f"Machine: {platform.platform()}, {args.jobs} workers x 1 torch thread; "
+        f"wall time {wall:.0f} s.",
+        "",
+        f"Mean {args.folds}-fold stratified CV accuracy (folds of seed {args.seed}, "
+        "as in default_selection.md); ConvLSTMClassifier parameters "
+        f"{params or 'default'}; "
+        f"{args.members} networks per fold with seeds `member_seeds({args.seed}, "
+        f"{args.members})`. 'one network' is the mean accuracy of those networks "
+        "alone, 'ensemble of k' averages the probabilities of the first k.",
+        "",
+        "| dataset | " + " | ".join(columns) + " |",
+        "|---|" + "---|" * len(columns),
+    ]
+    for dataset, values in table.items():
+        cells = [
+            f"{values[c]:.1f}" if c.startswith("fit") else f"{values[c]:.3f}"
+            for c in columns
+        ]
+        lines.append(f"| {dataset} | " + " | ".join(cells) + " |")
+    means = [np.mean([v[c] for v in table.values()]) for c in columns]
+    lines.append(
+        "| **mean** | "
+        + " | ".join(
+            f"{m:.1f}" if c.startswith("fit") else f"{m:.3f}"
+            for c, m in zip(columns, means, strict=True)
+        )
+        + " |"
+    )
+    out.with_suffix(".md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
