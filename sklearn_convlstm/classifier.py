@@ -223,6 +223,12 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         :mod:`sklearn_convlstm.tuning`'s pruning callback does).
     device : str, default="cpu"
         ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or ``"auto"`` (CUDA when available).
+    mixed_precision : bool, default=False
+        Train and predict under ``torch.autocast`` with bfloat16: convolutions,
+        the LSTM and the head compute in bfloat16, weights, losses and
+        optimizer state stay float32 (bfloat16 has float32's range, so no
+        gradient scaler is needed). Meant for GPUs with bfloat16 units
+        (NVIDIA Ampere and newer); on CPUs without them it is usually slower.
     verbose : int, default=0
         ``1`` prints skorch's per-epoch table of losses.
     progress_bar : bool, default=False
@@ -317,6 +323,7 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "callbacks": [tuple, list, None],
         "device": [str],
+        "mixed_precision": ["boolean"],
         "verbose": ["verbose"],
         "progress_bar": ["boolean"],
         "random_state": ["random_state"],
@@ -351,6 +358,7 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         class_weight: dict | str | None = None,
         callbacks: tuple | None = None,
         device: str = "cpu",
+        mixed_precision: bool = False,
         verbose: int = 0,
         progress_bar: bool = False,
         random_state: int | np.random.RandomState | None = None,
@@ -381,6 +389,7 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         self.class_weight = class_weight
         self.callbacks = callbacks
         self.device = device
+        self.mixed_precision = mixed_precision
         self.verbose = verbose
         self.progress_bar = progress_bar
         self.random_state = random_state
@@ -601,8 +610,9 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
             if isinstance(self.optimizer, str)
             else self.optimizer
         )
-        net = NeuralNetClassifier(
+        net = _AutocastNeuralNetClassifier(
             module,
+            mixed_precision=self.mixed_precision,
             criterion=torch.nn.CrossEntropyLoss,
             criterion__weight=criterion_weight,
             optimizer=optimizer,
@@ -688,7 +698,11 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
             module.eval()
         device = self.net_.device
         outputs = []
-        with torch.inference_mode(), _read_only_ok(X):
+        with (
+            torch.inference_mode(),
+            _read_only_ok(X),
+            _autocast(device, self.mixed_precision),
+        ):
             for start in range(0, len(X), PREDICT_BATCH_SIZE):
                 stop = start + PREDICT_BATCH_SIZE
                 batch_lengths = lengths[start:stop]
@@ -701,8 +715,33 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
                     else:
                         batch_lengths = torch.from_numpy(batch_lengths)
                 logits = module(torch.from_numpy(batch).to(device), batch_lengths)
-                outputs.append(logits.to("cpu"))
+                outputs.append(logits.to(device="cpu", dtype=torch.float32))
         return outputs[0] if len(outputs) == 1 else torch.cat(outputs)
+
+
+class _AutocastNeuralNetClassifier(NeuralNetClassifier):
+    """skorch's NeuralNetClassifier whose forward passes can run under autocast."""
+
+    def __init__(self, *args: Any, mixed_precision: bool = False, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.mixed_precision = mixed_precision
+
+    def infer(self, x: Any, **fit_params: Any) -> torch.Tensor:
+        """Forward pass; in bfloat16 autocast with ``mixed_precision``.
+
+        The logits come back as float32, so the loss is computed in float32.
+        """
+        if not self.mixed_precision:
+            return super().infer(x, **fit_params)
+        with _autocast(self.device, True):
+            return super().infer(x, **fit_params).float()
+
+
+def _autocast(device: str, enabled: bool) -> contextlib.AbstractContextManager:
+    """bfloat16 autocast on ``device``'s type when enabled, else a no-op."""
+    if not enabled:
+        return contextlib.nullcontext()
+    return torch.autocast(torch.device(device).type, dtype=torch.bfloat16)
 
 
 @contextlib.contextmanager

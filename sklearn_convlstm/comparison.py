@@ -1600,6 +1600,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         f"(default: %(default)s; lower end: min({DEFAULT_TUNING_EPOCHS[0]}, N))",
     )
     parser.add_argument(
+        "--ensemble-size",
+        type=_positive_int,
+        default=ENSEMBLE_SIZE,
+        metavar="N",
+        help="networks averaged by convlstm-ensemble (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--tuned-ensemble-size",
+        type=_positive_int,
+        default=TUNED_ENSEMBLE_SIZE,
+        metavar="N",
+        help="networks of the best configuration that convlstm-tuned refits "
+        "with different seeds and averages (default: %(default)s)",
+    )
+    parser.add_argument(
         "--device",
         default=None,
         help="torch device of the ConvLSTM methods (default: the classifier's, cpu)",
@@ -1633,8 +1648,9 @@ def options_from_args(args: argparse.Namespace) -> MethodOptions:
     Parameters
     ----------
     args : argparse.Namespace
-        Needs ``trials``, ``cv``, ``tuning_max_epochs``, ``device`` and
-        ``no_progress`` (see :func:`add_arguments`).
+        Needs ``trials``, ``cv``, ``tuning_max_epochs``, ``ensemble_size``,
+        ``tuned_ensemble_size``, ``device`` and ``no_progress`` (see
+        :func:`add_arguments`).
 
     Returns
     -------
@@ -1648,6 +1664,8 @@ def options_from_args(args: argparse.Namespace) -> MethodOptions:
         tuning_epochs=(min(DEFAULT_TUNING_EPOCHS[0], high), high),
         convlstm_params=convlstm_params,
         progress_bar=not args.no_progress,
+        ensemble_size=args.ensemble_size,
+        tuned_ensemble_size=args.tuned_ensemble_size,
     )
 
 

@@ -396,7 +396,12 @@ class ConvLSTMNetwork(nn.Module):
                 f"needs at least {self.min_length} (its conv blocks and pooling "
                 "shorten the series)."
             )
-        if lengths is None and not self.training and not torch.is_grad_enabled():
+        if (
+            lengths is None
+            and not self.training
+            and not torch.is_grad_enabled()
+            and not self._bypassed_modules_have_hooks()
+        ):
             return self._inference_forward(x)
         if self.input_scaling is not None:
             x = self.input_scaling(x, lengths)
@@ -441,6 +446,21 @@ class ConvLSTMNetwork(nn.Module):
                 x = F.max_pool1d(x, block.pool_size)
         out, _ = self.recurrent(x.transpose(1, 2))
         return F.linear(self._readout(out), self.head.weight, self.head.bias)
+
+    def _bypassed_modules_have_hooks(self) -> bool:
+        """Whether a hook is registered on a layer the inference path does not call.
+
+        The inference path calls the convolutions, batch norms, dropouts and
+        the head as functions, so hooks on them would not run: with any such
+        hook (or a global module hook) the layer-by-layer path is taken.
+        """
+        if _global_module_hooks():
+            return True
+        modules = [*self.conv_blocks.modules(), self.conv_dropout]
+        modules += [self.recurrent_dropout, self.head]
+        return any(
+            module._forward_hooks or module._forward_pre_hooks for module in modules
+        )
 
     def _fused_convolutions(self) -> list[tuple[torch.Tensor, torch.Tensor | None]]:
         """(weight, bias) of each conv block with its batch norm folded in.
@@ -522,6 +542,15 @@ class ConvLSTMNetwork(nn.Module):
         if self.readout == "max":
             return maximum
         return torch.cat([mean, maximum], dim=1)
+
+
+def _global_module_hooks() -> bool:
+    """Whether forward hooks are registered for all modules (``nn.modules.module``)."""
+    from torch.nn.modules import module as module_module
+
+    return bool(
+        module_module._global_forward_hooks or module_module._global_forward_pre_hooks
+    )
 
 
 def _time_mask(lengths: torch.Tensor, n_steps: int) -> torch.Tensor:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import pickle
+from typing import ClassVar
 
 import joblib
 import numpy as np
@@ -537,3 +538,36 @@ def test_scaler_statistics_exclude_the_early_stopping_split(pattern_data):
     expected = X[train_index].astype(np.float32).mean(axis=(0, 2))
     np.testing.assert_allclose(clf.scaler_.mean_, expected, rtol=1e-5)
     assert not np.allclose(clf.scaler_.mean_, X.mean(axis=(0, 2)), rtol=1e-5)
+
+
+class _RecordConvDtypes(Callback):
+    """Record the dtype of the first conv block's output in each forward pass."""
+
+    dtypes: ClassVar[list] = []
+
+    def on_train_begin(self, net, **kwargs):
+        type(self).dtypes = []
+        block = net.module_.conv_blocks[0]
+        block.register_forward_hook(
+            lambda m, i, out: type(self).dtypes.append(out.dtype)
+        )
+
+
+@pytest.mark.parametrize("mixed_precision", [False, True])
+def test_mixed_precision_trains_and_predicts_in_bfloat16(pattern_data, mixed_precision):
+    X, y = pattern_data
+    clf = ConvLSTMClassifier(
+        **{**FAST_PARAMS, "batch_norm": True},
+        mixed_precision=mixed_precision,
+        callbacks=(_RecordConvDtypes(),),
+    ).fit(X, y)
+    expected = torch.bfloat16 if mixed_precision else torch.float32
+    assert set(_RecordConvDtypes.dtypes) == {expected}  # the training passes
+    _RecordConvDtypes.dtypes.clear()
+    proba = clf.predict_proba(X)
+    assert _RecordConvDtypes.dtypes == [expected]  # one streamed predict batch
+    assert proba.dtype == np.float64
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert np.isfinite(clf.history_[:, "train_loss"]).all()
+    # The weights stay float32.
+    assert {p.dtype for p in clf.net_.module_.parameters()} == {torch.float32}

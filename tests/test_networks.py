@@ -331,3 +331,19 @@ def test_eval_mode_with_autograd_keeps_gradients_and_pickles_without_cache():
     assert "_fused_cache" not in restored.__dict__
     with torch.no_grad():
         assert torch.equal(restored(x), net(x))
+
+
+def test_hooks_on_bypassed_layers_still_run_in_inference():
+    net = _trained_like_network()
+    x = torch.randn(3, 3, 60)
+    with torch.no_grad():
+        fast = net(x)
+    seen = []
+    handle = net.conv_blocks[1].norm.register_forward_hook(
+        lambda module, inputs, output: seen.append(output.shape)
+    )
+    with torch.no_grad():
+        hooked = net(x)  # the layer-by-layer path, so the hook runs
+    handle.remove()
+    assert seen == [torch.Size([3, 128, 60])]  # block 1 norms before pooling
+    torch.testing.assert_close(hooked, fast, rtol=1e-5, atol=1e-5)
