@@ -40,7 +40,9 @@ import torch
 
 from sklearn_convlstm.comparison import (
     DEFAULT_TUNING_EPOCHS,
+    ENSEMBLE_SIZE,
     METHODS,
+    TUNED_ENSEMBLE_SIZE,
     MethodOptions,
     describe_data,
     format_accuracy,
@@ -68,6 +70,7 @@ BENCH_METHODS = (
     "article-stacked",
     "article-dropout",
     "convlstm-default",
+    "convlstm-ensemble",
     "convlstm-tuned",
     "rf-stats",
     "rf-catch22",
@@ -196,6 +199,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--cv", type=int, default=3, help="CV folds of convlstm-tuned")
     parser.add_argument(
+        "--ensemble-size",
+        type=int,
+        default=ENSEMBLE_SIZE,
+        help="networks averaged by convlstm-ensemble",
+    )
+    parser.add_argument(
+        "--tuned-ensemble-size",
+        type=int,
+        default=TUNED_ENSEMBLE_SIZE,
+        help="networks of the best configuration averaged by convlstm-tuned",
+    )
+    parser.add_argument(
         "--tuning-max-epochs",
         type=int,
         default=DEFAULT_TUNING_EPOCHS[1],
@@ -248,6 +263,8 @@ def main(argv: list[str] | None = None) -> int:
         tuning_epochs=(min(DEFAULT_TUNING_EPOCHS[0], high), high),
         convlstm_params={} if args.device is None else {"device": args.device},
         progress_bar=not args.no_progress,
+        ensemble_size=args.ensemble_size,
+        tuned_ensemble_size=args.tuned_ensemble_size,
     )
     command = "python " + shlex.join(
         [os.path.relpath(sys.argv[0], REPOSITORY) if argv is None else __file__]
@@ -375,10 +392,21 @@ def write_report(
         f"`convlstm-tuned`: {options.n_trials} Optuna trials (the first one the "
         f"default configuration), {options.cv}-fold cross-validation on the "
         f"training split only, max_epochs in {list(options.tuning_epochs)}, "
-        "then refit on the whole training split."
+        "then refit on the whole training split"
+        + (
+            f" as a soft-voting ensemble of {options.tuned_ensemble_size} "
+            "networks with different seeds."
+            if options.tuned_ensemble_size > 1
+            else "."
+        )
         if "convlstm-tuned" in ran
         else ""
     )
+    if "convlstm-ensemble" in ran:
+        tuned_note += (
+            f" `convlstm-ensemble`: {options.ensemble_size} default networks with "
+            "different seeds, probabilities averaged."
+        )
     lines = [
         "# Accuracy benchmark",
         "",

@@ -77,3 +77,17 @@ def test_conv_and_head_flops_match_torch_flop_counter(bench_speed):
     )
     # FlopCounterMode counts convolutions and matmuls but not aten::lstm.
     assert counter.get_total_flops() == conv_and_head
+
+
+def test_throughput_section_runs_with_mixed_precision_rows(bench_speed):
+    settings = bench_speed.Settings(
+        n_train=64, n_timesteps=40, batch_size=32, max_epochs=1, repeats=1, n_predict=64
+    )
+    section = bench_speed.compare_throughput(settings, "cpu", mixed_precision_rows=True)
+    cases = [row["case"] for row in section.rows]
+    assert cases[-2:] == [
+        "train: fit, mixed_precision=True",
+        "predict: predict_proba, mixed_precision=True",
+    ]
+    assert all(row["samples_per_s"] > 0 for row in section.rows)
+    assert section.rows[-1]["ratio_vs_pytorch"] is not None
