@@ -15,6 +15,7 @@ from .datasets import (
     load_ucr_tsv,
     make_pattern_classification,
 )
+from .ensemble import make_seed_ensemble
 from .features import Catch22Features, StatisticalFeatures
 from .networks import ARCHITECTURE_VARIANTS, ConvLSTMNetwork, make_network
 from .preprocessing import PadTruncate, TimeSeriesScaler
@@ -37,6 +38,7 @@ __all__ = [
     "load_ts_file",
     "load_ucr_tsv",
     "make_feature_baseline",
+    "make_seed_ensemble",
     "make_network",
     "make_pattern_classification",
     "make_windows",

@@ -39,10 +39,11 @@ Optuna parameter                  Values (estimator parameter)
 ``max_epochs``                    ``max_epochs`` range (default 20 to 200), log
 ================================  ==============================================
 
-Fixed: ``conv_padding="same"`` and ``early_stopping=False``: each trial trains
-its sampled ``max_epochs`` on the whole training fold, exactly as the refit of
-the best configuration trains on all the data, so the cross-validated score
-measures what is refitted.
+Fixed: ``conv_padding="same"``. Early stopping is not part of the space (and
+off by default in the estimator): each trial trains its sampled ``max_epochs``
+on the whole training fold, exactly as the refit of the best configuration
+trains on all the data, so the cross-validated score measures what is
+refitted.
 
 Pruning
 -------
