@@ -61,6 +61,9 @@ from sklearn_convlstm.tuning import (
 
 RESULTS = Path(__file__).parent / "results"
 
+#: --sampler choices -> the name used in method labels.
+SAMPLER_NAMES = {"tpe": "TPE", "random": "Random"}
+
 
 class EpochCounter(Callback):
     """Count training epochs over every fit of this process."""
@@ -137,7 +140,11 @@ def run_optuna(
         param_space=space,
         cv=splits,
         n_trials=args.n_trials,
-        sampler=optuna.samplers.TPESampler(seed=sampler_seed),
+        sampler=(
+            optuna.samplers.TPESampler(seed=sampler_seed)
+            if args.sampler == "tpe"
+            else optuna.samplers.RandomSampler(seed=sampler_seed)
+        ),
         pruner=pruner,
         pruning="epochs",
         refit=False,
@@ -244,6 +251,13 @@ def main() -> None:
     )
     parser.add_argument("--skip-unpruned", action="store_true")
     parser.add_argument(
+        "--sampler",
+        choices=sorted(SAMPLER_NAMES),
+        default="tpe",
+        help="tpe (tune's default) or random (same configurations with and "
+        "without pruning: isolates what pruning saves)",
+    )
+    parser.add_argument(
         "--merge",
         type=Path,
         nargs="+",
@@ -277,11 +291,12 @@ def main() -> None:
     clone(estimator).set_params(max_epochs=2).fit(X, y)
 
     rows = []
+    sampler = SAMPLER_NAMES[args.sampler]
     for sampler_seed in args.sampler_seeds:
-        runs = [] if args.skip_unpruned else [("none", "TPE, no pruning")]
-        runs += [(spec, f"TPE + {spec} pruning") for spec in args.pruners]
+        runs = [] if args.skip_unpruned else [("none", f"{sampler}, no pruning")]
+        runs += [(spec, f"{sampler} + {spec} pruning") for spec in args.pruners]
         for name, label in runs:
-            print(f"\n== {label}, TPE seed {sampler_seed}")
+            print(f"\n== {label}, {sampler} seed {sampler_seed}")
             pruner = (
                 None
                 if name == "none"
@@ -331,6 +346,12 @@ SUMMARY_COLUMNS = [
 ]
 
 
+def _unpruned_label(method: str) -> str:
+    """Name the unpruned run a method compares with (same sampler; grid: TPE)."""
+    sampler = method.split(" ")[0].rstrip(",")
+    return f"{sampler if sampler in SAMPLER_NAMES.values() else 'TPE'}, no pruning"
+
+
 def summarise(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Mean of each method over the sampler seeds; speedup of mean wall times."""
     methods = list(dict.fromkeys(row["method"] for row in rows))
@@ -352,8 +373,10 @@ def summarise(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 },
             }
         )
-    reference = next((r for r in summary if r["method"] == "TPE, no pruning"), None)
     for row in summary:
+        reference = next(
+            (r for r in summary if r["method"] == _unpruned_label(row["method"])), None
+        )
         row["speedup"] = reference["wall_s"] / row["wall_s"] if reference else np.nan
         row["best_cv_vs_no_pruning"] = (
             row["best_cv_accuracy"] - reference["best_cv_accuracy"]
@@ -414,8 +437,8 @@ def report(
             (
                 r
                 for r in rows
-                if r["method"] == "TPE, no pruning"
-                and r["sampler_seed"] == row["sampler_seed"]
+                if r["method"] == _unpruned_label(row["method"])
+                and str(r["sampler_seed"]) == str(row["sampler_seed"])
             ),
             None,
         )
@@ -445,8 +468,10 @@ def report(
         "",
         f"TRAIN split only ({args.dataset}), {args.cv}-fold stratified CV (the same "
         f"folds for every run), {args.n_trials} Optuna trials per run, "
-        f"`TPESampler(seed=s)` for s in {args.sampler_seeds} (each seed runs "
-        f"without and with each pruner), max_epochs sampled in "
+        f"samplers `TPESampler(seed=s)` (TPE rows) or `RandomSampler(seed=s)` "
+        f"(Random rows: the same configurations with and without pruning) for s "
+        f"in {args.sampler_seeds} (each seed runs without and with each pruner), "
+        "max_epochs sampled in "
         f"{list(args.epochs)} (log scale), no early stopping: each trial trains its "
         "max_epochs on the whole training fold. Pruning reports the running "
         f"CV accuracy at {REPORTS_PER_FOLD} checkpoints of each fold's training "
