@@ -91,7 +91,7 @@ def make_pruner(spec: str, n_startup_trials: int, n_warmup_steps: int) -> Any:
         return optuna.pruners.MedianPruner(
             n_startup_trials=n_startup_trials, n_warmup_steps=warmup
         )
-    if name.startswith("percentile"):  # percentile75 keeps the top quarter
+    if name.startswith("percentile"):  # percentile25 keeps the top quarter
         return optuna.pruners.PercentilePruner(
             float(name.removeprefix("percentile")),
             n_startup_trials=n_startup_trials,

@@ -507,7 +507,7 @@ def test_fold_pruning_for_any_estimator(series):
     assert list(second.intermediate_values) == [0]  # stopped after one fold
 
 
-def test_default_median_pruner_prunes_weak_trials(pattern_data, tmp_path):
+def test_default_pruner_prunes_weak_trials(pattern_data, tmp_path):
     X, y = pattern_data
     journal = tmp_path / "median.journal"
     study = optuna.create_study(
