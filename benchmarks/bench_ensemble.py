@@ -24,6 +24,7 @@ import argparse
 import csv
 import json
 import platform
+import sys
 import time
 from pathlib import Path
 
@@ -141,7 +142,8 @@ def main(argv=None) -> int:
     lines = [
         "# Seed ensembles: cross-validation on TRAIN splits only",
         "",
-        f"Command: `python benchmarks/bench_ensemble.py {' '.join(argv or [])}`  ",
+        "Command: `python benchmarks/bench_ensemble.py "
+        f"{' '.join(sys.argv[1:] if argv is None else argv)}`  ",
         f"Machine: {platform.platform()}, {args.jobs} workers x 1 torch thread; "
         f"wall time {wall:.0f} s.",
         "",
