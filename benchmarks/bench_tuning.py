@@ -500,9 +500,18 @@ def report(
         "",
         *_table(rows, COLUMNS),
         "",
-        "Commands:",
+        "Commands (two at a time on the 2 cores):",
         "",
         *(f"* `python benchmarks/bench_tuning.py {command}`" for command in commands),
+        *(
+            [
+                "",
+                "Merged with `python benchmarks/bench_tuning.py "
+                f"{' '.join(sys.argv[1:])}`.",
+            ]
+            if args.merge
+            else []
+        ),
     ]
     Path(f"{stem}.md").write_text("\n".join(lines) + "\n")
     print("\n" + "\n".join(lines))
