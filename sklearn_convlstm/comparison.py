@@ -99,7 +99,7 @@ DEFAULT_METHODS = (
 )
 
 #: Default number of Optuna trials of ``convlstm-tuned``. With 3 folds and at
-#: most 100 epochs per fit (early stopping and pruning end most trials sooner) it
+#: most 100 epochs per fit (pruning ends most trials sooner) it
 #: keeps ``compare`` on GunPoint within a few minutes on 2 CPU cores.
 DEFAULT_TRIALS = 10
 #: Default number of cross-validation folds of ``convlstm-tuned``.

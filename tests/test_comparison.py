@@ -141,7 +141,7 @@ def test_tuned_method_tunes_on_the_training_split_only(tiny_split):
     tuned.fit(X_train, y_train)
     assert len(tuned.study_.trials) == 2
     assert tuned.best_estimator_.max_epochs in (1, 2)
-    # Trials stop early; the refit trains all epochs on the whole split.
+    # The refit trains all epochs on the whole split, as the trials did.
     assert tuned.best_estimator_.early_stopping is False
     assert 0.0 <= tuned.best_score_ <= 1.0
     np.testing.assert_array_equal(tuned.classes_, [0, 1])
