@@ -736,7 +736,10 @@ def bench_latency(settings: Settings, context: dict) -> Section:
         ("predict_proba(float64 series)", lambda: classifier.predict_proba(x64)),
         ("  check_is_fitted", lambda: check_is_fitted(classifier)),
         ("  validate_series_input", validate),
-        ("  module.eval() (every predict calls it)", module.eval),
+        (
+            "  module.eval() (predict calls it only on a module in training mode)",
+            module.eval,
+        ),
         ("  module(x) under inference_mode", forward),
         ("    scaling + conv blocks", conv_stack),
         (
