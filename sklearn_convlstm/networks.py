@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import torch
 import torch.nn.functional as F
@@ -428,7 +428,7 @@ class ConvLSTMNetwork(nn.Module):
         if self.input_scaling is not None:
             x = self.input_scaling(x)
         for block, (weight, bias) in zip(
-            self.conv_blocks, self._fused_convolutions(), strict=True
+            self._typed_blocks(), self._fused_convolutions(), strict=True
         ):
             conv = block.conv
             x = torch.relu(
@@ -462,6 +462,10 @@ class ConvLSTMNetwork(nn.Module):
             module._forward_hooks or module._forward_pre_hooks for module in modules
         )
 
+    def _typed_blocks(self) -> list[ConvBlock]:
+        """Return the conv blocks typed as ConvBlock (a ModuleList yields Module)."""
+        return cast("list[ConvBlock]", list(self.conv_blocks))
+
     def _fused_convolutions(self) -> list[tuple[torch.Tensor, torch.Tensor | None]]:
         """(weight, bias) of each conv block with its batch norm folded in.
 
@@ -469,23 +473,30 @@ class ConvLSTMNetwork(nn.Module):
         tensor's identity, storage and in-place version counter, which
         training, ``load_state_dict`` and ``.to()`` all change.
         """
-        tensors = []
-        for block in self.conv_blocks:
+        blocks = self._typed_blocks()
+        tensors: list[torch.Tensor | None] = []
+        for block in blocks:
             tensors += [block.conv.weight, block.conv.bias]
             if block.norm is not None:
-                norm = block.norm
-                tensors += [norm.weight, norm.bias, norm.running_mean, norm.running_var]
+                tensors += [
+                    block.norm.weight,
+                    block.norm.bias,
+                    block.norm.running_mean,
+                    block.norm.running_var,
+                ]
         key = tuple((id(t), t.data_ptr(), t._version) for t in tensors if t is not None)
         cached = self.__dict__.get("_fused_cache")
         if cached is not None and cached[0] == key:
             return cached[1]
-        fused = []
+        fused: list[tuple[torch.Tensor, torch.Tensor | None]] = []
         with torch.no_grad():
-            for block in self.conv_blocks:
+            for block in blocks:
                 conv, norm = block.conv, block.norm
                 if norm is None:
                     fused.append((conv.weight, conv.bias))
                     continue
+                # BatchNorm1d here always tracks running statistics.
+                assert norm.running_mean is not None and norm.running_var is not None
                 weight, bias = fuse_conv_bn_weights(
                     conv.weight,
                     conv.bias,
