@@ -304,7 +304,7 @@ METHODS: dict[str, Method] = {
             "ConvLSTMClassifier tuned with Optuna by cross-validation on the "
             "training split",
             _build_convlstm_tuned,
-            requires=("optuna", "optuna_integration", "sklearn_convlstm.tuning"),
+            requires=("optuna", "sklearn_convlstm.tuning"),
         ),
         Method(
             "article-basic",
