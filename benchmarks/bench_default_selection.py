@@ -82,6 +82,36 @@ def _take(X, index):
     return X[index] if isinstance(X, np.ndarray) else [X[i] for i in index]
 
 
+def train_split_folds(datasets, n_folds, seed, data_home):
+    """Yield ``(dataset, fold, X, y, train_index, test_index)`` on TRAIN splits.
+
+    Stratified ``n_folds``-fold CV with shuffling seeded by ``seed``: the folds
+    every CV-on-training-data benchmark here shares. Test splits are not read.
+    """
+    for dataset in datasets:
+        X, y = load_dataset(dataset, data_home=data_home, split="train")
+        folds = StratifiedKFold(n_folds, shuffle=True, random_state=seed)
+        for fold, (train_index, test_index) in enumerate(
+            folds.split(np.zeros(len(y)), y)
+        ):
+            yield dataset, fold, X, y, train_index, test_index
+
+
+def run_in_parallel(function, tasks, jobs):
+    """Run ``function(*task)`` for every task on ``jobs`` joblib workers.
+
+    Returns
+    -------
+    rows : list
+        The results, in task order.
+    wall : float
+        Seconds the whole run took.
+    """
+    start = time.perf_counter()
+    rows = Parallel(n_jobs=jobs, verbose=5)(delayed(function)(*task) for task in tasks)
+    return rows, time.perf_counter() - start
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--configs", default=",".join(CANDIDATES))
@@ -97,22 +127,14 @@ def main(argv=None) -> int:
     if unknown:
         parser.error(f"unknown configs {unknown}; choose from {sorted(CANDIDATES)}")
 
-    tasks = []
-    for dataset in args.datasets.split(","):
-        X, y = load_dataset(dataset, data_home=args.data_home, split="train")
-        folds = StratifiedKFold(args.folds, shuffle=True, random_state=args.seed)
-        for fold, (train_index, test_index) in enumerate(
-            folds.split(np.zeros(len(y)), y)
-        ):
-            for config in configs:
-                tasks.append(
-                    (dataset, config, fold, X, y, train_index, test_index, args.seed)
-                )
-    start = time.perf_counter()
-    rows = Parallel(n_jobs=args.jobs, verbose=5)(
-        delayed(run_fold)(*task) for task in tasks
-    )
-    wall = time.perf_counter() - start
+    tasks = [
+        (dataset, config, fold, X, y, train_index, test_index, args.seed)
+        for dataset, fold, X, y, train_index, test_index in train_split_folds(
+            args.datasets.split(","), args.folds, args.seed, args.data_home
+        )
+        for config in configs
+    ]
+    rows, wall = run_in_parallel(run_fold, tasks, args.jobs)
 
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -30,10 +30,9 @@ from pathlib import Path
 
 import numpy as np
 from bench_accuracy import DATASETS, DEFAULT_DATA_HOME
-from joblib import Parallel, delayed
-from sklearn.model_selection import StratifiedKFold
+from bench_default_selection import _take, run_in_parallel, train_split_folds
 
-from sklearn_convlstm import ConvLSTMClassifier, load_dataset
+from sklearn_convlstm import ConvLSTMClassifier
 from sklearn_convlstm.ensemble import member_seeds
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -59,10 +58,6 @@ def run_member(dataset, fold, member, seed, X, y, train_index, test_index, param
         "y_true": json.dumps([str(c) for c in y[test_index]]),
         "proba": json.dumps(np.round(proba, 6).tolist()),
     }
-
-
-def _take(X, index):
-    return X[index] if isinstance(X, np.ndarray) else [X[i] for i in index]
 
 
 def accuracies(rows: list[dict], sizes: list[int]) -> dict[str, dict[str, float]]:
@@ -113,22 +108,14 @@ def main(argv=None) -> int:
     params = json.loads(args.params)
     seeds = member_seeds(args.seed, args.members)
 
-    tasks = []
-    for dataset in args.datasets.split(","):
-        X, y = load_dataset(dataset, data_home=args.data_home, split="train")
-        folds = StratifiedKFold(args.folds, shuffle=True, random_state=args.seed)
-        for fold, (train_index, test_index) in enumerate(
-            folds.split(np.zeros(len(y)), y)
-        ):
-            for member, seed in enumerate(seeds):
-                tasks.append(
-                    (dataset, fold, member, seed, X, y, train_index, test_index, params)
-                )
-    start = time.perf_counter()
-    rows = Parallel(n_jobs=args.jobs, verbose=5)(
-        delayed(run_member)(*task) for task in tasks
-    )
-    wall = time.perf_counter() - start
+    tasks = [
+        (dataset, fold, member, seed, X, y, train_index, test_index, params)
+        for dataset, fold, X, y, train_index, test_index in train_split_folds(
+            args.datasets.split(","), args.folds, args.seed, args.data_home
+        )
+        for member, seed in enumerate(seeds)
+    ]
+    rows, wall = run_in_parallel(run_member, tasks, args.jobs)
 
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
