@@ -456,11 +456,31 @@ class ConvLSTMNetwork(nn.Module):
         """
         if _global_module_hooks():
             return True
-        modules = [*self.conv_blocks.modules(), self.conv_dropout]
-        modules += [self.recurrent_dropout, self.head]
+        modules = self._modules
+        bypassed = [
+            *self._conv_layers(),
+            modules["conv_dropout"],
+            modules["recurrent_dropout"],
+            modules["head"],
+        ]
         return any(
-            module._forward_hooks or module._forward_pre_hooks for module in modules
+            module is not None and (module._forward_hooks or module._forward_pre_hooks)
+            for module in bypassed
         )
+
+    def _conv_layers(self) -> list[nn.Module]:
+        """Each conv block and its layers.
+
+        Read from ``_modules`` directly: this runs on every inference forward,
+        where ``Module.modules()`` and attribute lookups cost tens of
+        microseconds.
+        """
+        layers: list[nn.Module] = []
+        for block in self.conv_blocks._modules.values():
+            if block is not None:
+                layers.append(block)
+                layers += [m for m in block._modules.values() if m is not None]
+        return layers
 
     def _typed_blocks(self) -> list[ConvBlock]:
         """Return the conv blocks typed as ConvBlock (a ModuleList yields Module)."""
@@ -469,28 +489,22 @@ class ConvLSTMNetwork(nn.Module):
     def _fused_convolutions(self) -> list[tuple[torch.Tensor, torch.Tensor | None]]:
         """(weight, bias) of each conv block with its batch norm folded in.
 
-        Cached until a weight or a statistic changes: the key holds each
-        tensor's identity, storage and in-place version counter, which
+        Cached until a weight or a statistic changes: the key holds each conv
+        block tensor's identity, storage and in-place version counter, which
         training, ``load_state_dict`` and ``.to()`` all change.
         """
-        blocks = self._typed_blocks()
-        tensors: list[torch.Tensor | None] = []
-        for block in blocks:
-            tensors += [block.conv.weight, block.conv.bias]
-            if block.norm is not None:
-                tensors += [
-                    block.norm.weight,
-                    block.norm.bias,
-                    block.norm.running_mean,
-                    block.norm.running_var,
-                ]
-        key = tuple((id(t), t.data_ptr(), t._version) for t in tensors if t is not None)
+        key = tuple(
+            (id(t), t.data_ptr(), t._version)
+            for layer in self._conv_layers()
+            for t in (*layer._parameters.values(), *layer._buffers.values())
+            if t is not None
+        )
         cached = self.__dict__.get("_fused_cache")
         if cached is not None and cached[0] == key:
             return cached[1]
         fused: list[tuple[torch.Tensor, torch.Tensor | None]] = []
         with torch.no_grad():
-            for block in blocks:
+            for block in self._typed_blocks():
                 conv, norm = block.conv, block.norm
                 if norm is None:
                     fused.append((conv.weight, conv.bias))
