@@ -43,9 +43,9 @@ from sklearn_convlstm.comparison import (
     ENSEMBLE_SIZE,
     METHODS,
     TUNED_ENSEMBLE_SIZE,
-    MethodOptions,
     describe_data,
     format_accuracy,
+    options_from_args,
     parse_methods,
     parse_seeds,
     plot_comparison,
@@ -256,16 +256,7 @@ def main(argv: list[str] | None = None) -> int:
     datasets = [name.strip() for name in args.datasets.split(",") if name.strip()]
     if args.threads:
         torch.set_num_threads(args.threads)
-    high = args.tuning_max_epochs
-    options = MethodOptions(
-        n_trials=args.trials,
-        cv=args.cv,
-        tuning_epochs=(min(DEFAULT_TUNING_EPOCHS[0], high), high),
-        convlstm_params={} if args.device is None else {"device": args.device},
-        progress_bar=not args.no_progress,
-        ensemble_size=args.ensemble_size,
-        tuned_ensemble_size=args.tuned_ensemble_size,
-    )
+    options = options_from_args(args)  # the same options as `compare`
     command = "python " + shlex.join(
         [os.path.relpath(sys.argv[0], REPOSITORY) if argv is None else __file__]
         + (sys.argv[1:] if argv is None else list(argv))
