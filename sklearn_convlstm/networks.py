@@ -28,6 +28,11 @@ from torch import nn
 from torch.nn.utils.fusion import fuse_conv_bn_weights
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+#: (weight, bias) of each conv block with its batch norm folded in.
+_FusedConvolutions = list[tuple[torch.Tensor, torch.Tensor | None]]
+#: A recurrent layer's weights in the order its kernel takes them (None: call it).
+_KernelWeights = list[torch.Tensor] | None
+
 READOUTS = ("last", "mean", "max", "meanmax")
 RNN_TYPES = ("lstm", "gru")
 CONV_PADDINGS = ("valid", "same")
@@ -420,16 +425,17 @@ class ConvLSTMNetwork(nn.Module):
         The same function as the layer-by-layer path, evaluated with less
         overhead: batch normalisation in eval mode is an affine map, folded
         into the convolution before it (equal up to float rounding; exactly
-        the same operations for blocks without batch norm), and the dropout
-        layers, identities in eval mode, are skipped. On one series of the
-        default network this cuts the forward time by about a quarter
-        (``benchmarks/bench_speed.py``, latency section).
+        the same operations for blocks without batch norm), the dropout
+        layers, identities in eval mode, are skipped, and on CPU the recurrent
+        layer's kernel is called with its cached weights (what ``nn.LSTM`` and
+        ``nn.GRU`` call after their Python-side checks; bit-identical). On one
+        series of the default network this cuts the forward time by about a
+        third (``benchmarks/bench_speed.py``, latency section).
         """
         if self.input_scaling is not None:
             x = self.input_scaling(x)
-        for block, (weight, bias) in zip(
-            self._typed_blocks(), self._fused_convolutions(), strict=True
-        ):
+        fused, recurrent_weights = self._inference_weights()
+        for block, (weight, bias) in zip(self._typed_blocks(), fused, strict=True):
             conv = block.conv
             x = torch.relu(
                 F.conv1d(
@@ -444,15 +450,20 @@ class ConvLSTMNetwork(nn.Module):
             )
             if block.pool is not None:
                 x = F.max_pool1d(x, block.pool_size)
-        out, _ = self.recurrent(x.transpose(1, 2))
+        x = x.transpose(1, 2)
+        if recurrent_weights is not None and x.device.type == "cpu":
+            out = _run_recurrent(self.recurrent, x, recurrent_weights)
+        else:
+            out, _ = self.recurrent(x)
         return F.linear(self._readout(out), self.head.weight, self.head.bias)
 
     def _bypassed_modules_have_hooks(self) -> bool:
         """Whether a hook is registered on a layer the inference path does not call.
 
-        The inference path calls the convolutions, batch norms, dropouts and
-        the head as functions, so hooks on them would not run: with any such
-        hook (or a global module hook) the layer-by-layer path is taken.
+        The inference path calls the convolutions, batch norms, dropouts, the
+        recurrent layer and the head as functions, so hooks on them would not
+        run: with any such hook (or a global module hook) the layer-by-layer
+        path is taken.
         """
         if _global_module_hooks():
             return True
@@ -460,6 +471,7 @@ class ConvLSTMNetwork(nn.Module):
         bypassed = [
             *self._conv_layers(),
             modules["conv_dropout"],
+            modules["recurrent"],
             modules["recurrent_dropout"],
             modules["head"],
         ]
@@ -486,23 +498,29 @@ class ConvLSTMNetwork(nn.Module):
         """Return the conv blocks typed as ConvBlock (a ModuleList yields Module)."""
         return cast("list[ConvBlock]", list(self.conv_blocks))
 
-    def _fused_convolutions(self) -> list[tuple[torch.Tensor, torch.Tensor | None]]:
-        """(weight, bias) of each conv block with its batch norm folded in.
+    def _inference_weights(
+        self,
+    ) -> tuple[_FusedConvolutions, list[torch.Tensor] | None]:
+        """Weights of the inference path, cached until one of them changes.
 
-        Cached until a weight or a statistic changes: the key holds each conv
-        block tensor's identity, storage and in-place version counter, which
+        Returns each conv block's ``(weight, bias)`` with its batch norm folded
+        in, and the recurrent layer's weights in the order its kernel takes
+        them (``None`` for a recurrent layer that must be called as a module:
+        a subclass, a projection or a parametrization). The cache key holds
+        each tensor's identity, storage and in-place version counter, which
         training, ``load_state_dict`` and ``.to()`` all change.
         """
+        recurrent = self._modules["recurrent"]
         key = tuple(
             (id(t), t.data_ptr(), t._version)
-            for layer in self._conv_layers()
+            for layer in (*self._conv_layers(), recurrent)
             for t in (*layer._parameters.values(), *layer._buffers.values())
             if t is not None
         )
         cached = self.__dict__.get("_fused_cache")
         if cached is not None and cached[0] == key:
             return cached[1]
-        fused: list[tuple[torch.Tensor, torch.Tensor | None]] = []
+        fused: _FusedConvolutions = []
         with torch.no_grad():
             for block in self._typed_blocks():
                 conv, norm = block.conv, block.norm
@@ -521,8 +539,9 @@ class ConvLSTMNetwork(nn.Module):
                     norm.bias,
                 )
                 fused.append((weight.detach(), bias.detach()))
-        self.__dict__["_fused_cache"] = (key, fused)
-        return fused
+        weights = _recurrent_kernel_weights(recurrent)
+        self.__dict__["_fused_cache"] = (key, (fused, weights))
+        return fused, weights
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickle without the cache of fused convolutions (rebuilt on demand)."""
@@ -567,6 +586,34 @@ class ConvLSTMNetwork(nn.Module):
         if self.readout == "max":
             return maximum
         return torch.cat([mean, maximum], dim=1)
+
+
+def _recurrent_kernel_weights(recurrent: nn.Module) -> _KernelWeights:
+    """Return a plain LSTM/GRU's weights in the order of its kernel, or None."""
+    if type(recurrent) not in (nn.LSTM, nn.GRU):
+        return None
+    rnn = cast("nn.RNNBase", recurrent)
+    if rnn.proj_size or not rnn.batch_first or "parametrizations" in rnn._modules:
+        return None
+    # Not detached: torch picks the GRU kernel by whether weights require grad.
+    return [weight for layer in rnn.all_weights for weight in layer]
+
+
+def _run_recurrent(
+    recurrent: nn.Module, x: torch.Tensor, weights: list[torch.Tensor]
+) -> torch.Tensor:
+    """Run a plain LSTM/GRU in eval mode from zero states through its kernel.
+
+    The call ``nn.LSTM.forward``/``nn.GRU.forward`` make for batch-first input
+    without initial states in eval mode, without their per-call checks.
+    """
+    rnn = cast("nn.RNNBase", recurrent)
+    n_states = rnn.num_layers * (2 if rnn.bidirectional else 1)
+    zeros = x.new_zeros(n_states, x.shape[0], rnn.hidden_size)
+    args = (rnn.bias, rnn.num_layers, 0.0, False, rnn.bidirectional, True)
+    if type(rnn) is nn.LSTM:
+        return torch.lstm(x, (zeros, zeros), weights, *args)[0]
+    return torch.gru(x, zeros, weights, *args)[0]
 
 
 def _global_module_hooks() -> bool:

@@ -11,6 +11,8 @@ from torch import nn
 from sklearn_convlstm.networks import (
     ARCHITECTURE_VARIANTS,
     ConvLSTMNetwork,
+    _recurrent_kernel_weights,
+    _run_recurrent,
     auto_pool_sizes,
     make_network,
 )
@@ -347,3 +349,69 @@ def test_hooks_on_bypassed_layers_still_run_in_inference():
     handle.remove()
     assert seen == [torch.Size([3, 128, 60])]  # block 1 norms before pooling
     torch.testing.assert_close(hooked, fast, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("rnn", "lstm_layers", "bidirectional"),
+    [("lstm", 1, True), ("lstm", 2, False), ("gru", 2, True), ("gru", 1, False)],
+)
+def test_inference_path_calls_the_recurrent_kernel_bit_identically(
+    rnn, lstm_layers, bidirectional
+):
+    net = _trained_like_network(
+        batch_norm=False, rnn=rnn, lstm_layers=lstm_layers, bidirectional=bidirectional
+    )
+    x = torch.randn(4, 3, 60)
+    sequence = torch.randn(4, 15, 128)
+    with torch.enable_grad():
+        expected = net(x).detach()
+    with torch.inference_mode():
+        fast = net(x)
+        _, (_, weights) = net.__dict__["_fused_cache"]
+        assert weights is not None and len(weights) == len(net.recurrent._flat_weights)
+        kernel_out = _run_recurrent(net.recurrent, sequence, weights)
+        module_out, _ = net.recurrent(sequence)
+    assert torch.equal(kernel_out, module_out)
+    # With autograd on, torch may pick another LSTM kernel: equal up to rounding.
+    torch.testing.assert_close(fast, expected, rtol=1e-5, atol=1e-5)
+
+
+def test_recurrent_layers_the_kernel_cannot_run_go_through_the_module():
+    class MyLSTM(nn.LSTM):
+        pass
+
+    assert _recurrent_kernel_weights(MyLSTM(4, 3, batch_first=True)) is None
+    assert (
+        _recurrent_kernel_weights(nn.LSTM(4, 3, batch_first=True, proj_size=2)) is None
+    )
+    assert _recurrent_kernel_weights(nn.GRU(4, 3)) is None  # not batch-first
+    net = _trained_like_network()
+    net.recurrent = MyLSTM(128, 64, batch_first=True, bidirectional=True).eval()
+    x = torch.randn(2, 3, 60)
+    with torch.no_grad():
+        fast = net(x)
+    with torch.enable_grad():
+        expected = net(x).detach()
+    torch.testing.assert_close(fast, expected, rtol=1e-5, atol=1e-5)
+
+
+def test_inference_path_follows_recurrent_weight_changes_and_hooks():
+    net = _trained_like_network()
+    x = torch.randn(2, 3, 60)
+    with torch.no_grad():
+        before = net(x)
+        net.recurrent.weight_hh_l0.mul_(0.5)  # in place, as an optimizer step
+        after = net(x)
+    with torch.enable_grad():
+        expected = net(x).detach()
+    assert not torch.allclose(before, after)
+    torch.testing.assert_close(after, expected, rtol=1e-5, atol=1e-5)
+    seen = []
+    handle = net.recurrent.register_forward_hook(
+        lambda module, inputs, output: seen.append(output[0].shape)
+    )
+    with torch.no_grad():
+        hooked = net(x)
+    handle.remove()
+    assert seen == [torch.Size([2, 60, 128])]  # 60 steps: not pooled
+    torch.testing.assert_close(hooked, after, rtol=1e-5, atol=1e-5)
