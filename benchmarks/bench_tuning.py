@@ -293,21 +293,22 @@ def main() -> None:
     rows = []
     sampler = SAMPLER_NAMES[args.sampler]
     for sampler_seed in args.sampler_seeds:
-        runs = [] if args.skip_unpruned else [("none", f"{sampler}, no pruning")]
-        runs += [(spec, f"{sampler} + {spec} pruning") for spec in args.pruners]
-        for name, label in runs:
-            print(f"\n== {label}, {sampler} seed {sampler_seed}")
+        specs = [] if args.skip_unpruned else ["none"]
+        for spec in specs + list(args.pruners):
             pruner = (
                 None
-                if name == "none"
-                else make_pruner(name, args.startup_trials, args.warmup_steps)
+                if spec == "none"
+                else make_pruner(spec, args.startup_trials, args.warmup_steps)
             )
+            description = describe_pruner(pruner) if pruner else ""
+            label = method_label(sampler, description)
+            print(f"\n== {label}, {sampler} seed {sampler_seed}")
             rows.append(
                 run_optuna(
                     label, pruner, sampler_seed, estimator, space, X, y, splits, args
                 )
             )
-            rows[-1]["pruner"] = describe_pruner(pruner) if pruner else ""
+            rows[-1]["pruner"] = description
     if not args.skip_grid:
         print("\n== GridSearchCV")
         rows.append(run_grid(estimator, X, y, splits, args))
@@ -344,6 +345,19 @@ SUMMARY_COLUMNS = [
     "best_cv_vs_no_pruning",
     "test_accuracy_of_best",
 ]
+
+
+def method_label(sampler: str, pruner_description: str) -> str:
+    """Name a run by its sampler and its pruner's full description.
+
+    The description (not the ``--pruners`` spec) names the run, so runs with
+    different ``--startup-trials`` never share a label, and labels do not
+    change meaning when tune()'s default pruner changes.
+    """
+    if not pruner_description:
+        return f"{sampler}, no pruning"
+    is_default = pruner_description == describe_pruner("auto")
+    return f"{sampler} + {pruner_description}" + (" (default)" if is_default else "")
 
 
 def _unpruned_label(method: str) -> str:
@@ -423,6 +437,9 @@ def merge(args: argparse.Namespace) -> list[dict[str, Any]]:
                 ):
                     row[column] = float(row[column])
                 row["best_params"] = json.loads(row["best_params"])
+                if row["method"] != "GridSearchCV":  # labels of today's scheme
+                    sampler = row["method"].split(" ")[0].rstrip(",")
+                    row["method"] = method_label(sampler, row["pruner"])
                 rows.append(row)
     return rows
 
@@ -460,7 +477,6 @@ def report(
                     json.dumps(row["best_params"], default=str),
                 ]
             )
-    pruners = {row["method"]: row["pruner"] for row in rows if row.get("pruner")}
 
     n_grid = sum(len(_expand(part)) for part in grid(args))
     lines = [
@@ -477,9 +493,9 @@ def report(
         f"CV accuracy at {REPORTS_PER_FOLD} checkpoints of each fold's training "
         f"(step = fold * {REPORTS_PER_FOLD} + checkpoint - 1); a warm-up of w "
         "steps allows the first pruning at w+1 tenths of the first fold. "
-        "Pruners: "
-        + "; ".join(f"{label}: `{text}`" for label, text in pruners.items())
-        + f". tune()'s default (`pruner='auto'`) is `{describe_pruner('auto')}`"
+        "Each pruned run is named by its pruner; "
+        "(default) marks tune()'s default (`pruner='auto'`), "
+        f"`{describe_pruner('auto')}`"
         + (
             ""
             if args.skip_grid

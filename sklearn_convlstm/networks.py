@@ -429,8 +429,9 @@ class ConvLSTMNetwork(nn.Module):
         layers, identities in eval mode, are skipped, and on CPU the recurrent
         layer's kernel is called with its cached weights (what ``nn.LSTM`` and
         ``nn.GRU`` call after their Python-side checks; bit-identical). On one
-        series of the default network this cuts the forward time by about a
-        third (``benchmarks/bench_speed.py``, latency section).
+        series of the default network the folding and skipping cut the forward
+        time by about a quarter, the direct kernel call a further ~30 us of the
+        LSTM's ~0.25 ms (``benchmarks/bench_speed.py``, latency section).
         """
         if self.input_scaling is not None:
             x = self.input_scaling(x)
