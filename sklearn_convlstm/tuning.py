@@ -1066,6 +1066,10 @@ def default_pruner(pruning: str | None = "epochs") -> Any:
     region its trials are above the median of all earlier ones, including the
     poor random first ones, and are never pruned. Keeping only the top quarter
     halved the time at the same best scores but one series on one seed.
+    Checked on two datasets it was not chosen on (``tuning_ArrowHead.md``,
+    ``tuning_ItalyPowerDemand.md``): 2.7x and 1.8x less wall time, best CV
+    scores within one series; three unpruned start-up trials instead of five
+    pruned harder but lost 2.7 points on GunPoint.
     """
     optuna = _import_optuna()
     if pruning is None:
