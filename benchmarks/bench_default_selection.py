@@ -52,6 +52,7 @@ CANDIDATES: dict[str, dict] = {
     "constant_lr": {"lr_schedule": "constant", "lr": 1e-3},
     "max_epochs_100": {"max_epochs": 100},
     "article_basic_naive": {"variant": "basic", **ARTICLE_TRAINING},
+    "augmentation": {"augmentation": True},
 }
 
 

@@ -189,6 +189,12 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         ``"per_channel"`` standardises each channel with the training mean and
         std, ``"per_series"`` z-normalises every series on its own, ``None``
         leaves X as given (e.g. when a Pipeline already scales it).
+    augmentation : bool, default=False
+        Augment each training batch (after scaling) with random window slicing
+        (a window of 90 % of each series stretched back to full length) and
+        amplitude scaling (factor ``1 + 0.1 * N(0, 1)`` per series); see
+        :class:`~sklearn_convlstm.networks.TrainingAugmentation`. Predictions
+        are not augmented. Draws are seeded by ``random_state``.
     optimizer : {"adamw", "adam", "sgd"} or torch optimizer class, \
             default="adamw"
         Optimizer.
@@ -305,6 +311,7 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         "readout": [StrOptions(set(READOUTS)), None],
         "recurrent_dropout": [Interval(Real, 0, 1, closed="left"), None],
         "scaling": [StrOptions({"per_channel", "per_series", "minmax"}), None],
+        "augmentation": ["boolean"],
         "optimizer": [StrOptions(set(_OPTIMIZERS)), type],
         "lr": [Interval(Real, 0, None, closed="neither")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
@@ -346,6 +353,7 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         readout: str | None = None,
         recurrent_dropout: float | None = None,
         scaling: str | None = "per_channel",
+        augmentation: bool = False,
         optimizer: str | type = "adamw",
         lr: float = 3e-3,
         weight_decay: float = 1e-2,
@@ -377,6 +385,7 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         self.readout = readout
         self.recurrent_dropout = recurrent_dropout
         self.scaling = scaling
+        self.augmentation = augmentation
         self.optimizer = optimizer
         self.lr = lr
         self.weight_decay = weight_decay
@@ -466,6 +475,7 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
                 self.n_channels_in_,
                 len(self.classes_),
                 input_scaling=_INPUT_SCALING[self.scaling],
+                augmentation=self.augmentation,
                 **self.network_params_,
             )
             if self.scaling in ("per_channel", "minmax"):

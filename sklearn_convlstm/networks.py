@@ -189,6 +189,61 @@ class InputScaling(nn.Module):
         return (x - mean) / std
 
 
+class TrainingAugmentation(nn.Module):
+    """Random window slicing and amplitude scaling of training batches.
+
+    In training mode each series is scaled by a random factor ``1 + scale * e``
+    (``e`` standard normal, one factor per series) and, for equal-length
+    batches, a random window of ``window`` times its length is cut out and
+    stretched back to the full length by linear interpolation ("window
+    slicing", Le Guennec et al., 2016). In eval mode it is the identity, so
+    predictions are deterministic. It draws from torch's global generator,
+    which :class:`~sklearn_convlstm.ConvLSTMClassifier` seeds from
+    ``random_state``.
+
+    Parameters
+    ----------
+    window : float, default=0.9
+        Share of the series each training window keeps, in (0, 1]; 1 turns
+        slicing off.
+    scale : float, default=0.1
+        Standard deviation of the amplitude factor; 0 turns scaling off.
+    """
+
+    def __init__(self, window: float = 0.9, scale: float = 0.1) -> None:
+        super().__init__()
+        if not 0 < window <= 1:
+            raise ValueError(f"window must be in (0, 1]; got {window!r}.")
+        if scale < 0:
+            raise ValueError(f"scale must be >= 0; got {scale!r}.")
+        self.window = window
+        self.scale = scale
+
+    def forward(
+        self, x: torch.Tensor, lengths: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """Augment ``x`` of shape (batch, channels, timesteps) in training mode.
+
+        With ``lengths`` (padded series of different lengths) only the
+        amplitude is scaled: a window would mix in padding.
+        """
+        if not self.training:
+            return x
+        batch, channels, n_steps = x.shape
+        if self.scale > 0:
+            factors = 1 + self.scale * torch.randn(
+                batch, 1, 1, device=x.device, dtype=x.dtype
+            )
+            x = x * factors
+        width = max(2, round(self.window * n_steps))
+        if lengths is not None or width >= n_steps:
+            return x
+        starts = torch.randint(0, n_steps - width + 1, (batch, 1), device=x.device)
+        index = (starts + torch.arange(width, device=x.device)).unsqueeze(1)
+        windows = x.gather(2, index.expand(batch, channels, width))
+        return F.interpolate(windows, size=n_steps, mode="linear", align_corners=True)
+
+
 class ConvBlock(nn.Module):
     """Conv1d -> optional BatchNorm1d -> ReLU -> optional MaxPool1d."""
 
@@ -273,6 +328,10 @@ class ConvLSTMNetwork(nn.Module):
     input_scaling : {"affine", "per_series"} or None, default=None
         Scale each input batch first (see :class:`InputScaling`); ``None``
         feeds the input as it is, as the article's networks do.
+    augmentation : bool, default=False
+        Augment training batches after scaling with
+        :class:`TrainingAugmentation` (window slicing and amplitude scaling);
+        the identity in eval mode.
 
     Attributes
     ----------
@@ -309,6 +368,7 @@ class ConvLSTMNetwork(nn.Module):
         readout: str = "last",
         recurrent_dropout: float = 0.0,
         input_scaling: str | None = None,
+        augmentation: bool = False,
     ) -> None:
         super().__init__()
         conv_channels = tuple(int(c) for c in conv_channels)
@@ -328,6 +388,10 @@ class ConvLSTMNetwork(nn.Module):
 
         self.input_scaling = (
             None if input_scaling is None else InputScaling(n_channels, input_scaling)
+        )
+        # Registered even when off (as None): hooks and old pickles look it up.
+        self.register_module(
+            "augmentation", TrainingAugmentation() if augmentation else None
         )
         self.conv_blocks = nn.ModuleList()
         in_channels = n_channels
@@ -410,6 +474,9 @@ class ConvLSTMNetwork(nn.Module):
             return self._inference_forward(x)
         if self.input_scaling is not None:
             x = self.input_scaling(x, lengths)
+        augment = self._modules.get("augmentation")
+        if augment is not None:
+            x = augment(x, lengths)
         if lengths is None:
             for block in self.conv_blocks:
                 x = block(x)
@@ -470,6 +537,7 @@ class ConvLSTMNetwork(nn.Module):
             return True
         modules = self._modules
         bypassed = [
+            modules.get("augmentation"),
             *self._conv_layers(),
             modules["conv_dropout"],
             modules["recurrent"],

@@ -81,6 +81,23 @@ def test_same_random_state_gives_identical_predictions(pattern_data):
     assert not np.allclose(first, other)
 
 
+def test_augmentation_is_seeded_changes_training_only_and_adds_no_weights(
+    pattern_data,
+):
+    X, y = pattern_data
+    plain = fast(random_state=7).fit(X, y)
+    first = fast(random_state=7, augmentation=True).fit(X, y)
+    second = fast(random_state=7, augmentation=True).fit(X, y)
+    np.testing.assert_array_equal(first.predict_proba(X), second.predict_proba(X))
+    assert not np.allclose(first.predict_proba(X), plain.predict_proba(X))
+    np.testing.assert_array_equal(first.predict_proba(X), first.predict_proba(X))
+    assert (
+        first.net_.module_.state_dict().keys() == plain.net_.module_.state_dict().keys()
+    )
+    assert first.net_.module_.augmentation.window == 0.9
+    assert plain.net_.module_.augmentation is None
+
+
 def test_fit_leaves_the_global_torch_random_state_alone(pattern_data):
     X, y = pattern_data
     torch.manual_seed(123)

@@ -11,6 +11,7 @@ from torch import nn
 from sklearn_convlstm.networks import (
     ARCHITECTURE_VARIANTS,
     ConvLSTMNetwork,
+    TrainingAugmentation,
     _recurrent_kernel_weights,
     _run_recurrent,
     auto_pool_sizes,
@@ -415,3 +416,62 @@ def test_inference_path_follows_recurrent_weight_changes_and_hooks():
     handle.remove()
     assert seen == [torch.Size([2, 60, 128])]  # 60 steps: not pooled
     torch.testing.assert_close(hooked, after, rtol=1e-5, atol=1e-5)
+
+
+# --- Training augmentation ------------------------------------------------------
+
+
+def test_augmentation_is_the_identity_in_eval_mode():
+    augment = TrainingAugmentation().eval()
+    x = torch.randn(3, 2, 50)
+    assert augment(x) is x
+
+
+def test_window_slicing_stretches_a_random_window_back_to_full_length():
+    torch.manual_seed(0)
+    augment = TrainingAugmentation(window=0.5, scale=0.0).train()
+    ramp = torch.arange(10.0).repeat(64, 2, 1)  # (64, 2, 10): 0, 1, ..., 9
+    out = augment(ramp)
+    assert out.shape == (64, 2, 10)
+    starts = out[:, 0, 0]
+    # Each series becomes 0.5 * 10 = 5 consecutive steps stretched to 10.
+    torch.testing.assert_close(out[:, :, -1], (starts + 4).unsqueeze(1).expand(64, 2))
+    torch.testing.assert_close(out[:, 0], out[:, 1])  # one window for all channels
+    assert set(starts.tolist()) == {0.0, 1.0, 2.0, 3.0, 4.0, 5.0}
+    torch.testing.assert_close(out.diff(dim=-1), torch.full((64, 2, 9), 4 / 9))
+
+
+def test_amplitude_scaling_only_with_lengths_or_without_slicing():
+    torch.manual_seed(0)
+    x = torch.randn(32, 3, 20)
+    for augment, lengths in [
+        (TrainingAugmentation(window=0.5, scale=0.1), torch.full((32,), 20)),
+        (TrainingAugmentation(window=1.0, scale=0.1), None),
+    ]:
+        out = augment.train()(x, lengths)
+        factors = out / x  # one factor per series, over channels and steps
+        torch.testing.assert_close(factors, factors[:, :1, :1].expand_as(x))
+        assert 0.05 < factors[:, 0, 0].std() < 0.2  # scale=0.1
+    torch.testing.assert_close(
+        TrainingAugmentation(window=1.0, scale=0.0).train()(x), x
+    )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [({"window": 0.0}, "window must be in"), ({"scale": -1.0}, "scale must be")],
+)
+def test_augmentation_rejects_bad_settings(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        TrainingAugmentation(**kwargs)
+
+
+def test_network_augments_only_in_training_mode():
+    torch.manual_seed(0)
+    net = make_network("default", 1, 2, n_timesteps=40, augmentation=True)
+    x = torch.randn(4, 1, 40)
+    net.eval()
+    with torch.no_grad():
+        assert torch.equal(net(x), net(x))
+    assert isinstance(net.augmentation, TrainingAugmentation)
+    assert make_network("default", 1, 2, n_timesteps=40).augmentation is None
