@@ -53,6 +53,7 @@ CANDIDATES: dict[str, dict] = {
     "max_epochs_100": {"max_epochs": 100},
     "article_basic_naive": {"variant": "basic", **ARTICLE_TRAINING},
     "augmentation": {"augmentation": True},
+    "augmentation_amplitude_only": {"augmentation": True, "augmentation_window": 1.0},
 }
 
 

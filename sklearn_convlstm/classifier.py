@@ -191,10 +191,17 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         leaves X as given (e.g. when a Pipeline already scales it).
     augmentation : bool, default=False
         Augment each training batch (after scaling) with random window slicing
-        (a window of 90 % of each series stretched back to full length) and
-        amplitude scaling (factor ``1 + 0.1 * N(0, 1)`` per series); see
+        (a window of ``augmentation_window`` of each series stretched back to
+        full length; equal-length input only) and amplitude scaling (a factor
+        ``1 + augmentation_scale * N(0, 1)`` per series); see
         :class:`~sklearn_convlstm.networks.TrainingAugmentation`. Predictions
         are not augmented. Draws are seeded by ``random_state``.
+    augmentation_window : float, default=0.9
+        Share of each series a training window keeps, in (0, 1]; 1 turns
+        window slicing off. Used only with ``augmentation=True``.
+    augmentation_scale : float, default=0.1
+        Standard deviation of the amplitude factor; 0 turns amplitude scaling
+        off. Used only with ``augmentation=True``.
     optimizer : {"adamw", "adam", "sgd"} or torch optimizer class, \
             default="adamw"
         Optimizer.
@@ -312,6 +319,8 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         "recurrent_dropout": [Interval(Real, 0, 1, closed="left"), None],
         "scaling": [StrOptions({"per_channel", "per_series", "minmax"}), None],
         "augmentation": ["boolean"],
+        "augmentation_window": [Interval(Real, 0, 1, closed="right")],
+        "augmentation_scale": [Interval(Real, 0, None, closed="left")],
         "optimizer": [StrOptions(set(_OPTIMIZERS)), type],
         "lr": [Interval(Real, 0, None, closed="neither")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
@@ -354,6 +363,8 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         recurrent_dropout: float | None = None,
         scaling: str | None = "per_channel",
         augmentation: bool = False,
+        augmentation_window: float = 0.9,
+        augmentation_scale: float = 0.1,
         optimizer: str | type = "adamw",
         lr: float = 3e-3,
         weight_decay: float = 1e-2,
@@ -386,6 +397,8 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         self.recurrent_dropout = recurrent_dropout
         self.scaling = scaling
         self.augmentation = augmentation
+        self.augmentation_window = augmentation_window
+        self.augmentation_scale = augmentation_scale
         self.optimizer = optimizer
         self.lr = lr
         self.weight_decay = weight_decay
@@ -475,7 +488,11 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
                 self.n_channels_in_,
                 len(self.classes_),
                 input_scaling=_INPUT_SCALING[self.scaling],
-                augmentation=self.augmentation,
+                augmentation=(
+                    (self.augmentation_window, self.augmentation_scale)
+                    if self.augmentation
+                    else None
+                ),
                 **self.network_params_,
             )
             if self.scaling in ("per_channel", "minmax"):

@@ -328,10 +328,10 @@ class ConvLSTMNetwork(nn.Module):
     input_scaling : {"affine", "per_series"} or None, default=None
         Scale each input batch first (see :class:`InputScaling`); ``None``
         feeds the input as it is, as the article's networks do.
-    augmentation : bool, default=False
-        Augment training batches after scaling with
-        :class:`TrainingAugmentation` (window slicing and amplitude scaling);
-        the identity in eval mode.
+    augmentation : (float, float) or None, default=None
+        ``(window, scale)`` of a :class:`TrainingAugmentation` that augments
+        training batches after scaling (window slicing and amplitude
+        scaling); the identity in eval mode. ``None``: no augmentation.
 
     Attributes
     ----------
@@ -368,7 +368,7 @@ class ConvLSTMNetwork(nn.Module):
         readout: str = "last",
         recurrent_dropout: float = 0.0,
         input_scaling: str | None = None,
-        augmentation: bool = False,
+        augmentation: tuple[float, float] | None = None,
     ) -> None:
         super().__init__()
         conv_channels = tuple(int(c) for c in conv_channels)
@@ -391,7 +391,8 @@ class ConvLSTMNetwork(nn.Module):
         )
         # Registered even when off (as None): hooks and old pickles look it up.
         self.register_module(
-            "augmentation", TrainingAugmentation() if augmentation else None
+            "augmentation",
+            None if augmentation is None else TrainingAugmentation(*augmentation),
         )
         self.conv_blocks = nn.ModuleList()
         in_channels = n_channels

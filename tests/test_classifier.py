@@ -95,7 +95,23 @@ def test_augmentation_is_seeded_changes_training_only_and_adds_no_weights(
         first.net_.module_.state_dict().keys() == plain.net_.module_.state_dict().keys()
     )
     assert first.net_.module_.augmentation.window == 0.9
+    custom = fast(augmentation=True, augmentation_window=1.0, augmentation_scale=0.3)
+    augment = custom.fit(X, y).net_.module_.augmentation
+    assert (augment.window, augment.scale) == (1.0, 0.3)
     assert plain.net_.module_.augmentation is None
+
+
+@pytest.mark.parametrize(
+    ("params", "name"),
+    [
+        ({"augmentation_window": 0.0}, "augmentation_window"),
+        ({"augmentation_scale": -0.1}, "augmentation_scale"),
+    ],
+)
+def test_bad_augmentation_settings_are_named(pattern_data, params, name):
+    X, y = pattern_data
+    with pytest.raises(ValueError, match=f"'{name}' parameter of ConvLSTMClassifier"):
+        fast(augmentation=True, **params).fit(X, y)
 
 
 def test_fit_leaves_the_global_torch_random_state_alone(pattern_data):

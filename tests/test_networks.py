@@ -468,10 +468,11 @@ def test_augmentation_rejects_bad_settings(kwargs, message):
 
 def test_network_augments_only_in_training_mode():
     torch.manual_seed(0)
-    net = make_network("default", 1, 2, n_timesteps=40, augmentation=True)
+    net = make_network("default", 1, 2, n_timesteps=40, augmentation=(0.8, 0.2))
     x = torch.randn(4, 1, 40)
     net.eval()
     with torch.no_grad():
         assert torch.equal(net(x), net(x))
     assert isinstance(net.augmentation, TrainingAugmentation)
+    assert (net.augmentation.window, net.augmentation.scale) == (0.8, 0.2)
     assert make_network("default", 1, 2, n_timesteps=40).augmentation is None
