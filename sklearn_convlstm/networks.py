@@ -568,9 +568,7 @@ class ConvLSTMNetwork(nn.Module):
         """Return the conv blocks typed as ConvBlock (a ModuleList yields Module)."""
         return cast("list[ConvBlock]", list(self.conv_blocks))
 
-    def _inference_weights(
-        self,
-    ) -> tuple[_FusedConvolutions, list[torch.Tensor] | None]:
+    def _inference_weights(self) -> tuple[_FusedConvolutions, _KernelWeights]:
         """Weights of the inference path, cached until one of them changes.
 
         Returns each conv block's ``(weight, bias)`` with its batch norm folded
@@ -580,7 +578,7 @@ class ConvLSTMNetwork(nn.Module):
         each tensor's identity, storage and in-place version counter, which
         training, ``load_state_dict`` and ``.to()`` all change.
         """
-        recurrent = self._modules["recurrent"]
+        recurrent = cast("nn.Module", self._modules["recurrent"])
         key = tuple(
             (id(t), t.data_ptr(), t._version)
             for layer in (*self._conv_layers(), recurrent)
