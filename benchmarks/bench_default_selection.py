@@ -54,6 +54,7 @@ CANDIDATES: dict[str, dict] = {
     "article_basic_naive": {"variant": "basic", **ARTICLE_TRAINING},
     "augmentation": {"augmentation": True},
     "augmentation_amplitude_only": {"augmentation": True, "augmentation_window": 1.0},
+    "mixed_precision": {"mixed_precision": True},
 }
 
 

@@ -671,15 +671,22 @@ def compare_throughput(
                 bare_times,
             ),
         ]
+        kernels = (
+            "cuDNN's LSTM is used by all rows (torch default)."
+            if device.startswith("cuda")
+            else "On CPU its speed depends on bfloat16 units (AVX512-BF16, AMX)."
+        )
         section.notes.append(
             "mixed_precision=True: bfloat16 autocast (ratios against the float32 "
-            "loop and module). cuDNN's LSTM is used by all rows (torch default)."
+            f"loop and module). {kernels}"
         )
     return section
 
 
 def bench_throughput(settings: Settings, context: dict) -> Section:
-    return compare_throughput(settings, "cpu")
+    return compare_throughput(
+        settings, "cpu", mixed_precision_rows=context.get("cpu_mixed_precision")
+    )
 
 
 def bench_latency(settings: Settings, context: dict) -> Section:
@@ -1390,9 +1397,28 @@ def machine_description() -> list[str]:
         f"{torch.get_num_interop_threads()}), OMP_NUM_THREADS="
         f"{os.environ.get('OMP_NUM_THREADS', '(unset)')}, mkldnn "
         f"{torch.backends.mkldnn.is_available()}",
+        f"CPU bfloat16 units: {cpu_bfloat16_flags()}",
         "CUDA: "
         + (torch.cuda.get_device_name() if torch.cuda.is_available() else "none"),
     ]
+
+
+def cpu_bfloat16_flags() -> str:
+    """Return the CPU's bfloat16 feature flags from /proc/cpuinfo, or a reason."""
+    try:
+        with open("/proc/cpuinfo") as handle:
+            flags = next(
+                (
+                    line.split(":", 1)[1].split()
+                    for line in handle
+                    if line.startswith("flags")
+                ),
+                [],
+            )
+    except OSError:
+        return "unknown (no /proc/cpuinfo)"
+    found = [flag for flag in ("avx512_bf16", "amx_bf16") if flag in flags]
+    return ", ".join(found) if found else "none"
 
 
 def load_average() -> str:
@@ -1459,6 +1485,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="torch.set_num_threads(N) (default: torch's default)",
     )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument(
+        "--cpu-mixed-precision",
+        action="store_true",
+        help="add mixed_precision=True (bfloat16 autocast) rows to the CPU "
+        "throughput section (CPUs with bfloat16 units, e.g. AMX or AVX512-BF16)",
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.threads is not None:
@@ -1480,7 +1512,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(f"  load average: {load_before}")
     if args.quick:
         print("  --quick: tiny sizes, for a smoke test; the figures mean little")
-    context: dict[str, Any] = {"threads": args.threads, "out": args.out}
+    context: dict[str, Any] = {
+        "threads": args.threads,
+        "out": args.out,
+        "cpu_mixed_precision": args.cpu_mixed_precision,
+    }
     sections = []
     for name in args.sections:
         print(f"\n== {name} ==", flush=True)
