@@ -1,0 +1,58 @@
+"""benchmarks/summarise_selection.py: per-seed and pooled CV tables."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+@pytest.fixture(scope="module")
+def summarise():
+    sys.path.insert(0, str(BENCHMARKS))  # it imports bench_accuracy's DATASETS
+    try:
+        import summarise_selection
+
+        yield summarise_selection
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+
+
+def _write(path, rows):
+    """Write per-fold rows given as (dataset, config, fold, seed, accuracy)."""
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["dataset", "config", "fold", "seed", "cv_accuracy"])
+        writer.writerows(rows)
+
+
+def test_tables_per_seed_and_over_seeds(summarise, tmp_path):
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    _write(
+        first,
+        [
+            ("ArrowHead", "default", 0, 0, 0.5),
+            ("ArrowHead", "default", 1, 0, 1.0),
+            ("GunPoint", "default", 0, 0, 1.0),
+        ],
+    )
+    _write(
+        second,
+        [("ArrowHead", "default", 0, 1, 0.25), ("ArrowHead", "other", 0, 1, 0.5)],
+    )
+    out = tmp_path / "summary.md"
+    summarise.main([str(first), str(second), "--out", str(out), "--title", "T"])
+    lines = out.read_text().splitlines()
+    assert lines[0] == "# T"
+    table = lines[lines.index("| config | CV seed | GunPoint | ArrowHead |") :]
+    assert table[2:] == [
+        "| default | 0 | 1.000 | 0.750 |",
+        "| default | 1 | - | 0.250 |",
+        "| **default** | all | 1.000 | 0.583 |",  # (0.5 + 1.0 + 0.25) / 3 folds
+        "| other | 1 | - | 0.500 |",
+        "| **other** | all | - | 0.500 |",
+    ]
