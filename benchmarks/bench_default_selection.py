@@ -55,6 +55,10 @@ CANDIDATES: dict[str, dict] = {
     "augmentation": {"augmentation": True},
     "augmentation_amplitude_only": {"augmentation": True, "augmentation_window": 1.0},
     "mixed_precision": {"mixed_precision": True},
+    "weight_decay_0.1": {"weight_decay": 0.1},
+    "conv_dropout_0.2": {"conv_dropout": 0.2},
+    "recurrent_dropout_0.5": {"recurrent_dropout": 0.5},
+    "lr_1e-3": {"lr": 1e-3},
 }
 
 

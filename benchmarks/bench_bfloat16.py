@@ -1,0 +1,116 @@
+"""Measure whether bfloat16 changes accuracy in training or in prediction.
+
+Cross-validation on TRAIN splits only (the folds of bench_default_selection.py).
+For each fold, two ConvLSTMClassifiers with default parameters are trained,
+one in float32 and one with ``mixed_precision=True`` (bfloat16 autocast), and
+each is scored predicting in float32 and in bfloat16 (``mixed_precision`` is
+switched with ``set_params`` after ``fit``; it only decides the autocast of
+the forward passes). Writes ``bfloat16_split.csv`` and ``.md``.
+
+Usage::
+
+    python benchmarks/bench_bfloat16.py --datasets ArrowHead --seeds 0,1,2,3,4
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from pathlib import Path
+
+import numpy as np
+from bench_accuracy import DEFAULT_DATA_HOME
+from bench_default_selection import _take, run_in_parallel, train_split_folds
+
+from sklearn_convlstm import ConvLSTMClassifier
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def run_fold(dataset, fold, X, y, train_index, test_index, seed):
+    """Score float32- and bfloat16-trained networks, predicting in both."""
+    import torch
+
+    torch.set_num_threads(1)
+    rows = []
+    X_valid, y_valid = _take(X, test_index), y[test_index]
+    for train_bf16 in (False, True):
+        model = ConvLSTMClassifier(mixed_precision=train_bf16, random_state=seed)
+        model.fit(_take(X, train_index), y[train_index])
+        for predict_bf16 in (False, True):
+            model.set_params(mixed_precision=predict_bf16)
+            rows.append(
+                {
+                    "dataset": dataset,
+                    "fold": fold,
+                    "seed": seed,
+                    "train": "bfloat16" if train_bf16 else "float32",
+                    "predict": "bfloat16" if predict_bf16 else "float32",
+                    "cv_accuracy": round(float(model.score(X_valid, y_valid)), 6),
+                }
+            )
+    return rows
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--datasets", default="ArrowHead")
+    parser.add_argument("--seeds", default="0,1,2,3,4")
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--data-home", default=str(DEFAULT_DATA_HOME))
+    parser.add_argument("--out", type=Path, default=RESULTS / "bfloat16_split.csv")
+    args = parser.parse_args(argv)
+    tasks = [
+        (dataset, fold, X, y, train_index, test_index, seed)
+        for seed in (int(s) for s in args.seeds.split(","))
+        for dataset, fold, X, y, train_index, test_index in train_split_folds(
+            args.datasets.split(","), args.folds, seed, args.data_home
+        )
+    ]
+    results, wall = run_in_parallel(run_fold, tasks, args.jobs)
+    rows = [row for fold_rows in results for row in fold_rows]
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    with args.out.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    command = " ".join(["python benchmarks/bench_bfloat16.py", *(argv or sys.argv[1:])])
+    lines = [
+        "# bfloat16 in training vs in prediction: CV on TRAIN splits only",
+        "",
+        f"Command: `{command}` ({args.jobs} workers x 1 torch thread; {wall:.0f} s)."
+        f" Mean {args.folds}-fold CV accuracy over CV seeds {args.seeds}; "
+        "default ConvLSTMClassifier parameters otherwise.",
+        "",
+        "| dataset | trained in | predicting in | mean CV accuracy | per CV seed |",
+        "|---|---|---|---|---|",
+    ]
+    for dataset in args.datasets.split(","):
+        for train in ("float32", "bfloat16"):
+            for predict in ("float32", "bfloat16"):
+                group = [
+                    r
+                    for r in rows
+                    if (r["dataset"], r["train"], r["predict"])
+                    == (dataset, train, predict)
+                ]
+                seeds = sorted({r["seed"] for r in group})
+                per_seed = [
+                    np.mean([r["cv_accuracy"] for r in group if r["seed"] == s])
+                    for s in seeds
+                ]
+                mean = np.mean([r["cv_accuracy"] for r in group])
+                lines.append(
+                    f"| {dataset} | {train} | {predict} | {mean:.3f} | "
+                    + ", ".join(f"{v:.3f}" for v in per_seed)
+                    + " |"
+                )
+    args.out.with_suffix(".md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
