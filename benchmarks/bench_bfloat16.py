@@ -7,8 +7,9 @@ each is scored predicting in float32 and in bfloat16 (``mixed_precision`` is
 switched with ``set_params`` after ``fit``; it only decides the autocast of
 the forward passes). A third network trains in float32 with the activations
 around every Conv1d, LSTM and Linear rounded to bfloat16 precision
-(:class:`RoundActivationsToBfloat16`), to see whether that rounding alone
-explains the difference. Writes ``bfloat16_split.csv`` and ``.md``.
+(:class:`RoundActivationsToBfloat16`), and a fourth also with their weights
+rounded, to see whether that rounding explains the difference. Writes
+``bfloat16_split.csv`` and ``.md``.
 
 Usage::
 
@@ -27,10 +28,13 @@ import torch
 from bench_accuracy import DEFAULT_DATA_HOME
 from bench_default_selection import _take, run_in_parallel, train_split_folds
 from skorch.callbacks import Callback
+from torch.nn.utils import parametrize
 
 from sklearn_convlstm import ConvLSTMClassifier
 
 RESULTS = Path(__file__).resolve().parent / "results"
+ROUNDED_ACTIVATIONS = "float32, activations rounded to bfloat16"
+ROUNDED_BOTH = "float32, activations and weights rounded to bfloat16"
 
 
 def _round_to_bfloat16(x: torch.Tensor) -> torch.Tensor:
@@ -54,6 +58,13 @@ def _round_inputs(module, inputs):
     return (_round_to_bfloat16(inputs[0]), *inputs[1:])
 
 
+class _RoundedToBfloat16(torch.nn.Module):
+    """Parametrization: a weight rounded to bfloat16 (straight-through)."""
+
+    def forward(self, weight: torch.Tensor) -> torch.Tensor:
+        return _round_to_bfloat16(weight)
+
+
 class RoundActivationsToBfloat16(Callback):
     """Emulate bfloat16 activations in float32 training.
 
@@ -62,12 +73,21 @@ class RoundActivationsToBfloat16(Callback):
     weights, gradients and arithmetic stay float32. Prediction is untouched.
     """
 
+    def __init__(self, weights: bool = False) -> None:
+        self.weights = weights
+
     def on_train_begin(self, net, **kwargs):
         """Register the rounding hooks on the network about to be trained."""
         for module in net.module_.modules():
             if isinstance(module, (torch.nn.Conv1d, torch.nn.RNNBase, torch.nn.Linear)):
                 module.register_forward_pre_hook(_round_inputs)
                 module.register_forward_hook(_round_output)
+                if self.weights:
+                    for name, _ in list(module.named_parameters(recurse=False)):
+                        if "weight" in name:
+                            parametrize.register_parametrization(
+                                module, name, _RoundedToBfloat16()
+                            )
 
 
 def run_fold(dataset, fold, X, y, train_index, test_index, seed):
@@ -92,20 +112,22 @@ def run_fold(dataset, fold, X, y, train_index, test_index, seed):
                     "cv_accuracy": round(float(model.score(X_valid, y_valid)), 6),
                 }
             )
-    model = ConvLSTMClassifier(
-        callbacks=(RoundActivationsToBfloat16(),), random_state=seed
-    )
-    model.fit(_take(X, train_index), y[train_index])
-    rows.append(
-        {
-            "dataset": dataset,
-            "fold": fold,
-            "seed": seed,
-            "train": "float32, activations rounded to bfloat16",
-            "predict": "float32",
-            "cv_accuracy": round(float(model.score(X_valid, y_valid)), 6),
-        }
-    )
+    for weights, label in [(False, ROUNDED_ACTIVATIONS), (True, ROUNDED_BOTH)]:
+        model = ConvLSTMClassifier(
+            callbacks=(RoundActivationsToBfloat16(weights=weights),),
+            random_state=seed,
+        )
+        model.fit(_take(X, train_index), y[train_index])
+        rows.append(
+            {
+                "dataset": dataset,
+                "fold": fold,
+                "seed": seed,
+                "train": label,
+                "predict": "float32 (weights stay rounded)" if weights else "float32",
+                "cv_accuracy": round(float(model.score(X_valid, y_valid)), 6),
+            }
+        )
     return rows
 
 
@@ -147,7 +169,10 @@ def main(argv=None) -> int:
         (train, predict)
         for train in ("float32", "bfloat16")
         for predict in ("float32", "bfloat16")
-    ] + [("float32, activations rounded to bfloat16", "float32")]
+    ] + [
+        (ROUNDED_ACTIVATIONS, "float32"),
+        (ROUNDED_BOTH, "float32 (weights stay rounded)"),
+    ]
     for dataset in args.datasets.split(","):
         for train, predict in combinations:
             group = [
