@@ -66,11 +66,13 @@ class _RoundedToBfloat16(torch.nn.Module):
 
 
 class RoundActivationsToBfloat16(Callback):
-    """Emulate bfloat16 activations in float32 training.
+    """Emulate bfloat16 in float32 training.
 
     Rounds the input and the output of every Conv1d, LSTM/GRU and Linear layer
     to bfloat16 precision in training mode (straight-through gradients);
-    weights, gradients and arithmetic stay float32. Prediction is untouched.
+    gradients and arithmetic stay float32, and predictions see unrounded
+    activations. With ``weights=True`` those layers' weights are rounded too
+    (a parametrization, so they stay rounded when predicting).
     """
 
     def __init__(self, weights: bool = False) -> None:
@@ -92,8 +94,6 @@ class RoundActivationsToBfloat16(Callback):
 
 def run_fold(dataset, fold, X, y, train_index, test_index, seed):
     """Score float32- and bfloat16-trained networks, predicting in both."""
-    import torch
-
     torch.set_num_threads(1)
     rows = []
     X_valid, y_valid = _take(X, test_index), y[test_index]
