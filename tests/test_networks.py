@@ -469,10 +469,16 @@ def test_augmentation_rejects_bad_settings(kwargs, message):
 def test_network_augments_only_in_training_mode():
     torch.manual_seed(0)
     net = make_network("default", 1, 2, n_timesteps=40, augmentation=(0.8, 0.2))
-    x = torch.randn(4, 1, 40)
-    net.eval()
-    with torch.no_grad():
-        assert torch.equal(net(x), net(x))
-    assert isinstance(net.augmentation, TrainingAugmentation)
     assert (net.augmentation.window, net.augmentation.scale) == (0.8, 0.2)
+    unchanged = []  # per call: did the augmentation return its input as it was?
+    net.augmentation.register_forward_hook(
+        lambda module, inputs, output: unchanged.append(torch.equal(output, inputs[0]))
+    )
+    x = torch.randn(4, 1, 40)
+    net.train()
+    net(x)
+    net.eval()
+    with torch.no_grad():  # the hook sends eval mode down the layer-by-layer path
+        net(x)
+    assert unchanged == [False, True]
     assert make_network("default", 1, 2, n_timesteps=40).augmentation is None
