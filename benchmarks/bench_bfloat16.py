@@ -8,8 +8,9 @@ switched with ``set_params`` after ``fit``; it only decides the autocast of
 the forward passes). A third network trains in float32 with the activations
 around every Conv1d, LSTM and Linear rounded to bfloat16 precision
 (:class:`RoundActivationsToBfloat16`), and a fourth also with their weights
-rounded, to see whether that rounding explains the difference. Writes
-``bfloat16_split.csv`` and ``.md``.
+rounded, to see whether that rounding explains the difference; two more
+train only the conv blocks or only the LSTM under autocast
+(:class:`AutocastPart`). Writes ``bfloat16_split.csv`` and ``.md``.
 
 Usage::
 
@@ -35,6 +36,8 @@ from sklearn_convlstm import ConvLSTMClassifier
 RESULTS = Path(__file__).resolve().parent / "results"
 ROUNDED_ACTIVATIONS = "float32, activations rounded to bfloat16"
 ROUNDED_BOTH = "float32, activations and weights rounded to bfloat16"
+CONV_ONLY = "bfloat16 conv blocks, float32 LSTM and head"
+RECURRENT_ONLY = "bfloat16 LSTM, float32 conv blocks and head"
 
 
 def _round_to_bfloat16(x: torch.Tensor) -> torch.Tensor:
@@ -92,6 +95,40 @@ class RoundActivationsToBfloat16(Callback):
                             )
 
 
+class AutocastPart(Callback):
+    """Train one part of the network under bfloat16 autocast, the rest in float32.
+
+    ``part`` is ``"conv"`` (every conv block) or ``"recurrent"`` (the LSTM).
+    The part's forward (and so its backward) runs under autocast in training
+    mode; its outputs are cast back to float32 for the next layers.
+    """
+
+    def __init__(self, part: str) -> None:
+        self.part = part
+
+    def on_train_begin(self, net, **kwargs):
+        """Wrap the forward of the chosen layers of the network."""
+        network = net.module_
+        parts = (
+            list(network.conv_blocks) if self.part == "conv" else [network.recurrent]
+        )
+        for module in parts:
+            module.forward = _autocast_in_training(module, module.forward)
+
+
+def _autocast_in_training(module, forward):
+    def wrapped(*args, **kwargs):
+        if not module.training:
+            return forward(*args, **kwargs)
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            output = forward(*args, **kwargs)
+        if isinstance(output, tuple):  # LSTM: (outputs, (h, c))
+            return (output[0].float(), output[1])
+        return output.float()
+
+    return wrapped
+
+
 def run_fold(dataset, fold, X, y, train_index, test_index, seed):
     """Score float32- and bfloat16-trained networks, predicting in both."""
     torch.set_num_threads(1)
@@ -112,11 +149,15 @@ def run_fold(dataset, fold, X, y, train_index, test_index, seed):
                     "cv_accuracy": round(float(model.score(X_valid, y_valid)), 6),
                 }
             )
-    for weights, label in [(False, ROUNDED_ACTIVATIONS), (True, ROUNDED_BOTH)]:
-        model = ConvLSTMClassifier(
-            callbacks=(RoundActivationsToBfloat16(weights=weights),),
-            random_state=seed,
-        )
+    variants = [
+        (RoundActivationsToBfloat16(weights=False), ROUNDED_ACTIVATIONS),
+        (RoundActivationsToBfloat16(weights=True), ROUNDED_BOTH),
+        (AutocastPart("conv"), CONV_ONLY),
+        (AutocastPart("recurrent"), RECURRENT_ONLY),
+    ]
+    for callback, label in variants:
+        weights = label == ROUNDED_BOTH
+        model = ConvLSTMClassifier(callbacks=(callback,), random_state=seed)
         model.fit(_take(X, train_index), y[train_index])
         rows.append(
             {
@@ -172,6 +213,8 @@ def main(argv=None) -> int:
     ] + [
         (ROUNDED_ACTIVATIONS, "float32"),
         (ROUNDED_BOTH, "float32 (weights stay rounded)"),
+        (CONV_ONLY, "float32"),
+        (RECURRENT_ONLY, "float32"),
     ]
     for dataset in args.datasets.split(","):
         for train, predict in combinations:
