@@ -8,7 +8,9 @@ switched with ``set_params`` after ``fit``; it only decides the autocast of
 the forward passes). A third network trains in float32 with the activations
 around every Conv1d, LSTM and Linear rounded to bfloat16 precision
 (:class:`RoundActivationsToBfloat16`), and a fourth also with their weights
-rounded, to see whether that rounding explains the difference; two more
+rounded, a fifth also with the gradients rounded
+(:class:`RoundGradientsToBfloat16`), to see whether that rounding explains
+the difference; two more
 train only the conv blocks or only the LSTM under autocast
 (:class:`AutocastPart`). Writes ``bfloat16_split.csv`` and ``.md``.
 
@@ -36,6 +38,7 @@ from sklearn_convlstm import ConvLSTMClassifier
 RESULTS = Path(__file__).resolve().parent / "results"
 ROUNDED_ACTIVATIONS = "float32, activations rounded to bfloat16"
 ROUNDED_BOTH = "float32, activations and weights rounded to bfloat16"
+ROUNDED_ALL = "float32, activations, weights and gradients rounded to bfloat16"
 CONV_ONLY = "bfloat16 conv blocks, float32 LSTM and head"
 RECURRENT_ONLY = "bfloat16 LSTM, float32 conv blocks and head"
 
@@ -66,6 +69,32 @@ class _RoundedToBfloat16(torch.nn.Module):
 
     def forward(self, weight: torch.Tensor) -> torch.Tensor:
         return _round_to_bfloat16(weight)
+
+
+def _round_gradient(gradient: torch.Tensor) -> torch.Tensor:
+    return gradient.to(torch.bfloat16).to(gradient.dtype)
+
+
+def _round_grad_inputs(module, grad_input, grad_output):
+    return tuple(None if grad is None else _round_gradient(grad) for grad in grad_input)
+
+
+class RoundGradientsToBfloat16(Callback):
+    """Emulate bfloat16 gradients in float32 training.
+
+    On top of :class:`RoundActivationsToBfloat16` with ``weights=True``, rounds
+    the gradient each Conv1d, LSTM/GRU and Linear layer passes back to its
+    input, and the gradient of each of their weights, to bfloat16 precision.
+    """
+
+    def on_train_begin(self, net, **kwargs):
+        """Register forward rounding, then the gradient rounding hooks."""
+        RoundActivationsToBfloat16(weights=True).on_train_begin(net)
+        for module in net.module_.modules():
+            if isinstance(module, (torch.nn.Conv1d, torch.nn.RNNBase, torch.nn.Linear)):
+                module.register_full_backward_hook(_round_grad_inputs)
+                for parameter in module.parameters():
+                    parameter.register_hook(_round_gradient)
 
 
 class RoundActivationsToBfloat16(Callback):
@@ -152,11 +181,12 @@ def run_fold(dataset, fold, X, y, train_index, test_index, seed):
     variants = [
         (RoundActivationsToBfloat16(weights=False), ROUNDED_ACTIVATIONS),
         (RoundActivationsToBfloat16(weights=True), ROUNDED_BOTH),
+        (RoundGradientsToBfloat16(), ROUNDED_ALL),
         (AutocastPart("conv"), CONV_ONLY),
         (AutocastPart("recurrent"), RECURRENT_ONLY),
     ]
     for callback, label in variants:
-        weights = label == ROUNDED_BOTH
+        weights = label in (ROUNDED_BOTH, ROUNDED_ALL)
         model = ConvLSTMClassifier(callbacks=(callback,), random_state=seed)
         model.fit(_take(X, train_index), y[train_index])
         rows.append(
@@ -213,6 +243,7 @@ def main(argv=None) -> int:
     ] + [
         (ROUNDED_ACTIVATIONS, "float32"),
         (ROUNDED_BOTH, "float32 (weights stay rounded)"),
+        (ROUNDED_ALL, "float32 (weights stay rounded)"),
         (CONV_ONLY, "float32"),
         (RECURRENT_ONLY, "float32"),
     ]
