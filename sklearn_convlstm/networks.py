@@ -466,13 +466,10 @@ class ConvLSTMNetwork(nn.Module):
                 f"needs at least {self.min_length} (its conv blocks and pooling "
                 "shorten the series)."
             )
-        if (
-            lengths is None
-            and not self.training
-            and not torch.is_grad_enabled()
-            and not self._bypassed_modules_have_hooks()
-        ):
-            return self._inference_forward(x)
+        if lengths is None and not self.training and not torch.is_grad_enabled():
+            conv_layers = self._conv_layers()  # read once for both checks below
+            if not self._bypassed_modules_have_hooks(conv_layers):
+                return self._inference_forward(x, conv_layers)
         if self.input_scaling is not None:
             x = self.input_scaling(x, lengths)
         augment = self._modules.get("augmentation")
@@ -487,7 +484,9 @@ class ConvLSTMNetwork(nn.Module):
             return self.head(self._readout(out))
         return self._forward_padded(x, lengths)
 
-    def _inference_forward(self, x: torch.Tensor) -> torch.Tensor:
+    def _inference_forward(
+        self, x: torch.Tensor, conv_layers: list[nn.Module]
+    ) -> torch.Tensor:
         """Eval-mode forward without autograd, for predictions.
 
         The same function as the layer-by-layer path, evaluated with less
@@ -503,7 +502,7 @@ class ConvLSTMNetwork(nn.Module):
         """
         if self.input_scaling is not None:
             x = self.input_scaling(x)
-        fused, recurrent_weights = self._inference_weights()
+        fused, recurrent_weights = self._inference_weights(conv_layers)
         for block, (weight, bias) in zip(self._typed_blocks(), fused, strict=True):
             conv = block.conv
             x = torch.relu(
@@ -526,20 +525,20 @@ class ConvLSTMNetwork(nn.Module):
             out, _ = self.recurrent(x)
         return F.linear(self._readout(out), self.head.weight, self.head.bias)
 
-    def _bypassed_modules_have_hooks(self) -> bool:
+    def _bypassed_modules_have_hooks(self, conv_layers: list[nn.Module]) -> bool:
         """Whether a hook is registered on a layer the inference path does not call.
 
         The inference path calls the convolutions, batch norms, dropouts, the
         recurrent layer and the head as functions, so hooks on them would not
         run: with any such hook (or a global module hook) the layer-by-layer
-        path is taken.
+        path is taken. ``conv_layers`` is :meth:`_conv_layers`'s list.
         """
         if _global_module_hooks():
             return True
         modules = self._modules
         bypassed = [
             modules.get("augmentation"),
-            *self._conv_layers(),
+            *conv_layers,
             modules["conv_dropout"],
             modules["recurrent"],
             modules["recurrent_dropout"],
@@ -568,7 +567,9 @@ class ConvLSTMNetwork(nn.Module):
         """Return the conv blocks typed as ConvBlock (a ModuleList yields Module)."""
         return cast("list[ConvBlock]", list(self.conv_blocks))
 
-    def _inference_weights(self) -> tuple[_FusedConvolutions, _KernelWeights]:
+    def _inference_weights(
+        self, conv_layers: list[nn.Module]
+    ) -> tuple[_FusedConvolutions, _KernelWeights]:
         """Weights of the inference path, cached until one of them changes.
 
         Returns each conv block's ``(weight, bias)`` with its batch norm folded
@@ -576,12 +577,13 @@ class ConvLSTMNetwork(nn.Module):
         them (``None`` for a recurrent layer that must be called as a module:
         a subclass, a projection or a parametrization). The cache key holds
         each tensor's identity, storage and in-place version counter, which
-        training, ``load_state_dict`` and ``.to()`` all change.
+        training, ``load_state_dict`` and ``.to()`` all change. ``conv_layers``
+        is :meth:`_conv_layers`'s list.
         """
         recurrent = cast("nn.Module", self._modules["recurrent"])
         key = tuple(
             (id(t), t.data_ptr(), t._version)
-            for layer in (*self._conv_layers(), recurrent)
+            for layer in (*conv_layers, recurrent)
             for t in (*layer._parameters.values(), *layer._buffers.values())
             if t is not None
         )
