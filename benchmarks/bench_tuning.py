@@ -360,9 +360,14 @@ def method_label(sampler: str, pruner_description: str) -> str:
     return f"{sampler} + {pruner_description}" + (" (default)" if is_default else "")
 
 
+def _sampler_of(method: str) -> str:
+    """Return the sampler name a method label starts with ("TPE", "Random")."""
+    return method.split(" ")[0].rstrip(",")
+
+
 def _unpruned_label(method: str) -> str:
     """Name the unpruned run a method compares with (same sampler; grid: TPE)."""
-    sampler = method.split(" ")[0].rstrip(",")
+    sampler = _sampler_of(method)
     return f"{sampler if sampler in SAMPLER_NAMES.values() else 'TPE'}, no pruning"
 
 
@@ -438,8 +443,9 @@ def merge(args: argparse.Namespace) -> list[dict[str, Any]]:
                     row[column] = float(row[column])
                 row["best_params"] = json.loads(row["best_params"])
                 if row["method"] != "GridSearchCV":  # labels of today's scheme
-                    sampler = row["method"].split(" ")[0].rstrip(",")
-                    row["method"] = method_label(sampler, row["pruner"])
+                    row["method"] = method_label(
+                        _sampler_of(row["method"]), row["pruner"]
+                    )
                 rows.append(row)
     return rows
 
@@ -516,7 +522,7 @@ def report(
         "",
         *_table(rows, COLUMNS),
         "",
-        "Commands (two at a time on the 2 cores):",
+        "Commands:",
         "",
         *(f"* `python benchmarks/bench_tuning.py {command}`" for command in commands),
         *(
