@@ -59,6 +59,7 @@ CANDIDATES: dict[str, dict] = {
     "conv_dropout_0.2": {"conv_dropout": 0.2},
     "recurrent_dropout_0.5": {"recurrent_dropout": 0.5},
     "lr_1e-3": {"lr": 1e-3},
+    "conv_skip": {"conv_skip": True},
 }
 
 

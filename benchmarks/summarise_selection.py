@@ -75,14 +75,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--intro", default="", help="Markdown paragraph(s) after the title"
     )
+    parser.add_argument(
+        "--configs",
+        default=None,
+        help="comma-separated configs to keep, in this order (default: all)",
+    )
     args = parser.parse_args(argv)
+    rows = read_rows(args.csvs)
+    if args.configs is not None:
+        keep = args.configs.split(",")
+        rows = sorted(
+            (r for r in rows if r["config"] in keep),
+            key=lambda r: keep.index(r["config"]),
+        )
     lines = [f"# {args.title}", "", *([args.intro, ""] if args.intro else [])]
     lines += [
         "Mean stratified 5-fold CV accuracy per dataset; 'all' averages the "
         "folds of every CV seed the (dataset, config) pair was run with. "
         "Sources: " + ", ".join(f"`{p}`" for p in args.csvs) + ".",
         "",
-        *summary_lines(read_rows(args.csvs)),
+        *summary_lines(rows),
     ]
     args.out.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))

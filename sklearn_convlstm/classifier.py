@@ -54,6 +54,7 @@ NETWORK_PARAMS = (
     "bidirectional",
     "readout",
     "recurrent_dropout",
+    "conv_skip",
 )
 
 _OPTIMIZERS = {
@@ -182,6 +183,10 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         the article), the mean, the max, or mean and max concatenated.
     recurrent_dropout : float, default=None
         Dropout on the recurrent outputs.
+    conv_skip : bool, default=None
+        Also feed the head the same readout of the conv features (the sequence
+        the recurrent layer reads): a skip connection around the recurrent
+        layer, as in LSTM-FCN.
     scaling : {"per_channel", "per_series", "minmax"} or None, \
             default="per_channel"
         Input scaling done inside the estimator with
@@ -317,6 +322,7 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         "bidirectional": ["boolean", None],
         "readout": [StrOptions(set(READOUTS)), None],
         "recurrent_dropout": [Interval(Real, 0, 1, closed="left"), None],
+        "conv_skip": ["boolean", None],
         "scaling": [StrOptions({"per_channel", "per_series", "minmax"}), None],
         "augmentation": ["boolean"],
         "augmentation_window": [Interval(Real, 0, 1, closed="right")],
@@ -361,6 +367,7 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         bidirectional: bool | None = None,
         readout: str | None = None,
         recurrent_dropout: float | None = None,
+        conv_skip: bool | None = None,
         scaling: str | None = "per_channel",
         augmentation: bool = False,
         augmentation_window: float = 0.9,
@@ -395,6 +402,7 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         self.bidirectional = bidirectional
         self.readout = readout
         self.recurrent_dropout = recurrent_dropout
+        self.conv_skip = conv_skip
         self.scaling = scaling
         self.augmentation = augmentation
         self.augmentation_window = augmentation_window

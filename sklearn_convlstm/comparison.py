@@ -822,6 +822,7 @@ def default_trial_params(n_samples: int, cv: int, *, max_epochs: int) -> dict[st
         bidirectional=network["bidirectional"],
         readout=network["readout"],
         recurrent_dropout=network["recurrent_dropout"],
+        conv_skip=network["conv_skip"],
         lr=defaults["lr"],
         weight_decay=defaults["weight_decay"],
         batch_size=batch_size,

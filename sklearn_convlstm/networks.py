@@ -48,6 +48,7 @@ _ARTICLE_COMMON: dict[str, Any] = {
     "bidirectional": False,
     "readout": "last",
     "recurrent_dropout": 0.0,
+    "conv_skip": False,
 }
 
 #: Network configurations by name. ``"basic"``, ``"stacked"`` and ``"dropout"``
@@ -80,6 +81,7 @@ ARCHITECTURE_VARIANTS: dict[str, dict[str, Any]] = {
         "bidirectional": True,
         "readout": "meanmax",
         "recurrent_dropout": 0.2,
+        "conv_skip": False,
     },
 }
 
@@ -325,6 +327,13 @@ class ConvLSTMNetwork(nn.Module):
         concatenation of mean and max.
     recurrent_dropout : float, default=0.0
         Dropout on the recurrent outputs, before the readout.
+    conv_skip : bool, default=False
+        Also give the head the same readout of the conv stack's output (the
+        sequence the recurrent layer reads), concatenated to the recurrent
+        readout: a skip connection around the recurrent layer, so the head
+        sees the local patterns the convolutions found as well as how the
+        recurrent layer summarised their order (as LSTM-FCN's convolutional
+        branch does).
     input_scaling : {"affine", "per_series"} or None, default=None
         Scale each input batch first (see :class:`InputScaling`); ``None``
         feeds the input as it is, as the article's networks do.
@@ -367,6 +376,7 @@ class ConvLSTMNetwork(nn.Module):
         bidirectional: bool = False,
         readout: str = "last",
         recurrent_dropout: float = 0.0,
+        conv_skip: bool = False,
         input_scaling: str | None = None,
         augmentation: tuple[float, float] | None = None,
     ) -> None:
@@ -421,9 +431,11 @@ class ConvLSTMNetwork(nn.Module):
         )
         self.recurrent_dropout = nn.Dropout(recurrent_dropout)
         recurrent_size = lstm_hidden_size * (2 if bidirectional else 1)
-        readout_size = recurrent_size * (2 if readout == "meanmax" else 1)
+        features_per_step = recurrent_size + (in_channels if conv_skip else 0)
+        readout_size = features_per_step * (2 if readout == "meanmax" else 1)
         self.head = nn.Linear(readout_size, n_classes)
         self.readout = readout
+        self.conv_skip = bool(conv_skip)
         self.min_length = self._compute_min_length()
 
     def output_length(self, length: int) -> int:
@@ -478,10 +490,10 @@ class ConvLSTMNetwork(nn.Module):
         if lengths is None:
             for block in self.conv_blocks:
                 x = block(x)
-            x = self.conv_dropout(x)
-            out, _ = self.recurrent(x.permute(0, 2, 1))
+            x = self.conv_dropout(x).permute(0, 2, 1)
+            out, _ = self.recurrent(x)
             out = self.recurrent_dropout(out)
-            return self.head(self._readout(out))
+            return self.head(self._head_input(out, x))
         return self._forward_padded(x, lengths)
 
     def _inference_forward(
@@ -523,7 +535,7 @@ class ConvLSTMNetwork(nn.Module):
             out = _run_recurrent(self.recurrent, x, recurrent_weights)
         else:
             out, _ = self.recurrent(x)
-        return F.linear(self._readout(out), self.head.weight, self.head.bias)
+        return F.linear(self._head_input(out, x), self.head.weight, self.head.bias)
 
     def _bypassed_modules_have_hooks(self, conv_layers: list[nn.Module]) -> bool:
         """Whether a hook is registered on a layer the inference path does not call.
@@ -626,15 +638,30 @@ class ConvLSTMNetwork(nn.Module):
             x = block(x)
             lengths = block.output_length(lengths)
             x = x * _time_mask(lengths, x.shape[-1]).unsqueeze(1)
-        x = self.conv_dropout(x)
-        n_steps = x.shape[-1]
+        x = self.conv_dropout(x).permute(0, 2, 1)
         packed = pack_padded_sequence(
-            x.permute(0, 2, 1), lengths.cpu(), batch_first=True, enforce_sorted=False
+            x, lengths.cpu(), batch_first=True, enforce_sorted=False
         )
         out, _ = self.recurrent(packed)
-        out, _ = pad_packed_sequence(out, batch_first=True, total_length=n_steps)
+        out, _ = pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])
         out = self.recurrent_dropout(out)
-        return self.head(self._readout(out, lengths))
+        return self.head(self._head_input(out, x, lengths))
+
+    def _head_input(
+        self,
+        out: torch.Tensor,
+        conv_out: torch.Tensor,
+        lengths: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """Return the head's input: the readout of the recurrent outputs.
+
+        Both ``out`` and ``conv_out`` are (batch, steps, features); with
+        ``conv_skip`` the conv output is concatenated to ``out`` before the
+        readout.
+        """
+        if not self.conv_skip:
+            return self._readout(out, lengths)
+        return self._readout(torch.cat([out, conv_out], dim=2), lengths)
 
     def _readout(
         self, out: torch.Tensor, lengths: torch.Tensor | None = None

@@ -33,6 +33,7 @@ Optuna parameter                  Values (estimator parameter)
 ``bidirectional``                 True, False
 ``readout``                       last, mean, max, meanmax
 ``recurrent_dropout``             0 to 0.5
+``conv_skip``                     True, False
 ``lr``                            1e-4 to 3e-2, log scale
 ``weight_decay``                  1e-5 to 1e-1, log scale
 ``batch_size``                    8, 16, 32
@@ -202,7 +203,8 @@ def suggest_convlstm_params(
     ...      "kernel_size_0": 7, "kernel_size_1": 5, "pooling": "auto",
     ...      "batch_norm": True, "conv_dropout": 0.1, "lstm_hidden_size": 64,
     ...      "lstm_layers": 1, "bidirectional": True, "readout": "meanmax",
-    ...      "recurrent_dropout": 0.2, "lr": 3e-3, "weight_decay": 1e-2,
+    ...      "recurrent_dropout": 0.2, "conv_skip": True, "lr": 3e-3,
+    ...      "weight_decay": 1e-2,
     ...      "batch_size": 16, "max_epochs": 50})
     >>> params = suggest_convlstm_params(trial)
     >>> params["conv_channels"], params["kernel_sizes"], params["pool_sizes"]
@@ -235,6 +237,7 @@ def suggest_convlstm_params(
             "readout", ["last", "mean", "max", "meanmax"]
         ),
         "recurrent_dropout": trial.suggest_float("recurrent_dropout", 0.0, 0.5),
+        "conv_skip": trial.suggest_categorical("conv_skip", [True, False]),
         "lr": trial.suggest_float("lr", 1e-4, 3e-2, log=True),
         "weight_decay": trial.suggest_float("weight_decay", 1e-5, 1e-1, log=True),
         "batch_size": trial.suggest_categorical("batch_size", [8, 16, 32]),
@@ -299,6 +302,7 @@ def convlstm_distributions(
             ["last", "mean", "max", "meanmax"]
         ),
         "recurrent_dropout": distributions.FloatDistribution(0.0, 0.5),
+        "conv_skip": distributions.CategoricalDistribution([True, False]),
         "lr": distributions.FloatDistribution(1e-4, 3e-2, log=True),
         "weight_decay": distributions.FloatDistribution(1e-5, 1e-1, log=True),
         "batch_size": distributions.CategoricalDistribution([8, 16, 32]),

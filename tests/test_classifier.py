@@ -151,6 +151,18 @@ def test_explicit_parameters_override_the_variant(pattern_data):
     assert clf.network_params_["conv_channels"] == (32, 64)
 
 
+def test_article_variants_have_no_conv_skip_and_it_can_be_switched_on(pattern_data):
+    X, y = pattern_data
+    plain = ConvLSTMClassifier(variant="basic", max_epochs=1).fit(X, y)
+    skip = ConvLSTMClassifier(variant="basic", conv_skip=True, max_epochs=1).fit(X, y)
+    assert plain.network_params_["conv_skip"] is False
+    assert skip.network_params_["conv_skip"] is True
+    # The head reads the LSTM's last step (64) and the conv output's (32).
+    assert plain.net_.module_.head.in_features == 64
+    assert skip.net_.module_.head.in_features == 64 + 32
+    assert skip.predict_proba(X[:3]).shape == (3, 2)
+
+
 def test_default_network_pools_long_series_to_at_most_64_steps():
     rng = np.random.RandomState(0)
     X, y = rng.normal(size=(16, 1, 300)), np.arange(16) % 2

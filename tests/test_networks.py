@@ -230,9 +230,12 @@ def test_min_length_and_output_length_are_computed(
 
 @pytest.mark.parametrize("variant", ["default", "stacked"])
 @pytest.mark.parametrize("readout", ["last", "mean", "max", "meanmax"])
-def test_padding_with_lengths_does_not_change_outputs(variant, readout):
+@pytest.mark.parametrize("conv_skip", [False, True])
+def test_padding_with_lengths_does_not_change_outputs(variant, readout, conv_skip):
     torch.manual_seed(0)
-    net = make_network(variant, 3, 4, n_timesteps=150, readout=readout).eval()
+    net = make_network(
+        variant, 3, 4, n_timesteps=150, readout=readout, conv_skip=conv_skip
+    ).eval()
     lengths = [150, 97, 40, 12]
     x = torch.randn(len(lengths), 3, 150)
     with torch.no_grad():
@@ -240,6 +243,38 @@ def test_padding_with_lengths_does_not_change_outputs(variant, readout):
         for row, length in enumerate(lengths):
             alone = net(x[row : row + 1, :, :length])
             torch.testing.assert_close(padded[row : row + 1], alone, atol=1e-5, rtol=0)
+
+
+@pytest.mark.parametrize("readout", ["last", "mean", "max", "meanmax"])
+def test_conv_skip_feeds_the_conv_readout_to_the_head(readout):
+    torch.manual_seed(0)
+    net = ConvLSTMNetwork(
+        2,
+        3,
+        conv_channels=(4, 6),
+        lstm_hidden_size=5,
+        bidirectional=True,
+        readout=readout,
+        conv_skip=True,
+    )
+    per_step = 2 * 5 + 6  # both LSTM directions, then the last block's channels
+    assert net.head.in_features == per_step * (2 if readout == "meanmax" else 1)
+    captured = {}
+    net.conv_dropout.register_forward_hook(
+        lambda module, args, output: captured.update(conv=output)
+    )
+    net.recurrent.register_forward_hook(
+        lambda module, args, output: captured.update(recurrent=output[0])
+    )
+    logits = net(torch.randn(3, 2, 20))
+    steps = torch.cat([captured["recurrent"], captured["conv"].transpose(1, 2)], 2)
+    expected_features = {
+        "last": steps[:, -1],
+        "mean": steps.mean(dim=1),
+        "max": steps.amax(dim=1),
+        "meanmax": torch.cat([steps.mean(dim=1), steps.amax(dim=1)], dim=1),
+    }[readout]
+    torch.testing.assert_close(logits, net.head(expected_features))
 
 
 def test_auto_pool_sizes_bound_the_recurrent_length():
@@ -285,9 +320,11 @@ def _trained_like_network(**overrides):
     return net.eval()
 
 
-@pytest.mark.parametrize("batch_norm", [True, False])
-def test_inference_path_matches_the_layer_by_layer_path(batch_norm):
-    net = _trained_like_network(batch_norm=batch_norm)
+@pytest.mark.parametrize(
+    ("batch_norm", "conv_skip"), [(True, False), (False, False), (True, True)]
+)
+def test_inference_path_matches_the_layer_by_layer_path(batch_norm, conv_skip):
+    net = _trained_like_network(batch_norm=batch_norm, conv_skip=conv_skip)
     x = torch.randn(5, 3, 60)
     with torch.enable_grad():  # autograd on: the layer-by-layer path
         expected = net(x).detach()

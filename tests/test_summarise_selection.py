@@ -56,3 +56,25 @@ def test_tables_per_seed_and_over_seeds(summarise, tmp_path):
         "| other | 1 | - | 0.500 |",
         "| **other** | all | - | 0.500 |",
     ]
+
+
+def test_configs_option_keeps_and_orders_configs(summarise, tmp_path):
+    source = tmp_path / "a.csv"
+    _write(
+        source,
+        [
+            ("ArrowHead", "default", 0, 0, 0.5),
+            ("ArrowHead", "other", 0, 0, 1.0),
+            ("ArrowHead", "dropped", 0, 0, 0.0),
+        ],
+    )
+    out = tmp_path / "summary.md"
+    summarise.main([str(source), "--out", str(out), "--configs", "other,default"])
+    lines = out.read_text().splitlines()
+    table = lines[lines.index("| config | CV seed | ArrowHead |") + 2 :]
+    assert table == [
+        "| other | 0 | 1.000 |",
+        "| **other** | all | 1.000 |",
+        "| default | 0 | 0.500 |",
+        "| **default** | all | 0.500 |",
+    ]

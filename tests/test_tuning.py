@@ -50,6 +50,7 @@ TWO_BLOCKS = {
     "bidirectional": True,
     "readout": "meanmax",
     "recurrent_dropout": 0.2,
+    "conv_skip": True,
     "lr": 3e-3,
     "weight_decay": 1e-2,
     "batch_size": 16,
@@ -116,6 +117,7 @@ def test_convlstm_space_maps_blocks_to_matching_tuples(pattern_data):
     assert params["conv_channels"] == (16, 32)
     assert params["kernel_sizes"] == (5, 3)
     assert params["pool_sizes"] == "auto"
+    assert params["conv_skip"] is True
     # Trials train their max_epochs on the whole fold, as the refit does.
     assert "early_stopping" not in params
     clf = ConvLSTMClassifier(random_state=0).set_params(**params).fit(X, y)
