@@ -60,6 +60,8 @@ CANDIDATES: dict[str, dict] = {
     "recurrent_dropout_0.5": {"recurrent_dropout": 0.5},
     "lr_1e-3": {"lr": 1e-3},
     "conv_skip": {"conv_skip": True},
+    "no_conv_skip": {"conv_skip": False},
+    "no_conv_skip_no_pooling": {"conv_skip": False, "pool_sizes": 1},
 }
 
 

@@ -56,8 +56,9 @@ _ARTICLE_COMMON: dict[str, Any] = {
 #: example instantiates ``dropout_rate=0.3``). ``"default"`` is this package's
 #: default: FCN-style wide-kernel blocks with batch normalisation, max-pooling
 #: that shortens the sequence the LSTM sees (``pool_sizes="auto"``, resolved
-#: from the series length by :func:`auto_pool_sizes`), a bidirectional LSTM
-#: and a mean+max readout over time.
+#: from the series length by :func:`auto_pool_sizes`), a bidirectional LSTM,
+#: a mean+max readout over time, and the same readout of the conv features
+#: beside it (``conv_skip``).
 ARCHITECTURE_VARIANTS: dict[str, dict[str, Any]] = {
     "basic": {**_ARTICLE_COMMON, "conv_channels": (32,), "kernel_sizes": (3,)},
     "stacked": {**_ARTICLE_COMMON, "conv_channels": (32, 64), "kernel_sizes": (3, 3)},
@@ -81,7 +82,7 @@ ARCHITECTURE_VARIANTS: dict[str, dict[str, Any]] = {
         "bidirectional": True,
         "readout": "meanmax",
         "recurrent_dropout": 0.2,
-        "conv_skip": False,
+        "conv_skip": True,
     },
 }
 
