@@ -321,10 +321,19 @@ def _trained_like_network(**overrides):
 
 
 @pytest.mark.parametrize(
-    ("batch_norm", "conv_skip"), [(True, False), (False, False), (True, True)]
+    ("batch_norm", "conv_skip", "readout"),
+    [
+        (True, False, "meanmax"),
+        (False, False, "meanmax"),
+        (True, True, "meanmax"),
+        (False, True, "max"),
+        (False, True, "last"),
+    ],
 )
-def test_inference_path_matches_the_layer_by_layer_path(batch_norm, conv_skip):
-    net = _trained_like_network(batch_norm=batch_norm, conv_skip=conv_skip)
+def test_inference_path_matches_the_layer_by_layer_path(batch_norm, conv_skip, readout):
+    net = _trained_like_network(
+        batch_norm=batch_norm, conv_skip=conv_skip, readout=readout
+    )
     x = torch.randn(5, 3, 60)
     with torch.enable_grad():  # autograd on: the layer-by-layer path
         expected = net(x).detach()
