@@ -727,7 +727,7 @@ def bench_latency(settings: Settings, context: dict) -> Section:
 
     def readout_head() -> Any:
         with torch.inference_mode():
-            return module.head(module._readout(recurrent_out))
+            return module.head(module._inference_head_input(recurrent_out, conv_out))
 
     def validate() -> Any:
         return validate_series_input(

@@ -91,3 +91,16 @@ def test_throughput_section_runs_with_mixed_precision_rows(bench_speed):
     ]
     assert all(row["samples_per_s"] > 0 for row in section.rows)
     assert section.rows[-1]["ratio_vs_pytorch"] is not None
+
+
+def test_latency_section_times_each_part_of_the_default_network(bench_speed):
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # the section adds a 1-thread row otherwise
+    try:
+        section = bench_speed.bench_latency(bench_speed.Settings(latency_calls=2), {})
+    finally:
+        torch.set_num_threads(threads)
+    calls = [row["call"].strip() for row in section.rows]
+    assert "readout + head" in calls
+    assert "module(x) under inference_mode" in calls
+    assert all(row["median_ms"] > 0 for row in section.rows if "-" not in row["call"])
