@@ -1,0 +1,202 @@
+"""Defaults on datasets never used to choose them: official test splits.
+
+Every default of ConvLSTMClassifier was chosen by cross-validation on the
+training splits of five shared datasets (GunPoint, ItalyPowerDemand,
+ArrowHead, BasicMotions, JapaneseVowels). This benchmark checks them on UCR
+datasets that played no part in any choice: by default OSULeaf (leaf outlines,
+427 steps, 6 classes) and ACSF1 (appliance power, 1,460 steps, 10 classes), as
+shipped inside the sktime package (no download). It compares the default, the
+default without its newest ingredient (``conv_skip=False``, the previous
+default), RandomForest on statistics and on catch22, and MiniRocket, with the
+same seeds, and writes ``unseen.csv`` (one row per dataset, method and seed)
+and ``unseen.md`` (mean ± std over seeds, fit seconds) to ``--out``.
+
+It is a check, not a selection: by the project's rule defaults are chosen on
+the five datasets' training splits only.
+
+Usage::
+
+    python benchmarks/bench_unseen.py                       # OSULeaf, ACSF1
+    python benchmarks/bench_unseen.py --datasets OSULeaf --seeds 0
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import torch
+
+from sklearn_convlstm.comparison import (
+    MethodOptions,
+    describe_data,
+    format_accuracy,
+    parse_seeds,
+    run_comparison,
+    summarize,
+    write_csv,
+)
+from sklearn_convlstm.datasets import load_dataset
+
+RESULTS = Path(__file__).resolve().parent / "results"
+DEFAULT_DATASETS = ("OSULeaf", "ACSF1")
+#: Label of the previous default network in the tables.
+NO_SKIP = "convlstm-default, conv_skip=False"
+#: Methods run through run_comparison with the package's own settings.
+STANDARD_METHODS = ("convlstm-default", "rf-stats", "rf-catch22", "minirocket")
+
+
+def sktime_data_home() -> Path:
+    """Return the directory of the datasets shipped inside sktime."""
+    import sktime
+
+    return Path(sktime.__file__).resolve().parent / "datasets" / "data"
+
+
+def run_dataset(
+    name: str,
+    data_home: Path | None,
+    seeds: Sequence[int],
+    convlstm_params: dict,
+    methods: tuple[str, ...] = STANDARD_METHODS,
+) -> tuple[list[dict], str]:
+    """Fit every method and the no-skip default on one dataset; test accuracy rows."""
+    X_train, y_train, X_test, y_test = load_dataset(name, data_home=data_home)
+    description = describe_data(X_train, y_train, X_test, y_test)
+    print(f"{name}: {description}", flush=True)
+    options = MethodOptions(convlstm_params=dict(convlstm_params))
+    rows = run_comparison(
+        X_train,
+        y_train,
+        X_test,
+        y_test,
+        methods=methods,
+        seeds=seeds,
+        options=options,
+        dataset=name,
+        progress=False,
+    ).rows
+    previous = MethodOptions(convlstm_params={**convlstm_params, "conv_skip": False})
+    for row in run_comparison(
+        X_train,
+        y_train,
+        X_test,
+        y_test,
+        methods=["convlstm-default"],
+        seeds=seeds,
+        options=previous,
+        dataset=name,
+        progress=False,
+    ).rows:
+        rows.append({**row, "method": NO_SKIP})
+    return rows, description
+
+
+def markdown(rows: list[dict], descriptions: dict[str, str], command: str) -> str:
+    """Accuracy and fit-time tables, rows datasets, columns methods."""
+    summary = summarize(rows)
+    methods = list(dict.fromkeys(row["method"] for row in summary))
+    datasets = list(dict.fromkeys(row["dataset"] for row in summary))
+    cell = {(row["dataset"], row["method"]): row for row in summary}
+    seeds = sorted({int(row["seed"]) for row in rows})
+    lines = [
+        "# Defaults on datasets never used to choose them",
+        "",
+        "Test accuracy on the official train/test splits, mean ± sample std over "
+        f"seeds {', '.join(map(str, seeds))} (the same seeds for every method). "
+        "None of these datasets was used to choose anything in this package; "
+        "they ship inside sktime. A check, not a selection.",
+        "",
+        "Command (from the repository root):",
+        "",
+        "```",
+        command,
+        "```",
+        "",
+        f"Machine: 2-core CPU, torch {torch.__version__}, "
+        f"{torch.get_num_threads()} torch thread(s).",
+        "",
+        "| dataset | " + " | ".join(methods) + " |",
+        "|---|" + "---|" * len(methods),
+    ]
+    for dataset in datasets:
+        cells = [
+            format_accuracy(
+                cell[dataset, m]["accuracy_mean"], cell[dataset, m]["accuracy_std"]
+            )
+            if (dataset, m) in cell
+            else "-"
+            for m in methods
+        ]
+        lines.append(f"| {dataset} | " + " | ".join(cells) + " |")
+    lines += ["", "Fit seconds (mean over seeds):", ""]
+    lines += ["| dataset | " + " | ".join(methods) + " |"]
+    lines += ["|---|" + "---|" * len(methods)]
+    for dataset in datasets:
+        cells = [
+            f"{cell[dataset, m]['fit_seconds_mean']:.1f}"
+            if (dataset, m) in cell
+            else "-"
+            for m in methods
+        ]
+        lines.append(f"| {dataset} | " + " | ".join(cells) + " |")
+    lines += ["", "Data:", ""]
+    lines += [f"* {name}: {text}" for name, text in descriptions.items()]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--datasets", default=",".join(DEFAULT_DATASETS))
+    parser.add_argument(
+        "--data-home",
+        type=Path,
+        default=None,
+        help="directory of NAME/NAME_TRAIN.ts (default: sktime's shipped data)",
+    )
+    parser.add_argument("--seeds", default="0,1,2")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument(
+        "--convlstm-params",
+        default="{}",
+        help="JSON of fixed ConvLSTMClassifier parameters (e.g. a smoke test's "
+        '{"max_epochs": 1})',
+    )
+    parser.add_argument(
+        "--methods",
+        default=",".join(STANDARD_METHODS),
+        help="methods run besides the no-skip default",
+    )
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    if args.threads > 0:
+        torch.set_num_threads(args.threads)
+    data_home = args.data_home if args.data_home is not None else sktime_data_home()
+    seeds = parse_seeds(args.seeds)
+    params = json.loads(args.convlstm_params)
+    arguments = sys.argv[1:] if argv is None else argv
+    command = shlex.join(["python", "benchmarks/bench_unseen.py", *arguments])
+    start = time.perf_counter()
+    rows: list[dict] = []
+    descriptions: dict[str, str] = {}
+    for name in args.datasets.split(","):
+        new_rows, descriptions[name] = run_dataset(
+            name, data_home, seeds, params, tuple(args.methods.split(","))
+        )
+        rows += new_rows
+        args.out.mkdir(parents=True, exist_ok=True)
+        write_csv(rows, args.out / "unseen.csv")
+    report = markdown(rows, descriptions, command)
+    report += f"\nTotal wall time: {time.perf_counter() - start:.0f} s.\n"
+    (args.out / "unseen.md").write_text(report, encoding="utf-8")
+    print(report)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,66 @@
+"""benchmarks/bench_unseen.py: the unseen-datasets check runs and reports."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_unseen.py"
+
+
+@pytest.fixture(scope="module")
+def bench_unseen():
+    spec = importlib.util.spec_from_file_location("bench_unseen", BENCH_PATH)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_unseen"] = module
+    try:
+        spec.loader.exec_module(module)
+        yield module
+    finally:
+        del sys.modules["bench_unseen"]
+
+
+def test_markdown_tables_put_methods_in_columns(bench_unseen):
+    rows = [
+        {"dataset": "A", "method": "m", "seed": 0, "accuracy": 0.5},
+        {"dataset": "A", "method": "m", "seed": 1, "accuracy": 1.0},
+        {"dataset": "B", "method": "n", "seed": 0, "accuracy": 0.25},
+    ]
+    for row in rows:
+        row.update(fit_seconds=2.0, predict_seconds=0.1)
+    text = bench_unseen.markdown(rows, {"A": "a", "B": "b"}, "python x")
+    lines = text.splitlines()
+    header = lines.index("| dataset | m | n |")
+    assert lines[header + 2 : header + 4] == [
+        "| A | 0.750 ± 0.354 | - |",
+        "| B | - | 0.250 |",
+    ]
+    assert "* A: a" in lines
+
+
+def test_main_runs_the_no_skip_default_beside_the_methods(bench_unseen, tmp_path):
+    bench_unseen.main(
+        [
+            "--datasets",
+            "ItalyPowerDemand",
+            "--seeds",
+            "0",
+            "--methods",
+            "rf-stats",
+            "--convlstm-params",
+            '{"max_epochs": 1}',
+            "--out",
+            str(tmp_path),
+        ]
+    )
+    with (tmp_path / "unseen.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row["method"] for row in rows] == ["rf-stats", bench_unseen.NO_SKIP]
+    assert all(0.0 <= float(row["accuracy"]) <= 1.0 for row in rows)
+    report = (tmp_path / "unseen.md").read_text()
+    assert f"| dataset | rf-stats | {bench_unseen.NO_SKIP} |" in report
+    assert "--convlstm-params '{\"max_epochs\": 1}'" in report
