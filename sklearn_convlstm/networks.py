@@ -634,6 +634,11 @@ class ConvLSTMNetwork(nn.Module):
         state.pop("_fused_cache", None)
         return state
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Unpickle; networks pickled before ``conv_skip`` existed had none."""
+        state.setdefault("conv_skip", False)
+        super().__setstate__(state)
+
     def _forward_padded(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         lengths = lengths.to(device=x.device, dtype=torch.long)
         x = x * _time_mask(lengths, x.shape[-1]).unsqueeze(1)

@@ -382,6 +382,19 @@ def test_eval_mode_with_autograd_keeps_gradients_and_pickles_without_cache():
         assert torch.equal(restored(x), net(x))
 
 
+def test_networks_pickled_before_conv_skip_existed_still_load():
+    torch.manual_seed(0)
+    net = make_network("stacked", 1, 2).eval()
+    state = net.__getstate__()
+    del state["conv_skip"]  # what an older version pickled
+    old = ConvLSTMNetwork.__new__(ConvLSTMNetwork)
+    old.__setstate__(state)
+    assert old.conv_skip is False
+    x = torch.randn(3, 1, 30)
+    with torch.no_grad():
+        assert torch.equal(old(x), net(x))
+
+
 def test_hooks_on_bypassed_layers_still_run_in_inference():
     net = _trained_like_network()
     x = torch.randn(3, 3, 60)
