@@ -30,24 +30,32 @@ def read_rows(paths: list[Path]) -> list[dict]:
     return rows
 
 
+def mean_accuracy(
+    rows: list[dict], dataset: str, config: str, seed: int | None
+) -> float:
+    """Mean CV accuracy over the folds of one CV seed (``None``: of every seed)."""
+    values = [
+        float(r["cv_accuracy"])
+        for r in rows
+        if r["dataset"] == dataset
+        and r["config"] == config
+        and (seed is None or int(r["seed"]) == seed)
+    ]
+    return float(np.mean(values)) if values else float("nan")
+
+
+def _datasets(rows: list[dict]) -> list[str]:
+    return [d for d in DATASETS if any(r["dataset"] == d for r in rows)]
+
+
 def summary_lines(rows: list[dict]) -> list[str]:
     """Markdown table: one line per (config, seed) and per config over seeds."""
-    datasets = [d for d in DATASETS if any(r["dataset"] == d for r in rows)]
+    datasets = _datasets(rows)
     configs = list(dict.fromkeys(r["config"] for r in rows))
     seeds = sorted({int(r["seed"]) for r in rows})
 
-    def accuracy(dataset: str, config: str, seed: int | None) -> float:
-        values = [
-            float(r["cv_accuracy"])
-            for r in rows
-            if r["dataset"] == dataset
-            and r["config"] == config
-            and (seed is None or int(r["seed"]) == seed)
-        ]
-        return float(np.mean(values)) if values else float("nan")
-
     def line(config: str, seed: int | None) -> str | None:
-        values = [accuracy(d, config, seed) for d in datasets]
+        values = [mean_accuracy(rows, d, config, seed) for d in datasets]
         if all(np.isnan(values)):
             return None
         label = "all" if seed is None else str(seed)
@@ -67,6 +75,45 @@ def summary_lines(rows: list[dict]) -> list[str]:
     return lines
 
 
+def paired_lines(rows: list[dict], baseline: str) -> list[str]:
+    """Markdown table of each config's CV accuracy minus the baseline's, per seed.
+
+    A cell reads ``+3.1 (6/1/3 of 10)``: the mean difference in points over the
+    CV seeds both were run with, and on how many of them the config was
+    better, equal and worse. Folds differ between CV seeds, not between
+    configs of one seed, so the differences are paired.
+    """
+    datasets = _datasets(rows)
+    configs = [c for c in dict.fromkeys(r["config"] for r in rows) if c != baseline]
+    seeds = sorted({int(r["seed"]) for r in rows})
+    lines = [
+        f"| config minus {baseline} | " + " | ".join(datasets) + " |",
+        "|---|" + "---|" * len(datasets),
+    ]
+    for config in configs:
+        cells = []
+        for dataset in datasets:
+            differences = np.array(
+                [
+                    mean_accuracy(rows, dataset, config, seed)
+                    - mean_accuracy(rows, dataset, baseline, seed)
+                    for seed in seeds
+                ]
+            )
+            differences = np.round(differences[~np.isnan(differences)] * 100, 6)
+            if differences.size == 0:
+                cells.append("-")
+                continue
+            better, equal = int((differences > 0).sum()), int((differences == 0).sum())
+            worse = differences.size - better - equal
+            cells.append(
+                f"{differences.mean():+.1f} ({better}/{equal}/{worse} of "
+                f"{differences.size})"
+            )
+        lines.append(f"| {config} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("csvs", type=Path, nargs="+")
@@ -79,6 +126,11 @@ def main(argv: list[str] | None = None) -> int:
         "--configs",
         default=None,
         help="comma-separated configs to keep, in this order (default: all)",
+    )
+    parser.add_argument(
+        "--baseline",
+        default=None,
+        help="also tabulate every config's per-seed difference to this config",
     )
     args = parser.parse_args(argv)
     rows = read_rows(args.csvs)
@@ -96,6 +148,14 @@ def main(argv: list[str] | None = None) -> int:
         "",
         *summary_lines(rows),
     ]
+    if args.baseline is not None:
+        lines += [
+            "",
+            f"Paired differences to `{args.baseline}`, in accuracy points: mean "
+            "over the CV seeds both ran with (better/equal/worse seeds).",
+            "",
+            *paired_lines(rows, args.baseline),
+        ]
     args.out.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     return 0

@@ -78,3 +78,24 @@ def test_configs_option_keeps_and_orders_configs(summarise, tmp_path):
         "| default | 0 | 0.500 |",
         "| **default** | all | 0.500 |",
     ]
+
+
+def test_paired_differences_count_better_equal_and_worse_seeds(summarise, tmp_path):
+    source = tmp_path / "a.csv"
+    _write(
+        source,
+        [
+            ("ArrowHead", "base", 0, 0, 0.5),
+            ("ArrowHead", "new", 0, 0, 0.75),  # +25 points on seed 0
+            ("ArrowHead", "base", 0, 1, 0.5),
+            ("ArrowHead", "new", 0, 1, 0.5),  # equal on seed 1
+            ("ArrowHead", "base", 0, 2, 1.0),
+            ("ArrowHead", "new", 0, 2, 0.9),  # -10 points on seed 2
+            ("GunPoint", "base", 0, 0, 1.0),  # "new" never ran on GunPoint
+        ],
+    )
+    out = tmp_path / "summary.md"
+    summarise.main([str(source), "--out", str(out), "--baseline", "base"])
+    lines = out.read_text().splitlines()
+    table = lines[lines.index("| config minus base | GunPoint | ArrowHead |") + 2 :]
+    assert table == ["| new | - | +5.0 (1/1/1 of 3) |"]
