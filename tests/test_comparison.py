@@ -134,6 +134,20 @@ def test_each_method_runs_end_to_end(name, tiny_split):
         assert "trials=2" in row["details"]
 
 
+def test_the_first_tuning_trial_is_the_default_network(tiny_split):
+    optuna = pytest.importorskip("optuna")
+    from sklearn_convlstm.comparison import default_trial_params
+    from sklearn_convlstm.tuning import suggest_convlstm_params
+
+    X, y = tiny_split[:2]
+    trial = optuna.trial.FixedTrial(default_trial_params(len(y), 3, max_epochs=1))
+    params = suggest_convlstm_params(trial, max_epochs=(1, 1))
+    tuned = ConvLSTMClassifier(random_state=0, **params).fit(X, y)
+    default = ConvLSTMClassifier(random_state=0, max_epochs=1).fit(X, y)
+    assert tuned.network_params_ == default.network_params_
+    assert (tuned.lr, tuned.weight_decay) == (default.lr, default.weight_decay)
+
+
 def test_tuned_method_tunes_on_the_training_split_only(tiny_split):
     pytest.importorskip("optuna")
     X_train, y_train, _, _ = tiny_split
