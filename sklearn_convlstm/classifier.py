@@ -38,7 +38,12 @@ from .networks import (
     ConvLSTMNetwork,
     auto_pool_sizes,
 )
-from .preprocessing import TimeSeriesScaler
+from .preprocessing import TimeSeriesScaler, series_amplitude_spread
+
+#: ``series_amplitude_spread`` above which ``fit`` warns that per-channel
+#: scaling suits the data badly (three orders of magnitude between the 10 %
+#: quietest and loudest series).
+AMPLITUDE_SPREAD_WARNING = 1_000.0
 
 #: Hyperparameters that configure the network; ``None`` takes the variant's value.
 NETWORK_PARAMS = (
@@ -482,6 +487,8 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         self.scaler_ = None
         if self.scaling is not None:
             self.scaler_ = TimeSeriesScaler(method=self.scaling).fit(X)
+        if self.scaling in ("per_channel", "minmax"):
+            _warn_if_amplitudes_vary_widely(X, self.scaling)
         if self.early_stopping:
             valid_dataset = Dataset(
                 self._network_input(X_valid, lengths_valid), y_valid
@@ -752,6 +759,22 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
                 logits = module(torch.from_numpy(batch).to(device), batch_lengths)
                 outputs.append(logits.to(device="cpu", dtype=torch.float32))
         return outputs[0] if len(outputs) == 1 else torch.cat(outputs)
+
+
+def _warn_if_amplitudes_vary_widely(X: Any, scaling: str) -> None:
+    """Warn when one scale per channel cannot suit series of very unequal size."""
+    spread = series_amplitude_spread(X)
+    if spread > AMPLITUDE_SPREAD_WARNING:
+        warnings.warn(
+            f"The training series' amplitudes differ by a factor of {spread:,.0f} "
+            f"within a channel (90th over 10th percentile of the per-series std), "
+            f"so scaling={scaling!r}, one scale per channel, leaves most series "
+            "near zero and the network may not learn. Consider "
+            "scaling='per_series' (each series z-normalised on its own; it "
+            "discards the amplitude, which you can pass as a feature).",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 class _AutocastNeuralNetClassifier(NeuralNetClassifier):

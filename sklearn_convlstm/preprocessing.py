@@ -96,6 +96,48 @@ def _channel_statistics(X: SeriesData) -> tuple[np.ndarray, ...]:
     return mean, np.sqrt(squares / count), minimum, maximum
 
 
+def series_amplitude_spread(X: SeriesData) -> float:
+    """Return how much the amplitude of the series varies within a channel.
+
+    The largest ratio, over channels, of the 90th to the 10th percentile of
+    the per-series standard deviations (series that are constant in that
+    channel left out); 1.0 when fewer than two series vary. Scaling every
+    series of a channel with one mean and std (``"per_channel"``) suits data
+    where this is small; at thousands, most series end up near zero after it.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_channels, n_timesteps) or list
+        Series, or a list of ``(n_channels, length_i)`` arrays.
+
+    Returns
+    -------
+    spread : float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_convlstm.preprocessing import series_amplitude_spread
+    >>> X = np.sin(np.linspace(0, 6, 50))[None, None, :] * np.ones((20, 1, 1))
+    >>> series_amplitude_spread(X)
+    1.0
+    >>> X[10:] *= 1e4  # half the series ten thousand times larger
+    >>> round(series_amplitude_spread(X))
+    10000
+    """
+    if isinstance(X, np.ndarray):
+        stds = X.std(axis=-1, dtype=np.float64)
+    else:
+        stds = np.stack([np.asarray(s).std(axis=-1, dtype=np.float64) for s in X])
+    spread = 1.0
+    for channel in stds.reshape(len(stds), -1).T:
+        varying = channel[channel > 0]
+        if varying.size >= 2:
+            low, high = np.percentile(varying, [10, 90])
+            spread = max(spread, float(high / low))
+    return spread
+
+
 def _as_input_layout(X_out: SeriesData, *, two_d: bool) -> SeriesData:
     """Return 2D ``(n_samples, n_timesteps)`` output for 2D input, else as is."""
     if two_d and isinstance(X_out, np.ndarray):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import pickle
+import warnings
 from typing import ClassVar
 
 import joblib
@@ -616,3 +617,18 @@ def test_mixed_precision_trains_and_predicts_in_bfloat16(pattern_data, mixed_pre
     assert np.isfinite(clf.history_[:, "train_loss"]).all()
     # The weights stay float32.
     assert {p.dtype for p in clf.net_.module_.parameters()} == {torch.float32}
+
+
+def test_fit_warns_when_series_amplitudes_differ_by_orders_of_magnitude(pattern_data):
+    X, y = pattern_data
+    X = X.copy()
+    X[::2] *= 1e4  # every other series ten thousand times larger
+    with pytest.warns(UserWarning, match="scaling='per_series'") as record:
+        fast().fit(X, y)
+    factor = str(record[0].message).split("factor of ")[1].split(" ")[0]
+    assert 5_000 < int(factor.replace(",", "")) < 50_000  # ~1e4, spread of X
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fast(scaling="per_series").fit(X, y)  # the advice taken: no warning
+        fast(scaling=None).fit(X, y)  # the user scales: no warning
+        fast().fit(pattern_data[0], y)  # comparable amplitudes: no warning
