@@ -511,6 +511,7 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
                 **self.network_params_,
             )
             if self.scaling in ("per_channel", "minmax"):
+                assert module.input_scaling is not None and self.scaler_ is not None
                 module.input_scaling.set_affine(*self.scaler_.get_affine_parameters())
             self.min_length_ = module.min_length
             self._check_min_length(all_lengths)
@@ -605,12 +606,14 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
                 )
             )
         batch_size = (
-            auto_batch_size(n_train) if self.batch_size == "auto" else self.batch_size
+            auto_batch_size(n_train)
+            if self.batch_size == "auto"
+            else int(self.batch_size)
         )
         max_epochs = (
             auto_max_epochs(n_train, batch_size)
             if self.max_epochs == "auto"
-            else self.max_epochs
+            else int(self.max_epochs)
         )
         if self.lr_schedule == "onecycle":
             steps = math.ceil(n_train / batch_size) * max_epochs
@@ -747,15 +750,13 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         ):
             for start in range(0, len(X), PREDICT_BATCH_SIZE):
                 stop = start + PREDICT_BATCH_SIZE
-                batch_lengths = lengths[start:stop]
+                batch_lengths: torch.Tensor | None = None
                 if isinstance(X, np.ndarray):
-                    batch, batch_lengths = X[start:stop], None
+                    batch = X[start:stop]
                 else:
                     batch = pad_series(X[start:stop])
-                    if (batch_lengths == batch.shape[-1]).all():
-                        batch_lengths = None
-                    else:
-                        batch_lengths = torch.from_numpy(batch_lengths)
+                    if not (lengths[start:stop] == batch.shape[-1]).all():
+                        batch_lengths = torch.from_numpy(lengths[start:stop])
                 logits = module(torch.from_numpy(batch).to(device), batch_lengths)
                 outputs.append(logits.to(device="cpu", dtype=torch.float32))
         return outputs[0] if len(outputs) == 1 else torch.cat(outputs)

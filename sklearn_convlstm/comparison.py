@@ -52,7 +52,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -249,7 +249,7 @@ def _build_convlstm_tuned(seed: int, options: MethodOptions) -> BaseEstimator:
     return TunedConvLSTM(
         n_trials=options.n_trials,
         cv=options.cv,
-        max_epochs=tuple(options.tuning_epochs),
+        max_epochs=cast("tuple[int, int]", tuple(options.tuning_epochs)),
         timeout=options.tuning_timeout,
         convlstm_params=dict(options.convlstm_params),
         n_ensemble=options.tuned_ensemble_size,
@@ -422,7 +422,8 @@ def parse_seeds(text: str | int | Iterable[int]) -> tuple[int, ...]:
         elif isinstance(text, (int, np.integer)) and not isinstance(text, bool):
             values, is_count = [int(text)], True
         else:
-            values, is_count = [int(value) for value in text], False
+            values = [int(value) for value in cast("Iterable[int]", text)]
+            is_count = False
     except (TypeError, ValueError):
         raise ValueError(f"seeds must be integers; got {text!r}. {help_text}") from None
     if is_count:
@@ -623,7 +624,7 @@ class TunedConvLSTM(ClassifierMixin, BaseEstimator):
                 y,
                 n_trials=self.n_trials,
                 cv=self.cv,
-                max_epochs=tuple(self.max_epochs),
+                max_epochs=cast("tuple[int, int]", tuple(self.max_epochs)),
                 timeout=self.timeout,
                 random_state=self.random_state,
                 initial_params=(

@@ -36,7 +36,7 @@ from collections.abc import Iterable
 from importlib import resources
 from numbers import Integral, Real
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, overload
 
 import numpy as np
 from sklearn.utils import check_random_state
@@ -525,6 +525,26 @@ def _candidate_prefixes(name: str, data_home: PathLike | None) -> list[Path]:
         return []
     home = Path(data_home).expanduser()
     return [home / name / name, home / name]
+
+
+@overload
+def load_dataset(
+    name: PathLike,
+    *,
+    data_home: PathLike | None = None,
+    split: None = None,
+    missing: Literal["raise", "nan"] = "raise",
+) -> tuple[Series, np.ndarray, Series, np.ndarray]: ...
+
+
+@overload
+def load_dataset(
+    name: PathLike,
+    *,
+    data_home: PathLike | None = None,
+    split: Literal["train", "test"],
+    missing: Literal["raise", "nan"] = "raise",
+) -> tuple[Series, np.ndarray]: ...
 
 
 def load_dataset(

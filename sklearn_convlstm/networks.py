@@ -153,6 +153,9 @@ class InputScaling(nn.Module):
         becomes zeros.
     """
 
+    weight: torch.Tensor
+    bias: torch.Tensor
+
     def __init__(self, n_channels: int, method: str) -> None:
         super().__init__()
         if method not in ("affine", "per_series"):
@@ -441,14 +444,14 @@ class ConvLSTMNetwork(nn.Module):
 
     def output_length(self, length: int) -> int:
         """Return how many steps the recurrent layer sees for ``length`` input steps."""
-        for block in self.conv_blocks:
+        for block in self._typed_blocks():
             length = block.output_length(length)
         return length
 
     def _compute_min_length(self) -> int:
         # Walk backwards from one output step through each block's inverse.
         length = 1
-        for block in reversed(self.conv_blocks):
+        for block in reversed(self._typed_blocks()):
             length *= block.pool_size
             if block.padding == "valid":
                 length += block.kernel_size - 1
@@ -642,7 +645,7 @@ class ConvLSTMNetwork(nn.Module):
     def _forward_padded(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         lengths = lengths.to(device=x.device, dtype=torch.long)
         x = x * _time_mask(lengths, x.shape[-1]).unsqueeze(1)
-        for block in self.conv_blocks:
+        for block in self._typed_blocks():
             x = block(x)
             lengths = block.output_length(lengths)
             x = x * _time_mask(lengths, x.shape[-1]).unsqueeze(1)
@@ -700,12 +703,14 @@ class ConvLSTMNetwork(nn.Module):
                 return out[:, -1, :]
             return out[torch.arange(out.shape[0], device=out.device), lengths - 1]
         if lengths is None:
-            mean = out.mean(dim=1) if self.readout != "max" else None
-            maximum = out.amax(dim=1) if self.readout != "mean" else None
-        else:
-            mask = _time_mask(lengths, out.shape[1]).unsqueeze(-1)
-            mean = (out * mask).sum(dim=1) / lengths.unsqueeze(-1).to(out.dtype)
-            maximum = out.masked_fill(~mask, float("-inf")).amax(dim=1)
+            if self.readout == "mean":
+                return out.mean(dim=1)
+            if self.readout == "max":
+                return out.amax(dim=1)
+            return torch.cat([out.mean(dim=1), out.amax(dim=1)], dim=1)
+        mask = _time_mask(lengths, out.shape[1]).unsqueeze(-1)
+        mean = (out * mask).sum(dim=1) / lengths.unsqueeze(-1).to(out.dtype)
+        maximum = out.masked_fill(~mask, float("-inf")).amax(dim=1)
         if self.readout == "mean":
             return mean
         if self.readout == "max":

@@ -76,22 +76,25 @@ def _channel_statistics(X: SeriesData) -> tuple[np.ndarray, ...]:
     else:
         chunks = (series for series in X)
     count = 0
-    mean = squares = minimum = maximum = None
+    n_channels = X.shape[1] if isinstance(X, np.ndarray) else X[0].shape[0]
+    mean = np.zeros(n_channels)
+    squares = np.zeros(n_channels)
+    minimum = np.full(n_channels, np.inf)
+    maximum = np.full(n_channels, -np.inf)
     for chunk in chunks:
         chunk = chunk.astype(np.float64)
         chunk_count = chunk.shape[1]
         chunk_mean = chunk.mean(axis=1)
         chunk_squares = ((chunk - chunk_mean[:, np.newaxis]) ** 2).sum(axis=1)
-        if mean is None:
+        if count == 0:  # the first chunk, exactly as computed
             mean, squares = chunk_mean, chunk_squares
-            minimum, maximum = chunk.min(axis=1), chunk.max(axis=1)
         else:
             total = count + chunk_count
             delta = chunk_mean - mean
             mean = mean + delta * chunk_count / total
             squares = squares + chunk_squares + delta**2 * count * chunk_count / total
-            minimum = np.minimum(minimum, chunk.min(axis=1))
-            maximum = np.maximum(maximum, chunk.max(axis=1))
+        minimum = np.minimum(minimum, chunk.min(axis=1))
+        maximum = np.maximum(maximum, chunk.max(axis=1))
         count += chunk_count
     return mean, np.sqrt(squares / count), minimum, maximum
 

@@ -969,7 +969,7 @@ def save_plots(study: optuna.Study, directory: str | os.PathLike) -> list[Path]:
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    plots = {
+    plots: dict[str, Callable[[Any], Any]] = {
         "optimization_history": optuna_plots.plot_optimization_history,
         "param_importances": optuna_plots.plot_param_importances,
     }
@@ -1139,7 +1139,7 @@ def _run_study(
             if finished >= n_trials:
                 return
             if finished + counts.get("RUNNING", 0) >= n_trials:
-                if not heartbeat:
+                if heartbeat_interval is None:
                     return  # other processes run the last trials
                 wait = float(heartbeat_interval)
                 if timeout is not None:
