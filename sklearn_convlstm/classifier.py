@@ -774,7 +774,7 @@ def _warn_if_amplitudes_vary_widely(X: Any, scaling: str) -> None:
             "scaling='per_series' (each series z-normalised on its own; it "
             "discards the amplitude, which you can pass as a feature).",
             UserWarning,
-            stacklevel=3,
+            stacklevel=4,  # this helper, fit, scikit-learn's fit wrapper, caller
         )
 
 
