@@ -128,8 +128,13 @@ def series_amplitude_spread(X: SeriesData) -> float:
     >>> round(series_amplitude_spread(X))
     10000
     """
-    if isinstance(X, np.ndarray):
-        stds = X.std(axis=-1, dtype=np.float64)
+    if isinstance(X, np.ndarray):  # chunk by chunk: no float64 copy of all of X
+        stds = np.concatenate(
+            [
+                X[start : start + _STATISTICS_CHUNK].std(axis=-1, dtype=np.float64)
+                for start in range(0, X.shape[0], _STATISTICS_CHUNK)
+            ]
+        )
     else:
         stds = np.stack([np.asarray(s).std(axis=-1, dtype=np.float64) for s in X])
     spread = 1.0
