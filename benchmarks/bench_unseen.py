@@ -69,31 +69,25 @@ def run_dataset(
     X_train, y_train, X_test, y_test = load_dataset(name, data_home=data_home)
     description = describe_data(X_train, y_train, X_test, y_test)
     print(f"{name}: {description}", flush=True)
-    options = MethodOptions(convlstm_params=dict(convlstm_params))
-    rows = run_comparison(
-        X_train,
-        y_train,
-        X_test,
-        y_test,
-        methods=methods,
-        seeds=seeds,
-        options=options,
-        dataset=name,
-        progress=False,
-    ).rows
-    previous = MethodOptions(convlstm_params={**convlstm_params, "conv_skip": False})
-    for row in run_comparison(
-        X_train,
-        y_train,
-        X_test,
-        y_test,
-        methods=["convlstm-default"],
-        seeds=seeds,
-        options=previous,
-        dataset=name,
-        progress=False,
-    ).rows:
-        rows.append({**row, "method": NO_SKIP})
+
+    def scored_rows(methods: Sequence[str], params: dict) -> list[dict]:
+        return run_comparison(
+            X_train,
+            y_train,
+            X_test,
+            y_test,
+            methods=methods,
+            seeds=seeds,
+            options=MethodOptions(convlstm_params=params),
+            dataset=name,
+            progress=False,
+        ).rows
+
+    rows = scored_rows(methods, dict(convlstm_params))
+    previous = scored_rows(
+        ["convlstm-default"], {**convlstm_params, "conv_skip": False}
+    )
+    rows += [{**row, "method": NO_SKIP} for row in previous]
     return rows, description
 
 
