@@ -31,6 +31,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import torch
+from bench_accuracy import machine_description, markdown_table
 
 from sklearn_convlstm.comparison import (
     MethodOptions,
@@ -96,8 +97,22 @@ def markdown(rows: list[dict], descriptions: dict[str, str], command: str) -> st
     summary = summarize(rows)
     methods = list(dict.fromkeys(row["method"] for row in summary))
     datasets = list(dict.fromkeys(row["dataset"] for row in summary))
-    cell = {(row["dataset"], row["method"]): row for row in summary}
+    by_key = {(row["dataset"], row["method"]): row for row in summary}
     seeds = sorted({int(row["seed"]) for row in rows})
+
+    def table(cell) -> str:
+        return markdown_table(
+            ["dataset", *methods],
+            [
+                [dataset]
+                + [
+                    cell(by_key[dataset, m]) if (dataset, m) in by_key else "-"
+                    for m in methods
+                ]
+                for dataset in datasets
+            ],
+        )
+
     lines = [
         "# Defaults on datasets never used to choose them",
         "",
@@ -112,35 +127,18 @@ def markdown(rows: list[dict], descriptions: dict[str, str], command: str) -> st
         command,
         "```",
         "",
-        f"Machine: 2-core CPU, torch {torch.__version__}, "
-        f"{torch.get_num_threads()} torch thread(s).",
+        f"Machine: {machine_description()}.",
         "",
-        "| dataset | " + " | ".join(methods) + " |",
-        "|---|" + "---|" * len(methods),
+        table(lambda row: format_accuracy(row["accuracy_mean"], row["accuracy_std"])),
+        "",
+        "Fit seconds (mean over seeds):",
+        "",
+        table(lambda row: f"{row['fit_seconds_mean']:.1f}"),
+        "",
+        "Data:",
+        "",
+        *(f"* {name}: {text}" for name, text in descriptions.items()),
     ]
-    for dataset in datasets:
-        cells = [
-            format_accuracy(
-                cell[dataset, m]["accuracy_mean"], cell[dataset, m]["accuracy_std"]
-            )
-            if (dataset, m) in cell
-            else "-"
-            for m in methods
-        ]
-        lines.append(f"| {dataset} | " + " | ".join(cells) + " |")
-    lines += ["", "Fit seconds (mean over seeds):", ""]
-    lines += ["| dataset | " + " | ".join(methods) + " |"]
-    lines += ["|---|" + "---|" * len(methods)]
-    for dataset in datasets:
-        cells = [
-            f"{cell[dataset, m]['fit_seconds_mean']:.1f}"
-            if (dataset, m) in cell
-            else "-"
-            for m in methods
-        ]
-        lines.append(f"| {dataset} | " + " | ".join(cells) + " |")
-    lines += ["", "Data:", ""]
-    lines += [f"* {name}: {text}" for name, text in descriptions.items()]
     return "\n".join(lines) + "\n"
 
 
