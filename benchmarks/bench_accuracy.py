@@ -104,6 +104,24 @@ def machine_description() -> str:
     )
 
 
+def report_preamble(title: str, intro: str, command: str, machine: str) -> list[str]:
+    """Markdown lines that open a benchmark report: title, intro, command, machine."""
+    return [
+        f"# {title}",
+        "",
+        intro,
+        "",
+        "Command (from the repository root):",
+        "",
+        "```",
+        command,
+        "```",
+        "",
+        f"Machine: {machine}",
+        "",
+    ]
+
+
 def markdown_table(header: list[str], rows: list[list[str]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
@@ -398,22 +416,14 @@ def write_report(
             f" `convlstm-ensemble`: {options.ensemble_size} default networks with "
             "different seeds, probabilities averaged."
         )
-    lines = [
-        "# Accuracy benchmark",
-        "",
+    intro = (
         "Test accuracy on each dataset's official train/test split, mean ± sample "
         f"std over seeds {', '.join(map(str, seeds))} (the same seeds for every "
         "method; one seed shows no ±). Nothing was tuned or selected on a test "
-        f"split. {tuned_note}",
-        "",
-        "Command (from the repository root):",
-        "",
-        "```",
-        command,
-        "```",
-        "",
-        f"Machine: {machine}. {timing}",
-        "",
+        f"split. {tuned_note}"
+    )
+    lines = [
+        *report_preamble("Accuracy benchmark", intro, command, f"{machine}. {timing}"),
         "## Test accuracy",
         "",
         accuracy_table,

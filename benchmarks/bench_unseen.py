@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import torch
-from bench_accuracy import machine_description, markdown_table
+from bench_accuracy import machine_description, markdown_table, report_preamble
 
 from sklearn_convlstm.comparison import (
     MethodOptions,
@@ -113,22 +113,19 @@ def markdown(rows: list[dict], descriptions: dict[str, str], command: str) -> st
             ],
         )
 
-    lines = [
-        "# Defaults on datasets never used to choose them",
-        "",
+    intro = (
         "Test accuracy on the official train/test splits, mean ± sample std over "
         f"seeds {', '.join(map(str, seeds))} (the same seeds for every method). "
         "None of these datasets was used to choose anything in this package; "
-        "they ship inside sktime. A check, not a selection.",
-        "",
-        "Command (from the repository root):",
-        "",
-        "```",
-        command,
-        "```",
-        "",
-        f"Machine: {machine_description()}.",
-        "",
+        "they ship inside sktime. A check, not a selection."
+    )
+    lines = [
+        *report_preamble(
+            "Defaults on datasets never used to choose them",
+            intro,
+            command,
+            f"{machine_description()}.",
+        ),
         table(lambda row: format_accuracy(row["accuracy_mean"], row["accuracy_std"])),
         "",
         "Fit seconds (mean over seeds):",
