@@ -136,6 +136,11 @@ def _parse_positive_int(args: list[str], *, where: str, key: str) -> int:
     )
 
 
+#: Line prefixes of .ts comments: ``#``, and ``%`` (ARFF's, kept in some UEA
+#: files such as the UnitTest data shipped with sktime).
+_COMMENT_PREFIXES = ("#", "%")
+
+
 def _parse_ts_lines(
     lines: Iterable[str], *, source: str, missing: str
 ) -> tuple[Series, np.ndarray | None]:
@@ -155,7 +160,7 @@ def _parse_ts_lines(
 
     for line_number, raw_line in enumerate(lines, start=1):
         line = raw_line.strip()
-        if not line or line.startswith("#"):
+        if not line or line.startswith(_COMMENT_PREFIXES):
             continue
         where = f"{source}, line {line_number}"
         if line.startswith("@"):
@@ -207,7 +212,7 @@ def _parse_ts_lines(
         if not in_data:
             raise ValueError(
                 f"{where}: found data before the @data line. A .ts file has "
-                "'#' comments and '@' header lines, then '@data', then one case "
+                "'#' or '%' comments and '@' header lines, then '@data', then one case "
                 "per line."
             )
 
@@ -274,8 +279,8 @@ def _parse_ts_lines(
 
     if not in_data:
         raise ValueError(
-            f"{source}: no @data line found. A .ts file has '#' comments and '@' "
-            "header lines, then '@data', then one case per line."
+            f"{source}: no @data line found. A .ts file has '#' or '%' comments "
+            "and '@' header lines, then '@data', then one case per line."
         )
     if not series:
         raise ValueError(f"{source}: no cases after the @data line.")
@@ -296,7 +301,8 @@ def load_ts_file(
 ) -> tuple[Series, np.ndarray | None]:
     """Read a time-series classification dataset in the UCR/UEA ``.ts`` format.
 
-    The format has ``#`` comment lines, ``@`` header lines (``@problemName``,
+    The format has comment lines (``#``, or ``%`` as in ARFF files and some
+    UEA releases), ``@`` header lines (``@problemName``,
     ``@timeStamps``, ``@missing``, ``@univariate``, ``@dimensions``,
     ``@equalLength``, ``@seriesLength``, ``@classLabel true <labels...>``,
     ``@targetLabel``), then ``@data`` and one case per line: the channels

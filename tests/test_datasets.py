@@ -185,6 +185,15 @@ def test_load_ts_file_small_multivariate(tmp_path):
     np.testing.assert_array_equal(y, ["a", "b"])
 
 
+def test_load_ts_file_skips_percent_comments(tmp_path):
+    # ARFF-style '%' comments open sktime's UnitTest_TRAIN.ts, before @data.
+    text = "%# cut-down ChinaTown\n%\n@univariate true\n@classLabel true 1 2\n@data\n"
+    text += "573.0,375.0:1\n% a note\n394.0,264.0:2\n"
+    X, y = load_ts_file(_write(tmp_path, text))
+    np.testing.assert_array_equal(X, [[[573.0, 375.0]], [[394.0, 264.0]]])
+    np.testing.assert_array_equal(y, ["1", "2"])
+
+
 def test_load_ts_file_unequal_length_returns_list(tmp_path):
     text = HEADER.format(missing="false", equal="false")
     text += "1,2,3:4,5,6:a\n7,8:9,10:b\n"
