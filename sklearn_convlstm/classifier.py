@@ -192,13 +192,19 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         Also feed the head the same readout of the conv features (the sequence
         the recurrent layer reads): a skip connection around the recurrent
         layer, as in LSTM-FCN.
-    scaling : {"per_channel", "per_series", "minmax"} or None, \
-            default="per_channel"
+    scaling : {"auto", "per_channel", "per_series", "minmax"} or None, \
+            default="auto"
         Input scaling done inside the estimator with
         :class:`~sklearn_convlstm.preprocessing.TimeSeriesScaler`:
         ``"per_channel"`` standardises each channel with the training mean and
         std, ``"per_series"`` z-normalises every series on its own, ``None``
         leaves X as given (e.g. when a Pipeline already scales it).
+        ``"auto"`` is ``"per_channel"`` unless the training series' amplitudes
+        differ by more than ``AMPLITUDE_SPREAD_WARNING`` (1,000) times within
+        a channel (:func:`~sklearn_convlstm.preprocessing.series_amplitude_spread`:
+        90th over 10th percentile of the per-series std); then one scale per
+        channel would leave most series near zero, and it is
+        ``"per_series"``. The choice made is ``scaling_``.
     augmentation : bool, default=False
         Augment each training batch (after scaling) with random window slicing
         (a window of ``augmentation_window`` of each series stretched back to
@@ -273,6 +279,8 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         ``valid_acc``.
     network_params_ : dict
         The resolved network configuration.
+    scaling_ : {"per_channel", "per_series", "minmax"} or None
+        The scaling applied (``scaling`` with ``"auto"`` resolved).
     scaler_ : TimeSeriesScaler or None
         The scaler fitted on the training series. The network applies it to
         each batch (``net_.module_.input_scaling``), so no scaled copy of X is
@@ -328,7 +336,10 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         "readout": [StrOptions(set(READOUTS)), None],
         "recurrent_dropout": [Interval(Real, 0, 1, closed="left"), None],
         "conv_skip": ["boolean", None],
-        "scaling": [StrOptions({"per_channel", "per_series", "minmax"}), None],
+        "scaling": [
+            StrOptions({"auto", "per_channel", "per_series", "minmax"}),
+            None,
+        ],
         "augmentation": ["boolean"],
         "augmentation_window": [Interval(Real, 0, 1, closed="right")],
         "augmentation_scale": [Interval(Real, 0, None, closed="left")],
@@ -373,7 +384,7 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         readout: str | None = None,
         recurrent_dropout: float | None = None,
         conv_skip: bool | None = None,
-        scaling: str | None = "per_channel",
+        scaling: str | None = "auto",
         augmentation: bool = False,
         augmentation_window: float = 0.9,
         augmentation_scale: float = 0.1,
@@ -484,11 +495,10 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         # Scaling happens inside the network, batch by batch: no scaled copy of
         # X is made, and predict streams raw batches. Its statistics come from
         # the series the network trains on (not the early-stopping split).
+        self.scaling_ = self._resolve_scaling(X)
         self.scaler_ = None
-        if self.scaling is not None:
-            self.scaler_ = TimeSeriesScaler(method=self.scaling).fit(X)
-        if self.scaling in ("per_channel", "minmax"):
-            _warn_if_amplitudes_vary_widely(X, self.scaling)
+        if self.scaling_ is not None:
+            self.scaler_ = TimeSeriesScaler(method=self.scaling_).fit(X)
         if self.early_stopping:
             valid_dataset = Dataset(
                 self._network_input(X_valid, lengths_valid), y_valid
@@ -502,7 +512,7 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
             module = ConvLSTMNetwork(
                 self.n_channels_in_,
                 len(self.classes_),
-                input_scaling=_INPUT_SCALING[self.scaling],
+                input_scaling=_INPUT_SCALING[self.scaling_],
                 augmentation=(
                     (self.augmentation_window, self.augmentation_scale)
                     if self.augmentation
@@ -510,7 +520,7 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
                 ),
                 **self.network_params_,
             )
-            if self.scaling in ("per_channel", "minmax"):
+            if self.scaling_ in ("per_channel", "minmax"):
                 assert module.input_scaling is not None and self.scaler_ is not None
                 module.input_scaling.set_affine(*self.scaler_.get_affine_parameters())
             self.min_length_ = module.min_length
@@ -519,6 +529,23 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
             self.net_.fit(self._network_input(X, lengths), y_encoded)
         self.history_ = self.net_.history
         return self
+
+    def _resolve_scaling(self, X: Any) -> str | None:
+        """Return the scaling to apply: ``scaling``, ``"auto"`` decided from X.
+
+        One scale per channel leaves most series near zero when their
+        amplitudes spread over orders of magnitude: ``"auto"`` then
+        z-normalises each series on its own; an explicit ``"per_channel"`` or
+        ``"minmax"`` is kept, with a warning.
+        """
+        if self.scaling == "auto":
+            spread = series_amplitude_spread(X)
+            if spread > AMPLITUDE_SPREAD_WARNING:
+                return "per_series"
+            return "per_channel"
+        if self.scaling in ("per_channel", "minmax"):
+            _warn_if_amplitudes_vary_widely(X, self.scaling)
+        return self.scaling
 
     def _resolve_network_params(self, n_timesteps: int) -> dict[str, Any]:
         """Fill network parameters left at None from the variant; resolve 'auto'."""
@@ -774,7 +801,9 @@ def _warn_if_amplitudes_vary_widely(X: Any, scaling: str) -> None:
             "scaling='per_series' (each series z-normalised on its own; it "
             "discards the amplitude, which you can pass as a feature).",
             UserWarning,
-            stacklevel=4,  # this helper, fit, scikit-learn's fit wrapper, caller
+            # this helper, _resolve_scaling, fit, scikit-learn's fit wrapper:
+            # the warning points at the caller's line.
+            stacklevel=5,
         )
 
 

@@ -619,16 +619,47 @@ def test_mixed_precision_trains_and_predicts_in_bfloat16(pattern_data, mixed_pre
     assert {p.dtype for p in clf.net_.module_.parameters()} == {torch.float32}
 
 
-def test_fit_warns_when_series_amplitudes_differ_by_orders_of_magnitude(pattern_data):
-    X, y = pattern_data
+def _spread_amplitudes(X):
     X = X.copy()
     X[::2] *= 1e4  # every other series ten thousand times larger
+    return X
+
+
+@pytest.mark.parametrize("scaling", ["per_channel", "minmax"])
+def test_per_channel_scaling_warns_when_amplitudes_differ_by_orders_of_magnitude(
+    pattern_data, scaling
+):
+    X, y = pattern_data
     with pytest.warns(UserWarning, match="scaling='per_series'") as record:
-        fast().fit(X, y)
+        clf = fast(scaling=scaling).fit(_spread_amplitudes(X), y)
+    assert clf.scaling_ == scaling  # an explicit choice is kept
+    assert record[0].filename == __file__  # it points at the caller's line
     factor = str(record[0].message).split("factor of ")[1].split(" ")[0]
     assert 5_000 < int(factor.replace(",", "")) < 50_000  # ~1e4, spread of X
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        fast(scaling="per_series").fit(X, y)  # the advice taken: no warning
-        fast(scaling=None).fit(X, y)  # the user scales: no warning
-        fast().fit(pattern_data[0], y)  # comparable amplitudes: no warning
+        fast(scaling="per_series").fit(_spread_amplitudes(X), y)  # no warning
+        fast(scaling=None).fit(_spread_amplitudes(X), y)  # the user scales
+        fast(scaling=scaling).fit(X, y)  # comparable amplitudes
+
+
+def test_auto_scaling_z_normalises_each_series_when_amplitudes_spread(pattern_data):
+    X, y = pattern_data
+    X = _spread_amplitudes(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        clf = fast().fit(X, y)
+    assert clf.scaling == "auto"
+    assert clf.scaling_ == "per_series" and clf.scaler_.method == "per_series"
+    np.testing.assert_array_equal(
+        clf.predict_proba(X), fast(scaling="per_series").fit(X, y).predict_proba(X)
+    )
+
+
+def test_auto_scaling_is_per_channel_when_amplitudes_are_comparable(pattern_data):
+    X, y = pattern_data
+    clf = fast().fit(X, y)
+    assert clf.scaling_ == "per_channel" and clf.scaler_.method == "per_channel"
+    np.testing.assert_array_equal(
+        clf.predict_proba(X), fast(scaling="per_channel").fit(X, y).predict_proba(X)
+    )
