@@ -41,6 +41,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 CANDIDATES: dict[str, dict] = {
     "default": {},
     "per_series_scaling": {"scaling": "per_series"},
+    "per_series_amplitude_scaling": {"scaling": "per_series_amplitude"},
     "readout_last": {"readout": "last"},
     "readout_mean": {"readout": "mean"},
     "no_batch_norm": {"batch_norm": False},

@@ -38,7 +38,11 @@ from .networks import (
     ConvLSTMNetwork,
     auto_pool_sizes,
 )
-from .preprocessing import TimeSeriesScaler, series_amplitude_spread
+from .preprocessing import (
+    TimeSeriesScaler,
+    log_amplitude_statistics,
+    series_amplitude_spread,
+)
 
 #: ``series_amplitude_spread`` above which ``fit`` warns that per-channel
 #: scaling suits the data badly (three orders of magnitude between the 10 %
@@ -74,7 +78,12 @@ _INPUT_SCALING = {
     "per_channel": "affine",
     "minmax": "affine",
     "per_series": "per_series",
+    "per_series_amplitude": "per_series_amplitude",
 }
+
+#: The TimeSeriesScaler behind a ``scaling`` option where the names differ (the
+#: log-amplitude channels of "per_series_amplitude" are added by the network).
+_SCALER_METHOD = {"per_series_amplitude": "per_series"}
 
 #: Series per forward pass in predict/predict_proba (inference needs no small
 #: batches; BatchNorm uses its running statistics in eval mode).
@@ -192,19 +201,23 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         Also feed the head the same readout of the conv features (the sequence
         the recurrent layer reads): a skip connection around the recurrent
         layer, as in LSTM-FCN.
-    scaling : {"auto", "per_channel", "per_series", "minmax"} or None, \
-            default="auto"
+    scaling : {"auto", "per_channel", "per_series", "per_series_amplitude", \
+            "minmax"} or None, default="auto"
         Input scaling done inside the estimator with
         :class:`~sklearn_convlstm.preprocessing.TimeSeriesScaler`:
         ``"per_channel"`` standardises each channel with the training mean and
-        std, ``"per_series"`` z-normalises every series on its own, ``None``
-        leaves X as given (e.g. when a Pipeline already scales it).
-        ``"auto"`` is ``"per_channel"`` unless the training series' amplitudes
-        differ by more than ``AMPLITUDE_SPREAD_WARNING`` (1,000) times within
-        a channel (:func:`~sklearn_convlstm.preprocessing.series_amplitude_spread`:
-        90th over 10th percentile of the per-series std); then one scale per
+        std, ``"per_series"`` z-normalises every series on its own,
+        ``"per_series_amplitude"`` does too and gives the network each
+        series' log-amplitude (log of its std, standardised over the training
+        series) as one extra constant channel per input channel, so the
+        amplitude z-normalisation removes is not lost; ``None`` leaves X as
+        given (e.g. when a Pipeline already scales it). ``"auto"`` is
+        ``"per_channel"`` unless the training series' amplitudes differ by
+        more than ``AMPLITUDE_SPREAD_WARNING`` (1,000) times within a channel
+        (:func:`~sklearn_convlstm.preprocessing.series_amplitude_spread`: 90th
+        over 10th percentile of the per-series std); then one scale per
         channel would leave most series near zero, and it is
-        ``"per_series"``. The choice made is ``scaling_``.
+        ``"per_series_amplitude"``. The choice made is ``scaling_``.
     augmentation : bool, default=False
         Augment each training batch (after scaling) with random window slicing
         (a window of ``augmentation_window`` of each series stretched back to
@@ -279,7 +292,8 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         ``valid_acc``.
     network_params_ : dict
         The resolved network configuration.
-    scaling_ : {"per_channel", "per_series", "minmax"} or None
+    scaling_ : {"per_channel", "per_series", "per_series_amplitude", "minmax"} \
+            or None
         The scaling applied (``scaling`` with ``"auto"`` resolved).
     scaler_ : TimeSeriesScaler or None
         The scaler fitted on the training series. The network applies it to
@@ -337,7 +351,9 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         "recurrent_dropout": [Interval(Real, 0, 1, closed="left"), None],
         "conv_skip": ["boolean", None],
         "scaling": [
-            StrOptions({"auto", "per_channel", "per_series", "minmax"}),
+            StrOptions(
+                {"auto", "per_channel", "per_series", "per_series_amplitude", "minmax"}
+            ),
             None,
         ],
         "augmentation": ["boolean"],
@@ -498,7 +514,12 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         self.scaling_ = self._resolve_scaling(X)
         self.scaler_ = None
         if self.scaling_ is not None:
-            self.scaler_ = TimeSeriesScaler(method=self.scaling_).fit(X)
+            self.scaler_ = TimeSeriesScaler(
+                method=_SCALER_METHOD.get(self.scaling_, self.scaling_)
+            ).fit(X)
+        log_amplitude = None
+        if self.scaling_ == "per_series_amplitude":
+            log_amplitude = log_amplitude_statistics(X)
         if self.early_stopping:
             valid_dataset = Dataset(
                 self._network_input(X_valid, lengths_valid), y_valid
@@ -523,6 +544,9 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
             if self.scaling_ in ("per_channel", "minmax"):
                 assert module.input_scaling is not None and self.scaler_ is not None
                 module.input_scaling.set_affine(*self.scaler_.get_affine_parameters())
+            if log_amplitude is not None:
+                assert module.input_scaling is not None
+                module.input_scaling.set_log_amplitude_statistics(*log_amplitude)
             self.min_length_ = module.min_length
             self._check_min_length(all_lengths)
             self.net_ = self._build_net(module, y_encoded, valid_dataset, device)
@@ -535,13 +559,14 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
 
         One scale per channel leaves most series near zero when their
         amplitudes spread over orders of magnitude: ``"auto"`` then
-        z-normalises each series on its own; an explicit ``"per_channel"`` or
-        ``"minmax"`` is kept, with a warning.
+        z-normalises each series on its own and passes its log-amplitude
+        alongside; an explicit ``"per_channel"`` or ``"minmax"`` is kept, with a
+        warning.
         """
         if self.scaling == "auto":
             spread = series_amplitude_spread(X)
             if spread > AMPLITUDE_SPREAD_WARNING:
-                return "per_series"
+                return "per_series_amplitude"
             return "per_channel"
         if self.scaling in ("per_channel", "minmax"):
             _warn_if_amplitudes_vary_widely(X, self.scaling)
@@ -798,8 +823,9 @@ def _warn_if_amplitudes_vary_widely(X: Any, scaling: str) -> None:
             f"within a channel (90th over 10th percentile of the per-series std), "
             f"so scaling={scaling!r}, one scale per channel, leaves most series "
             "near zero and the network may not learn. Consider "
-            "scaling='per_series' (each series z-normalised on its own; it "
-            "discards the amplitude, which you can pass as a feature).",
+            "scaling='per_series_amplitude' (what scaling='auto' picks for such "
+            "data: each series z-normalised on its own, its log-amplitude passed "
+            "to the network as an extra channel) or scaling='per_series'.",
             UserWarning,
             # this helper, _resolve_scaling, fit, scikit-learn's fit wrapper:
             # the warning points at the caller's line.

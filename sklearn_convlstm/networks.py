@@ -145,32 +145,57 @@ class InputScaling(nn.Module):
     ----------
     n_channels : int
         Channels of the input series.
-    method : {"affine", "per_series"}
+    method : {"affine", "per_series", "per_series_amplitude"}
         ``"affine"``: ``x * weight + bias`` with per-channel buffers (set them
         with :meth:`set_affine`; standardisation and min-max scaling are both
         affine). ``"per_series"``: z-normalise every series and channel by its
         own mean and population std over its valid steps; a constant series
-        becomes zeros.
+        becomes zeros. ``"per_series_amplitude"``: the same, plus one extra
+        channel per input channel, constant over time, holding the series'
+        log-amplitude ``log(std) * weight + bias`` (set the buffers with
+        :meth:`set_log_amplitude_statistics`), so the amplitude that
+        z-normalisation removes still reaches the network; 0 for a constant
+        series. The output then has ``2 * n_channels`` channels: the
+        z-normalised ones first.
     """
 
     weight: torch.Tensor
     bias: torch.Tensor
 
+    METHODS = ("affine", "per_series", "per_series_amplitude")
+
     def __init__(self, n_channels: int, method: str) -> None:
         super().__init__()
-        if method not in ("affine", "per_series"):
+        if method not in self.METHODS:
             raise ValueError(
-                f"InputScaling method must be 'affine' or 'per_series'; got {method!r}."
+                f"InputScaling method must be one of {self.METHODS}; got {method!r}."
             )
         self.method = method
         self.register_buffer("weight", torch.ones(1, n_channels, 1))
         self.register_buffer("bias", torch.zeros(1, n_channels, 1))
+
+    @property
+    def n_output_channels(self) -> int:
+        """Channels of the scaled output (doubled by ``"per_series_amplitude"``)."""
+        n_channels = self.weight.shape[1]
+        return 2 * n_channels if self.method == "per_series_amplitude" else n_channels
 
     def set_affine(self, weight: Any, bias: Any) -> None:
         """Set the per-channel ``weight`` and ``bias`` (sequences of n_channels)."""
         shape = self.weight.shape
         self.weight.copy_(torch.as_tensor(weight, dtype=self.weight.dtype).view(shape))
         self.bias.copy_(torch.as_tensor(bias, dtype=self.bias.dtype).view(shape))
+
+    def set_log_amplitude_statistics(self, mean: Any, std: Any) -> None:
+        """Standardise log-amplitudes with the training ``mean`` and ``std``.
+
+        One value per channel of each, as
+        :func:`~sklearn_convlstm.preprocessing.log_amplitude_statistics`
+        returns them.
+        """
+        std = torch.as_tensor(std, dtype=torch.float64)
+        mean = torch.as_tensor(mean, dtype=torch.float64)
+        self.set_affine(1.0 / std, -mean / std)
 
     def forward(
         self, x: torch.Tensor, lengths: torch.Tensor | None = None
@@ -192,7 +217,13 @@ class InputScaling(nn.Module):
                 dim=-1, keepdim=True
             ) == x.masked_fill(~mask, float("inf")).amin(dim=-1, keepdim=True)
         std = torch.where(constant, torch.ones_like(std), std)
-        return (x - mean) / std
+        scaled = (x - mean) / std
+        if self.method == "per_series":
+            return scaled
+        log_amplitude = torch.where(
+            constant, torch.zeros_like(std), torch.log(std) * self.weight + self.bias
+        )
+        return torch.cat([scaled, log_amplitude.expand_as(scaled)], dim=1)
 
 
 class TrainingAugmentation(nn.Module):
@@ -338,7 +369,8 @@ class ConvLSTMNetwork(nn.Module):
         sees the local patterns the convolutions found as well as how the
         recurrent layer summarised their order (as LSTM-FCN's convolutional
         branch does).
-    input_scaling : {"affine", "per_series"} or None, default=None
+    input_scaling : {"affine", "per_series", "per_series_amplitude"} or None, \
+            default=None
         Scale each input batch first (see :class:`InputScaling`); ``None``
         feeds the input as it is, as the article's networks do.
     augmentation : (float, float) or None, default=None
@@ -409,7 +441,11 @@ class ConvLSTMNetwork(nn.Module):
             None if augmentation is None else TrainingAugmentation(*augmentation),
         )
         self.conv_blocks = nn.ModuleList()
-        in_channels = n_channels
+        in_channels = (
+            n_channels
+            if self.input_scaling is None
+            else self.input_scaling.n_output_channels
+        )
         for out_channels, kernel_size, pool_size in zip(
             conv_channels, kernels, pools, strict=True
         ):

@@ -99,6 +99,86 @@ def _channel_statistics(X: SeriesData) -> tuple[np.ndarray, ...]:
     return mean, np.sqrt(squares / count), minimum, maximum
 
 
+def series_stds(X: SeriesData) -> np.ndarray:
+    """Return the population std of every series and channel, in float64.
+
+    Computed chunk by chunk: no float64 copy of all of X is made.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_channels, n_timesteps) or list
+        Series, or a list of ``(n_channels, length_i)`` arrays.
+
+    Returns
+    -------
+    stds : ndarray of shape (n_samples, n_channels)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_convlstm.preprocessing import series_stds
+    >>> series_stds(np.array([[[1.0, 3.0], [0.0, 0.0]], [[0.0, 10.0], [2.0, 4.0]]]))
+    array([[1., 0.],
+           [5., 1.]])
+    """
+    if isinstance(X, np.ndarray):
+        stds = np.concatenate(
+            [
+                X[start : start + _STATISTICS_CHUNK].std(axis=-1, dtype=np.float64)
+                for start in range(0, X.shape[0], _STATISTICS_CHUNK)
+            ]
+        )
+    else:
+        stds = np.stack([np.asarray(s).std(axis=-1, dtype=np.float64) for s in X])
+    return stds.reshape(len(stds), -1)
+
+
+def log_amplitude_statistics(X: SeriesData) -> tuple[np.ndarray, np.ndarray]:
+    """Return the mean and std, per channel, of the series' log-amplitudes.
+
+    The log-amplitude of a series in a channel is the log of its std there;
+    series that are constant in a channel are left out of that channel's
+    statistics (their log-amplitude is undefined). The std is at least 1 (a
+    factor of e in amplitude): where the series' amplitudes are nearly equal,
+    as in data z-normalised series by series, dividing by a tiny std would
+    blow rounding noise up into a random input channel. A channel with fewer
+    than two varying series gets mean 0 and std 1.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_channels, n_timesteps) or list
+        Training series, or a list of ``(n_channels, length_i)`` arrays.
+
+    Returns
+    -------
+    mean, std : ndarray of shape (n_channels,)
+        What :class:`~sklearn_convlstm.networks.InputScaling` with
+        ``method="per_series_amplitude"`` standardises log-amplitudes with.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_convlstm.preprocessing import log_amplitude_statistics
+    >>> X = np.array([[[0.0, 2.0]], [[0.0, 2e4]], [[5.0, 5.0]]])  # stds 1, 1e4, 0
+    >>> mean, std = log_amplitude_statistics(X)
+    >>> np.round(np.exp(mean), 3), np.round(std, 3)
+    (array([100.]), array([4.605]))
+    >>> log_amplitude_statistics(X[:, :, ::-1] * [[[1.0]], [[1e-4]], [[1.0]]])[1]
+    array([1.])
+    """
+    stds = series_stds(X)
+    means, deviations = [], []
+    for channel in stds.T:
+        logs = np.log(channel[channel > 0])
+        if logs.size < 2:
+            means.append(0.0)
+            deviations.append(1.0)
+            continue
+        means.append(float(logs.mean()))
+        deviations.append(max(float(logs.std()), 1.0))
+    return np.array(means), np.array(deviations)
+
+
 def series_amplitude_spread(X: SeriesData) -> float:
     """Return how much the amplitude of the series varies within a channel.
 
@@ -128,17 +208,9 @@ def series_amplitude_spread(X: SeriesData) -> float:
     >>> round(series_amplitude_spread(X))
     10000
     """
-    if isinstance(X, np.ndarray):  # chunk by chunk: no float64 copy of all of X
-        stds = np.concatenate(
-            [
-                X[start : start + _STATISTICS_CHUNK].std(axis=-1, dtype=np.float64)
-                for start in range(0, X.shape[0], _STATISTICS_CHUNK)
-            ]
-        )
-    else:
-        stds = np.stack([np.asarray(s).std(axis=-1, dtype=np.float64) for s in X])
+    stds = series_stds(X)
     spread = 1.0
-    for channel in stds.reshape(len(stds), -1).T:
+    for channel in stds.T:
         varying = channel[channel > 0]
         if varying.size >= 2:
             low, high = np.percentile(varying, [10, 90])

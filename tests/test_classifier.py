@@ -630,7 +630,7 @@ def test_per_channel_scaling_warns_when_amplitudes_differ_by_orders_of_magnitude
     pattern_data, scaling
 ):
     X, y = pattern_data
-    with pytest.warns(UserWarning, match="scaling='per_series'") as record:
+    with pytest.warns(UserWarning, match="scaling='per_series_amplitude'") as record:
         clf = fast(scaling=scaling).fit(_spread_amplitudes(X), y)
     assert clf.scaling_ == scaling  # an explicit choice is kept
     assert record[0].filename == __file__  # it points at the caller's line
@@ -650,9 +650,41 @@ def test_auto_scaling_z_normalises_each_series_when_amplitudes_spread(pattern_da
         warnings.simplefilter("error")
         clf = fast().fit(X, y)
     assert clf.scaling == "auto"
-    assert clf.scaling_ == "per_series" and clf.scaler_.method == "per_series"
+    assert clf.scaling_ == "per_series_amplitude"
+    assert clf.scaler_.method == "per_series"
     np.testing.assert_array_equal(
-        clf.predict_proba(X), fast(scaling="per_series").fit(X, y).predict_proba(X)
+        clf.predict_proba(X),
+        fast(scaling="per_series_amplitude").fit(X, y).predict_proba(X),
+    )
+
+
+def test_per_series_amplitude_feeds_standardised_log_amplitudes(pattern_data):
+    X, y = pattern_data
+    X = _spread_amplitudes(X)
+    clf = fast(scaling="per_series_amplitude").fit(X, y)
+    scaling = clf.net_.module_.input_scaling
+    assert clf.net_.module_.conv_blocks[0].conv.in_channels == 2 * X.shape[1]
+    log_stds = np.log(X.std(axis=-1))  # (n_samples, n_channels)
+    mean, std = log_stds.mean(axis=0), np.maximum(log_stds.std(axis=0), 1.0)
+    with torch.no_grad():
+        out = scaling(torch.as_tensor(X[:5], dtype=torch.float32)).numpy()
+    expected = (log_stds[:5] - mean) / std  # every other series 1e4 larger
+    np.testing.assert_allclose(out[:, 2:, 0], expected, rtol=1e-4, atol=1e-4)
+    assert np.ptp(out[:, 2:, :], axis=-1).max() == 0  # constant over time
+    z = (X[:5] - X[:5].mean(-1, keepdims=True)) / X[:5].std(-1, keepdims=True)
+    np.testing.assert_allclose(out[:, :2], z, rtol=1e-4, atol=1e-4)
+
+
+def test_per_series_amplitude_sees_the_scale_that_per_series_discards(pattern_data):
+    X, y = pattern_data
+    louder = X[:6] * 100.0
+    plain = fast(scaling="per_series").fit(X, y)
+    np.testing.assert_allclose(
+        plain.predict_proba(louder), plain.predict_proba(X[:6]), rtol=1e-4, atol=1e-5
+    )
+    with_amplitude = fast(scaling="per_series_amplitude").fit(X, y)
+    assert not np.allclose(
+        with_amplitude.predict_proba(louder), with_amplitude.predict_proba(X[:6])
     )
 
 

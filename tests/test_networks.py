@@ -541,3 +541,65 @@ def test_network_augments_only_in_training_mode():
         net(x)
     assert unchanged == [False, True]
     assert make_network("default", 1, 2, n_timesteps=40).augmentation is None
+
+
+# ------------------------------------------- per-series scaling with amplitude
+def _amplitude_network():
+    torch.manual_seed(0)
+    net = make_network(
+        "default", 2, 3, n_timesteps=60, input_scaling="per_series_amplitude"
+    )
+    net.input_scaling.set_log_amplitude_statistics([1.0, -2.0], [2.0, 0.5])
+    return net.eval()
+
+
+def test_per_series_amplitude_channels_of_padded_batches_use_true_lengths():
+    net = _amplitude_network()
+    scaling = net.input_scaling
+    assert scaling.n_output_channels == 4
+    lengths = [60, 23]
+    x = torch.randn(2, 2, 60) * torch.tensor([[[5.0], [0.1]]])
+    x[1, :, 23:] = 0.0  # padding
+    with torch.no_grad():
+        padded = scaling(x, torch.tensor(lengths))
+        for row, length in enumerate(lengths):
+            alone = scaling(x[row : row + 1, :, :length])
+            torch.testing.assert_close(padded[row : row + 1, :, :length], alone)
+            std = x[row, :, :length].std(dim=-1, correction=0)
+            expected = (torch.log(std) - torch.tensor([1.0, -2.0])) / torch.tensor(
+                [2.0, 0.5]
+            )
+            torch.testing.assert_close(alone[0, 2:, 0], expected)
+
+
+def test_per_series_amplitude_of_a_constant_series_is_zero():
+    scaling = _amplitude_network().input_scaling
+    x = torch.randn(2, 2, 30)
+    x[0, 1] = 7.0  # constant in channel 1
+    with torch.no_grad():
+        out = scaling(x)
+    assert torch.isfinite(out).all()
+    assert torch.equal(out[0, 1], torch.zeros(30))  # z-normalised: zeros
+    assert torch.equal(out[0, 3], torch.zeros(30))  # its log-amplitude: 0
+
+
+def test_per_series_amplitude_network_paths_agree():
+    net = _amplitude_network()
+    x = torch.randn(3, 2, 60) * torch.tensor([1.0, 1e3, 1e-2]).view(3, 1, 1)
+    with torch.enable_grad():  # autograd on: the layer-by-layer path
+        expected = net(x).detach()
+    with torch.inference_mode():
+        fast = net(x)
+    torch.testing.assert_close(fast, expected, rtol=1e-5, atol=1e-5)
+    lengths = [60, 41, 20]
+    with torch.no_grad():
+        padded = net(x, torch.tensor(lengths))
+        for row, length in enumerate(lengths):
+            alone = net(x[row : row + 1, :, :length])
+            torch.testing.assert_close(padded[row : row + 1], alone, atol=1e-5, rtol=0)
+    torch.testing.assert_close(padded[:1], expected[:1], rtol=1e-5, atol=1e-5)
+
+
+def test_input_scaling_rejects_unknown_methods():
+    with pytest.raises(ValueError, match="per_series_amplitude"):
+        ConvLSTMNetwork(1, 2, input_scaling="per_sample")

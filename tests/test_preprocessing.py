@@ -6,7 +6,12 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
-from sklearn_convlstm.preprocessing import PadTruncate, TimeSeriesScaler
+from sklearn_convlstm.preprocessing import (
+    PadTruncate,
+    TimeSeriesScaler,
+    log_amplitude_statistics,
+    series_stds,
+)
 
 # Two series, two channels, three timesteps. Channel 0 holds 1, 2, 3, 5, 5, 5;
 # channel 1 holds 0, 0, 0, 10, 20, 30.
@@ -327,3 +332,36 @@ def test_per_series_has_no_affine_parameters():
         TimeSeriesScaler(method="per_series").fit(
             np.zeros((2, 5))
         ).get_affine_parameters()
+
+
+# ------------------------------------------------ per-series log-amplitudes
+def test_series_stds_per_series_and_channel_for_arrays_and_lists():
+    expected = [[np.std([1.0, 2.0, 3.0]), 0.0], [0.0, np.std([10.0, 20.0, 30.0])]]
+    np.testing.assert_allclose(series_stds(X_SMALL), expected)
+    ragged = [X_SMALL[0], X_SMALL[1][:, :2]]
+    np.testing.assert_allclose(series_stds(ragged), [expected[0], [0.0, 5.0]])
+
+
+def test_log_amplitude_statistics_leave_constant_series_out():
+    rng = np.random.default_rng(0)
+    X = (
+        rng.normal(size=(6, 2, 50))
+        * np.array([1, 10, 100, 1e3, 1e4, 1e5])[:, None, None]
+    )
+    X[0, 1] = 3.0  # constant: left out of channel 1
+    mean, std = log_amplitude_statistics(X)
+    stds = X.std(axis=-1)
+    assert stds[0, 1] == 0.0
+    logs = np.log(np.where(stds > 0, stds, 1.0))  # row 0 of channel 1 unused
+    np.testing.assert_allclose(mean, [logs[:, 0].mean(), logs[1:, 1].mean()])
+    np.testing.assert_allclose(std, [logs[:, 0].std(), logs[1:, 1].std()])
+    assert std.min() > 1.0  # amplitudes 1 to 1e5 apart: no floor needed
+
+
+def test_log_amplitude_std_is_floored_for_equal_amplitudes():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(8, 1, 40))
+    X = (X - X.mean(-1, keepdims=True)) / X.std(-1, keepdims=True)  # all std 1
+    mean, std = log_amplitude_statistics(X)
+    assert abs(mean[0]) < 1e-6
+    assert std[0] == 1.0  # not the ~1e-16 spread of rounding errors
