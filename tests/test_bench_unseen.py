@@ -66,3 +66,16 @@ def test_main_runs_the_no_skip_default_beside_the_methods(bench_unseen, tmp_path
     report = (tmp_path / "unseen.md").read_text()
     assert f"| dataset | rf-stats | {bench_unseen.NO_SKIP} |" in report
     assert "--convlstm-params '{\"max_epochs\": 1}'" in report
+
+
+def test_reports_say_when_a_dataset_shaped_a_default(bench_unseen):
+    rows = [
+        {"dataset": name, "method": "m", "seed": 0, "accuracy": 0.5}
+        for name in ("OSULeaf", "PLAID")
+    ]
+    for row in rows:
+        row.update(fit_seconds=1.0, predict_seconds=0.1)
+    plaid = bench_unseen.markdown(rows, {"OSULeaf": "o", "PLAID": "p"}, "x")
+    assert "Except: PLAID prompted the scaling='auto' rule" in plaid
+    alone = bench_unseen.markdown(rows[:1], {"OSULeaf": "o"}, "x")
+    assert "Except" not in alone
