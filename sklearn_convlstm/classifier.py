@@ -81,10 +81,6 @@ _INPUT_SCALING = {
     "per_series_amplitude": "per_series_amplitude",
 }
 
-#: The TimeSeriesScaler behind a ``scaling`` option where the names differ (the
-#: log-amplitude channels of "per_series_amplitude" are added by the network).
-_SCALER_METHOD = {"per_series_amplitude": "per_series"}
-
 #: Series per forward pass in predict/predict_proba (inference needs no small
 #: batches; BatchNorm uses its running statistics in eval mode).
 PREDICT_BATCH_SIZE = 1024
@@ -514,9 +510,14 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         self.scaling_ = self._resolve_scaling(X)
         self.scaler_ = None
         if self.scaling_ is not None:
-            self.scaler_ = TimeSeriesScaler(
-                method=_SCALER_METHOD.get(self.scaling_, self.scaling_)
-            ).fit(X)
+            # "per_series_amplitude" is per-series scaling; the network adds
+            # the log-amplitude channels.
+            method = (
+                "per_series"
+                if self.scaling_ == "per_series_amplitude"
+                else self.scaling_
+            )
+            self.scaler_ = TimeSeriesScaler(method=method).fit(X)
         log_amplitude = None
         if self.scaling_ == "per_series_amplitude":
             log_amplitude = log_amplitude_statistics(X)
