@@ -1,0 +1,226 @@
+r"""Check whether cross-validation on the TRAIN splits predicts the test ranking.
+
+The defaults are chosen by stratified 5-fold CV on the training splits
+(``bench_default_selection.py``), while the targets of the effectiveness issue
+are test accuracies. This benchmark puts the two side by side:
+
+1. **CV accuracy of any method of the comparison** (the feature baselines are
+   cheap) on the same folds as the selection runs (``train_split_folds``: the
+   CV seed sets the folds), appended to ``--cv-out``; ConvLSTM rows already
+   measured by the selection runs can be read instead (``--cv-csv`` with
+   ``--rename conv_skip=convlstm-default``).
+2. **Test accuracy** of the same methods from a ``bench_accuracy.py`` CSV.
+3. **Covariate shift between the splits**: a random forest on the statistical
+   features learns to tell TRAIN series from TEST series (labels ignored);
+   its stratified 5-fold ROC AUC is 0.5 when the splits look alike and
+   approaches 1 when they differ. This uses the test series, never their labels,
+   and chooses nothing: it explains, after the fact, why CV and test disagree.
+
+Usage::
+
+    python benchmarks/bench_cv_vs_test.py --methods rf-stats,rf-catch22,minirocket \
+        --seeds 0,1,2,3,4 --cv-out /tmp/cv_baselines.csv \
+        --cv-csv benchmarks/results/conv_skip_selection_seed*.csv \
+        --rename conv_skip=convlstm-default \
+        --test-csv benchmarks/results/accuracy_10_seeds/accuracy.csv \
+        --shift-seeds 0,1,2 --out benchmarks/results/cv_vs_test.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from bench_accuracy import DATASETS, DEFAULT_DATA_HOME, markdown_table
+from bench_default_selection import _take, train_split_folds
+from joblib import Parallel, delayed
+from sklearn.model_selection import StratifiedKFold, cross_val_score
+from summarise_selection import mean_accuracy, read_rows
+
+from sklearn_convlstm import load_dataset, make_feature_baseline
+from sklearn_convlstm.comparison import make_estimator
+
+CV_FIELDS = ["dataset", "config", "fold", "seed", "cv_accuracy", "fit_seconds"]
+
+
+def cv_fold(method, dataset, fold, X, y, train_index, test_index, seed):
+    """Fit ``method`` on one training fold; return its CV row."""
+    torch.set_num_threads(1)
+    estimator = make_estimator(method, seed)
+    start = time.perf_counter()
+    estimator.fit(_take(X, train_index), y[train_index])
+    fit_seconds = time.perf_counter() - start
+    return {
+        "dataset": dataset,
+        "config": method,
+        "fold": fold,
+        "seed": seed,
+        "cv_accuracy": float(estimator.score(_take(X, test_index), y[test_index])),
+        "fit_seconds": round(fit_seconds, 3),
+    }
+
+
+def run_cv(methods, datasets, seeds, data_home, jobs, out: Path) -> list[dict]:
+    """Cross-validate ``methods`` on the TRAIN splits; append the rows to ``out``."""
+    rows = Parallel(n_jobs=jobs)(
+        delayed(cv_fold)(method, *fold, seed)
+        for seed in seeds
+        for fold in train_split_folds(datasets, 5, seed, data_home)
+        for method in methods
+    )
+    new_file = not out.exists()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("a", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=CV_FIELDS)
+        if new_file:
+            writer.writeheader()
+        writer.writerows(rows)
+    return rows
+
+
+def split_shift_auc(dataset: str, seed: int, data_home) -> float:
+    """Mean 5-fold ROC AUC of a forest telling TRAIN series from TEST series."""
+    X_train, _ = load_dataset(dataset, data_home=data_home, split="train")
+    X_test, _ = load_dataset(dataset, data_home=data_home, split="test")
+    if isinstance(X_train, list):  # unequal lengths
+        X = X_train + list(X_test)
+    else:
+        X = np.concatenate([X_train, X_test])
+    is_test = np.r_[np.zeros(len(X_train), int), np.ones(len(X_test), int)]
+    folds = StratifiedKFold(5, shuffle=True, random_state=seed)
+    scores = cross_val_score(
+        make_feature_baseline("stats", random_state=seed),
+        X,
+        is_test,
+        cv=folds,
+        scoring="roc_auc",
+    )
+    return float(scores.mean())
+
+
+def test_accuracy(rows: list[dict], dataset: str, method: str) -> tuple[float, int]:
+    """Mean test accuracy over seeds and the number of seeds."""
+    values = [
+        float(r["accuracy"])
+        for r in rows
+        if r["dataset"] == dataset and r["method"] == method
+    ]
+    return (float(np.mean(values)) if values else float("nan")), len(values)
+
+
+def _seeds_of(rows: list[dict], dataset: str, config: str) -> list[int]:
+    return sorted(
+        {
+            int(r["seed"])
+            for r in rows
+            if r["dataset"] == dataset and r["config"] == config
+        }
+    )
+
+
+def comparison_table(cv_rows, test_rows, methods, datasets) -> str:
+    """CV mean, test mean and test minus CV per dataset and method."""
+    body = []
+    for dataset in datasets:
+        for method in methods:
+            cv = mean_accuracy(cv_rows, dataset, method, None)
+            test, n_test = test_accuracy(test_rows, dataset, method)
+            seeds = _seeds_of(cv_rows, dataset, method)
+            body.append(
+                [
+                    dataset,
+                    method,
+                    f"{cv:.3f} ({len(seeds)})",
+                    f"{test:.3f} ({n_test})",
+                    f"{(test - cv) * 100:+.1f}",
+                ]
+            )
+    header = ["dataset", "method", "CV (CV seeds)", "test (seeds)", "test - CV, points"]
+    return markdown_table(header, body)
+
+
+def mean_table(cv_rows, test_rows, methods, datasets) -> str:
+    """Tabulate the five-dataset means of CV and test accuracy per method."""
+    body = []
+    for method in methods:
+        cv = [mean_accuracy(cv_rows, d, method, None) for d in datasets]
+        test = [test_accuracy(test_rows, d, method)[0] for d in datasets]
+        body.append([method, f"{np.mean(cv):.3f}", f"{np.mean(test):.3f}"])
+    return markdown_table(["method", "mean CV", "mean test"], body)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--methods", default="", help="methods to cross-validate now")
+    parser.add_argument("--datasets", default=",".join(DATASETS))
+    parser.add_argument("--seeds", default="0,1,2,3,4")
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument(
+        "--data-home",
+        default=str(DEFAULT_DATA_HOME),
+        help="folder of the datasets; '' for the ones inside the package",
+    )
+    parser.add_argument("--cv-out", type=Path, help="CSV the new CV rows go to")
+    parser.add_argument("--cv-csv", type=Path, nargs="*", default=[])
+    parser.add_argument(
+        "--rename",
+        action="append",
+        default=[],
+        help="OLD=NEW: read CV rows of config OLD as method NEW",
+    )
+    parser.add_argument("--report-methods", default="", help="methods in the report")
+    parser.add_argument("--test-csv", type=Path)
+    parser.add_argument("--shift-seeds", default="")
+    parser.add_argument("--out", type=Path, help="markdown report")
+    args = parser.parse_args(argv)
+    data_home = args.data_home or None
+    datasets = args.datasets.split(",")
+    seeds = [int(s) for s in args.seeds.split(",")]
+    methods = [m for m in args.methods.split(",") if m]
+    if methods:
+        if args.cv_out is None:
+            parser.error("--methods needs --cv-out")
+        run_cv(methods, datasets, seeds, data_home, args.jobs, args.cv_out)
+    cv_rows = read_rows([*args.cv_csv, *([args.cv_out] if args.cv_out else [])])
+    renames = dict(item.split("=", 1) for item in args.rename)
+    for row in cv_rows:
+        row["config"] = renames.get(row["config"], row["config"])
+    report_methods = [m for m in args.report_methods.split(",") if m] or methods
+    lines = []
+    if args.test_csv is not None and report_methods:
+        test_rows = read_rows([args.test_csv])
+        lines += [
+            "## CV on TRAIN splits vs test",
+            "",
+            comparison_table(cv_rows, test_rows, report_methods, datasets),
+            "",
+            mean_table(cv_rows, test_rows, report_methods, datasets),
+            "",
+        ]
+    shift_seeds = [int(s) for s in args.shift_seeds.split(",") if s]
+    if shift_seeds:
+        body = []
+        for dataset in datasets:
+            aucs = [split_shift_auc(dataset, s, data_home) for s in shift_seeds]
+            body.append(
+                [dataset, f"{np.mean(aucs):.3f}", ", ".join(f"{a:.3f}" for a in aucs)]
+            )
+        lines += [
+            "## TRAIN vs TEST split: can a forest tell them apart?",
+            "",
+            markdown_table(["dataset", "mean ROC AUC", "per seed"], body),
+            "",
+        ]
+    text = "\n".join(lines)
+    print(text)
+    if args.out is not None:
+        args.out.write_text(text + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
