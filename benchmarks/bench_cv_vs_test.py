@@ -176,6 +176,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--test-csv", type=Path)
     parser.add_argument("--shift-seeds", default="")
     parser.add_argument("--out", type=Path, help="markdown report")
+    parser.add_argument("--title", default="Cross-validation on TRAIN splits vs test")
+    parser.add_argument("--intro", default="", help="Markdown after the title")
     args = parser.parse_args(argv)
     data_home = args.data_home or None
     datasets = args.datasets.split(",")
@@ -190,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     for row in cv_rows:
         row["config"] = renames.get(row["config"], row["config"])
     report_methods = [m for m in args.report_methods.split(",") if m] or methods
-    lines = []
+    lines = [f"# {args.title}", "", *([args.intro, ""] if args.intro else [])]
     if args.test_csv is not None and report_methods:
         test_rows = read_rows([args.test_csv])
         lines += [
