@@ -102,7 +102,9 @@ def split_shift_auc(dataset: str, seed: int, data_home) -> float:
     return float(scores.mean())
 
 
-def test_accuracy(rows: list[dict], dataset: str, method: str) -> tuple[float, int]:
+def mean_test_accuracy(
+    rows: list[dict], dataset: str, method: str
+) -> tuple[float, int]:
     """Mean test accuracy over seeds and the number of seeds."""
     values = [
         float(r["accuracy"])
@@ -128,7 +130,7 @@ def comparison_table(cv_rows, test_rows, methods, datasets) -> str:
     for dataset in datasets:
         for method in methods:
             cv = mean_accuracy(cv_rows, dataset, method, None)
-            test, n_test = test_accuracy(test_rows, dataset, method)
+            test, n_test = mean_test_accuracy(test_rows, dataset, method)
             seeds = _seeds_of(cv_rows, dataset, method)
             body.append(
                 [
@@ -148,7 +150,7 @@ def mean_table(cv_rows, test_rows, methods, datasets) -> str:
     body = []
     for method in methods:
         cv = [mean_accuracy(cv_rows, d, method, None) for d in datasets]
-        test = [test_accuracy(test_rows, d, method)[0] for d in datasets]
+        test = [mean_test_accuracy(test_rows, d, method)[0] for d in datasets]
         body.append([method, f"{np.mean(cv):.3f}", f"{np.mean(test):.3f}"])
     return markdown_table(["method", "mean CV", "mean test"], body)
 
