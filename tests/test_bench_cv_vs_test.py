@@ -3,26 +3,17 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_cv_vs_test.py"
+from benchmark_loader import benchmark_module
 
 
 @pytest.fixture(scope="module")
 def bench():
-    sys.path.insert(0, str(SCRIPT.parent))  # it imports the other benchmarks
-    spec = importlib.util.spec_from_file_location("bench_cv_vs_test", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    try:
-        spec.loader.exec_module(module)
+    with benchmark_module("bench_cv_vs_test") as module:
         yield module
-    finally:
-        sys.path.remove(str(SCRIPT.parent))
 
 
 def _write_tsv(path: Path, X: np.ndarray, y: np.ndarray) -> None:

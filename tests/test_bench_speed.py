@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
 import torch
+from benchmark_loader import benchmark_module
 
 from sklearn_convlstm.networks import ConvLSTMNetwork, make_network
-
-BENCH_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_speed.py"
 
 
 @pytest.fixture(scope="module")
 def bench_speed():
-    spec = importlib.util.spec_from_file_location("bench_speed", BENCH_PATH)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_speed"] = module  # dataclasses look their module up
-    try:
-        spec.loader.exec_module(module)
+    with benchmark_module("bench_speed") as module:
         yield module
-    finally:
-        del sys.modules["bench_speed"]
 
 
 @pytest.mark.parametrize(

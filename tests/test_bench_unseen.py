@@ -3,27 +3,15 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
-import sys
-from pathlib import Path
 
 import pytest
-
-BENCH_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_unseen.py"
+from benchmark_loader import benchmark_module
 
 
 @pytest.fixture(scope="module")
 def bench_unseen():
-    sys.path.insert(0, str(BENCH_PATH.parent))  # it imports bench_accuracy
-    spec = importlib.util.spec_from_file_location("bench_unseen", BENCH_PATH)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_unseen"] = module
-    try:
-        spec.loader.exec_module(module)
+    with benchmark_module("bench_unseen") as module:
         yield module
-    finally:
-        del sys.modules["bench_unseen"]
-        sys.path.remove(str(BENCH_PATH.parent))
 
 
 def test_markdown_tables_put_methods_in_columns(bench_unseen):

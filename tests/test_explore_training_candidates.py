@@ -2,34 +2,19 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
+from benchmark_loader import benchmark_module
 from skorch.callbacks import Callback
 
 from sklearn_convlstm import ConvLSTMClassifier
 
-SCRIPT = (
-    Path(__file__).resolve().parents[1]
-    / "benchmarks"
-    / "explore_training_candidates.py"
-)
-
 
 @pytest.fixture(scope="module")
 def explore():
-    sys.path.insert(0, str(SCRIPT.parent))  # it imports the other benchmarks
-    spec = importlib.util.spec_from_file_location("explore_candidates", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    try:
-        spec.loader.exec_module(module)
+    with benchmark_module("explore_training_candidates") as module:
         yield module
-    finally:
-        sys.path.remove(str(SCRIPT.parent))
 
 
 class _RecordHeadWeights(Callback):

@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 import csv
-import sys
-from pathlib import Path
 
 import pytest
-
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+from benchmark_loader import benchmark_module
 
 
 @pytest.fixture(scope="module")
 def summarise():
-    sys.path.insert(0, str(BENCHMARKS))  # it imports bench_accuracy's DATASETS
-    try:
-        import summarise_selection
-
-        yield summarise_selection
-    finally:
-        sys.path.remove(str(BENCHMARKS))
+    with benchmark_module("summarise_selection") as module:
+        yield module
 
 
 def _write(path, rows):
