@@ -42,7 +42,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_score
 from summarise_selection import mean_accuracy, read_rows
 
 from sklearn_convlstm import load_dataset, make_feature_baseline
-from sklearn_convlstm.comparison import make_estimator
+from sklearn_convlstm.comparison import make_estimator, summarize
 
 CV_FIELDS = ["dataset", "config", "fold", "seed", "cv_accuracy", "fit_seconds"]
 
@@ -102,16 +102,9 @@ def split_shift_auc(dataset: str, seed: int, data_home) -> float:
     return float(scores.mean())
 
 
-def mean_test_accuracy(
-    rows: list[dict], dataset: str, method: str
-) -> tuple[float, int]:
-    """Mean test accuracy over seeds and the number of seeds."""
-    values = [
-        float(r["accuracy"])
-        for r in rows
-        if r["dataset"] == dataset and r["method"] == method
-    ]
-    return (float(np.mean(values)) if values else float("nan")), len(values)
+def summarise_test_rows(rows: list[dict]) -> dict[tuple[str, str], dict]:
+    """Per-seed test rows of ``bench_accuracy.py`` summarised by (dataset, method)."""
+    return {(row["dataset"], row["method"]): row for row in summarize(rows)}
 
 
 def _seeds_of(rows: list[dict], dataset: str, config: str) -> list[int]:
@@ -124,34 +117,39 @@ def _seeds_of(rows: list[dict], dataset: str, config: str) -> list[int]:
     )
 
 
-def comparison_table(cv_rows, test_rows, methods, datasets) -> str:
+def comparison_table(cv_rows, test, methods, datasets) -> str:
     """CV mean, test mean and test minus CV per dataset and method."""
+    missing = {"accuracy_mean": float("nan"), "n_seeds": 0}
     body = []
     for dataset in datasets:
         for method in methods:
             cv = mean_accuracy(cv_rows, dataset, method, None)
-            test, n_test = mean_test_accuracy(test_rows, dataset, method)
+            summary = test.get((dataset, method), missing)
+            test_mean, n_test = summary["accuracy_mean"], summary["n_seeds"]
             seeds = _seeds_of(cv_rows, dataset, method)
             body.append(
                 [
                     dataset,
                     method,
                     f"{cv:.3f} ({len(seeds)})",
-                    f"{test:.3f} ({n_test})",
-                    f"{(test - cv) * 100:+.1f}",
+                    f"{test_mean:.3f} ({n_test})",
+                    f"{(test_mean - cv) * 100:+.1f}",
                 ]
             )
     header = ["dataset", "method", "CV (CV seeds)", "test (seeds)", "test - CV, points"]
     return markdown_table(header, body)
 
 
-def mean_table(cv_rows, test_rows, methods, datasets) -> str:
+def mean_table(cv_rows, test, methods, datasets) -> str:
     """Tabulate the five-dataset means of CV and test accuracy per method."""
     body = []
     for method in methods:
         cv = [mean_accuracy(cv_rows, d, method, None) for d in datasets]
-        test = [mean_test_accuracy(test_rows, d, method)[0] for d in datasets]
-        body.append([method, f"{np.mean(cv):.3f}", f"{np.mean(test):.3f}"])
+        test_means = [
+            test[d, method]["accuracy_mean"] if (d, method) in test else np.nan
+            for d in datasets
+        ]
+        body.append([method, f"{np.mean(cv):.3f}", f"{np.mean(test_means):.3f}"])
     return markdown_table(["method", "mean CV", "mean test"], body)
 
 
@@ -196,13 +194,13 @@ def main(argv: list[str] | None = None) -> int:
     report_methods = [m for m in args.report_methods.split(",") if m] or methods
     lines = [f"# {args.title}", "", *([args.intro, ""] if args.intro else [])]
     if args.test_csv is not None and report_methods:
-        test_rows = read_rows([args.test_csv])
+        test = summarise_test_rows(read_rows([args.test_csv]))
         lines += [
             "## CV on TRAIN splits vs test",
             "",
-            comparison_table(cv_rows, test_rows, report_methods, datasets),
+            comparison_table(cv_rows, test, report_methods, datasets),
             "",
-            mean_table(cv_rows, test_rows, report_methods, datasets),
+            mean_table(cv_rows, test, report_methods, datasets),
             "",
         ]
     shift_seeds = [int(s) for s in args.shift_seeds.split(",") if s]

@@ -46,12 +46,29 @@ def test_main_cross_validates_and_reports_test_minus_cv(bench, tmp_path):
     cv_out = tmp_path / "cv.csv"
     test_csv = tmp_path / "test.csv"
     with test_csv.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=["dataset", "method", "accuracy"])
+        writer = csv.DictWriter(
+            handle,
+            fieldnames=[
+                "dataset",
+                "method",
+                "seed",
+                "accuracy",
+                "fit_seconds",
+                "predict_seconds",
+            ],
+        )
         writer.writeheader()
         writer.writerows(
             [
-                {"dataset": "ItalyPowerDemand", "method": "rf-stats", "accuracy": 0.5},
-                {"dataset": "ItalyPowerDemand", "method": "rf-stats", "accuracy": 0.7},
+                {
+                    "dataset": "ItalyPowerDemand",
+                    "method": "rf-stats",
+                    "seed": seed,
+                    "accuracy": accuracy,
+                    "fit_seconds": 1.0,
+                    "predict_seconds": 0.1,
+                }
+                for seed, accuracy in enumerate([0.5, 0.7])
             ]
         )
     out = tmp_path / "report.md"
@@ -90,7 +107,10 @@ def test_renamed_rows_count_as_the_new_method(bench, tmp_path):
                 }
             )
     test_csv = tmp_path / "test.csv"
-    test_csv.write_text("dataset,method,accuracy\nGunPoint,convlstm-default,0.9\n")
+    test_csv.write_text(
+        "dataset,method,seed,accuracy,fit_seconds,predict_seconds\n"
+        "GunPoint,convlstm-default,0,0.9,1.0,0.1\n"
+    )
     out = tmp_path / "report.md"
     bench.main(
         [
