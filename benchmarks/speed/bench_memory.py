@@ -318,7 +318,7 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
 
 
 def write_outputs(
-    args: argparse.Namespace, rows: list[dict[str, Any]], argv: list[str]
+    args: argparse.Namespace, rows: list[dict[str, Any]], argv: list[str], commit: str
 ) -> None:
     """Write memory.csv, memory.md and metadata.json to ``args.out``."""
     args.out.mkdir(parents=True, exist_ok=True)
@@ -332,7 +332,7 @@ def write_outputs(
     command = "python " + shlex.join(["benchmarks/speed/bench_memory.py", *argv])
     metadata = {
         "command": command,
-        "commit": git_commit(),
+        "commit": commit,
         "date_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(
             timespec="seconds"
         ),
@@ -407,8 +407,9 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     """Run the benchmark with command-line arguments ``argv``."""
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
+    commit = git_commit()  # before the run: the code that was imported
     rows = run(args)
-    write_outputs(args, rows, argv)
+    write_outputs(args, rows, argv, commit)
     return rows
 
 
