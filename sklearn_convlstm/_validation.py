@@ -19,14 +19,29 @@ Accepted input
 * a list or tuple of series, each 1D ``(length_i,)`` (univariate) or 2D
   ``(n_channels, length_i)``. A list whose series all have the same length is
   stacked into a 3D array.
+
+Data larger than memory
+-----------------------
+Estimators that stream batches (``ConvLSTMClassifier.fit`` and
+``predict_proba``, ``TimeSeriesScaler.fit``, ``make_windows(lazy=True)``) call
+:func:`check_series_lazy`, which keeps on-disk data on disk: a float32
+C-contiguous memmap passes as it is (a view of the file); a memmap of another
+dtype or layout, an array that slices (h5py, zarr, dask: anything with
+``shape``, ``dtype`` and ``__getitem__``) becomes a
+:class:`~sklearn_convlstm.lazy.LazySeries`, read and cast batch by batch; a
+:class:`~sklearn_convlstm.lazy.RaggedSeries` (unequal lengths on disk) passes
+as it is. Everywhere else (:func:`check_series`) such input is read into
+memory as canonical float32 data.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
+from scipy import sparse
 
 # scikit-learn's private parameter-validation helpers, re-exported so that the
 # estimator modules import them from here, the one module that touches
@@ -41,8 +56,14 @@ from sklearn.utils._param_validation import (
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_feature_names, column_or_1d
 
+from .lazy import LazySeries, RaggedSeries, check_finite_lazy
+
 #: Canonical time-series input: a 3D float32 array or a list of 2D float32 arrays.
 SeriesData = np.ndarray | list
+
+#: What :func:`check_series_lazy` may return besides ``SeriesData``: series read
+#: from disk on demand, equal-length (``LazySeries``) or not (``RaggedSeries``).
+LazyData = LazySeries | RaggedSeries
 
 SHAPE_HELP = (
     "X must have shape (n_samples, n_channels, n_timesteps) or "
@@ -201,6 +222,11 @@ def check_series(
     TypeError
         For sparse matrices or non-numeric objects.
     """
+    _reject_torch_dataset(X, name=name)
+    if isinstance(X, LazySeries):  # a step that needs the data in memory
+        X = np.concatenate(list(X.iter_chunks()))
+    elif isinstance(X, RaggedSeries):
+        X = list(X)
     if isinstance(X, (list, tuple)) and _is_sequence_of_series(X):
         if len(X) < ensure_min_samples:
             raise ValueError(
@@ -252,14 +278,124 @@ def check_series(
     return array
 
 
-def n_channels_of(X: SeriesData) -> int:
+def _reject_torch_dataset(X: Any, *, name: str) -> None:
+    """Raise a TypeError naming what to pass instead of a torch Dataset."""
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(X, torch.utils.data.Dataset):
+        raise TypeError(
+            f"{name} is a torch Dataset ({type(X).__name__}); this estimator reads "
+            "arrays, not datasets. Pass a NumPy array or memmap of shape "
+            "(n_samples, n_channels, n_timesteps), an array that slices such as an "
+            "h5py dataset (see sklearn_convlstm.lazy.LazySeries), or a "
+            "sklearn_convlstm.lazy.RaggedSeries for series of unequal length."
+        )
+
+
+def _is_sliceable_array(X: Any) -> bool:
+    """Whether X is a non-NumPy array that slices (h5py, zarr, dask, ...)."""
+    if isinstance(X, (np.ndarray, list, tuple, str, bytes)) or hasattr(X, "iloc"):
+        return False
+    if sparse.issparse(X):
+        return False
+    return (
+        isinstance(getattr(X, "dtype", None), np.dtype)
+        and hasattr(X, "shape")
+        and hasattr(X, "__getitem__")
+    )
+
+
+def as_lazy_series(X: Any, *, name: str = "X") -> LazyData | None:
+    """Return X as series read on demand, or None if it is read into memory.
+
+    A float32 C-contiguous memmap is not wrapped (None): it streams as it is.
+    A memmap of another dtype or layout and any other array that slices
+    (``shape``, ``dtype``, ``__getitem__``) become a
+    :class:`~sklearn_convlstm.lazy.LazySeries`; ``LazySeries`` and
+    ``RaggedSeries`` come back unchanged. Nothing is read here.
+
+    Raises
+    ------
+    ValueError
+        For an array that is not 2D or 3D.
+    TypeError
+        For an array whose dtype is not a float or integer dtype.
+    """
+    if isinstance(X, (LazySeries, RaggedSeries)):
+        return X
+    if isinstance(X, np.memmap):
+        if X.dtype == np.float32 and X.flags.c_contiguous:
+            return None
+        return LazySeries(X, name=name)
+    _reject_torch_dataset(X, name=name)
+    if _is_sliceable_array(X):
+        return LazySeries(X, name=name)
+    return None
+
+
+def check_series_lazy(
+    X: Any,
+    *,
+    name: str = "X",
+    allow_unequal_length: bool = True,
+    ensure_min_samples: int = 1,
+) -> SeriesData | LazyData:
+    """Like :func:`check_series`, but keep on-disk data on disk.
+
+    Data that :func:`as_lazy_series` wraps is checked (shape, dtype, number of
+    series, finite values in one chunked pass) and returned lazily; anything
+    else goes through :func:`check_series`.
+
+    Parameters
+    ----------
+    X : array-like, list of array-like, LazySeries or RaggedSeries
+        Series.
+    name : str, default="X"
+        Name used in error messages.
+    allow_unequal_length : bool, default=True
+        Whether series of unequal length are accepted.
+    ensure_min_samples : int, default=1
+        Minimum number of series.
+
+    Returns
+    -------
+    X_checked : ndarray, list, LazySeries or RaggedSeries
+        Canonical float32 data, or data read on demand as float32.
+    """
+    lazy = as_lazy_series(X, name=name)
+    if lazy is None:
+        return check_series(
+            X,
+            name=name,
+            allow_unequal_length=allow_unequal_length,
+            ensure_min_samples=ensure_min_samples,
+        )
+    if len(lazy) < ensure_min_samples:
+        raise ValueError(
+            f"Found {len(lazy)} series in {name} while a minimum of "
+            f"{ensure_min_samples} is required."
+        )
+    if isinstance(lazy, RaggedSeries) and not allow_unequal_length:
+        raise ValueError(
+            f"{name} is a RaggedSeries (series of unequal length) but this step "
+            "needs equal-length series; pad or truncate them first (see "
+            "PadTruncate)."
+        )
+    check_finite_lazy(lazy, what=name)
+    return lazy
+
+
+def n_channels_of(X: SeriesData | LazyData) -> int:
     """Return the number of channels of canonical data."""
-    return int(X.shape[1]) if isinstance(X, np.ndarray) else int(X[0].shape[0])
+    if isinstance(X, RaggedSeries):
+        return X.n_channels
+    return int(X.shape[1]) if not isinstance(X, list) else int(X[0].shape[0])
 
 
-def series_lengths(X: SeriesData) -> np.ndarray:
+def series_lengths(X: SeriesData | LazyData) -> np.ndarray:
     """Return the length (number of timesteps) of each series of canonical data."""
-    if isinstance(X, np.ndarray):
+    if isinstance(X, RaggedSeries):
+        return X.lengths
+    if not isinstance(X, list):
         return np.full(X.shape[0], X.shape[2], dtype=np.int64)
     return np.array([series.shape[1] for series in X], dtype=np.int64)
 
@@ -330,9 +466,35 @@ def check_classification_labels(y: Any, n_samples: int) -> np.ndarray:
 
 def _is_univariate_table(X: Any) -> bool:
     """Tell whether X is a 2D array-like read as (n_samples, n_timesteps)."""
+    if isinstance(X, RaggedSeries):
+        return False
     if isinstance(X, (list, tuple)):
         return bool(len(X)) and all(np.ndim(item) == 1 for item in X)
     return _ndim(X) == 2
+
+
+@overload
+def validate_series_input(
+    estimator: Any,
+    X: Any,
+    *,
+    reset: bool,
+    require_fitted_length: bool,
+    allow_unequal_length: bool = True,
+    allow_lazy: Literal[False] = False,
+) -> SeriesData: ...
+
+
+@overload
+def validate_series_input(
+    estimator: Any,
+    X: Any,
+    *,
+    reset: bool,
+    require_fitted_length: bool,
+    allow_unequal_length: bool = True,
+    allow_lazy: Literal[True],
+) -> SeriesData | LazyData: ...
 
 
 def validate_series_input(
@@ -342,7 +504,8 @@ def validate_series_input(
     reset: bool,
     require_fitted_length: bool,
     allow_unequal_length: bool = True,
-) -> SeriesData:
+    allow_lazy: bool = False,
+) -> SeriesData | LazyData:
     """Validate X for an estimator and record or check its layout.
 
     With ``reset=True`` (in ``fit``) this sets on ``estimator``:
@@ -371,11 +534,15 @@ def validate_series_input(
         Whether series must keep the fitted length (see above).
     allow_unequal_length : bool, default=True
         Passed to :func:`check_series`.
+    allow_lazy : bool, default=False
+        Validate with :func:`check_series_lazy`, which keeps on-disk data on
+        disk, for callers that read X batch by batch.
 
     Returns
     -------
     X_checked : ndarray of shape (n_samples, n_channels, n_timesteps) or list
-        Canonical float32 data.
+        Canonical float32 data; with ``allow_lazy`` possibly a ``LazySeries``
+        or ``RaggedSeries``.
     """
     is_table = _is_univariate_table(X)
     # Column names only matter for dataframes, or when fit saw a dataframe;
@@ -386,10 +553,12 @@ def validate_series_input(
         or hasattr(estimator, "feature_names_in_")
     ):
         _check_feature_names(estimator, X, reset=reset)
-    X_checked = check_series(X, allow_unequal_length=allow_unequal_length)
+    checker = check_series_lazy if allow_lazy else check_series
+    X_checked = checker(X, allow_unequal_length=allow_unequal_length)
     n_channels = n_channels_of(X_checked)
     lengths = series_lengths(X_checked)
-    n_timesteps = int(lengths[0]) if isinstance(X_checked, np.ndarray) else None
+    equal_length = isinstance(X_checked, (np.ndarray, LazySeries))
+    n_timesteps = int(lengths[0]) if equal_length else None
     name = type(estimator).__name__
     if reset:
         is_table = is_table and n_timesteps is not None
@@ -429,10 +598,13 @@ def validate_series_input(
 # import private scikit-learn helpers from this module only.
 __all__ = [
     "Interval",
+    "LazyData",
     "StrOptions",
     "_fit_context",
+    "as_lazy_series",
     "check_classification_labels",
     "check_series",
+    "check_series_lazy",
     "n_channels_of",
     "pad_series",
     "series_lengths",

@@ -32,6 +32,7 @@ from ._validation import (
     series_lengths,
     validate_series_input,
 )
+from .lazy import LazySeries, RaggedSeries
 from .networks import (
     ARCHITECTURE_VARIANTS,
     READOUTS,
@@ -481,7 +482,9 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         self : ConvLSTMClassifier
             The fitted estimator.
         """
-        X = validate_series_input(self, X, reset=True, require_fitted_length=True)
+        X = validate_series_input(
+            self, X, reset=True, require_fitted_length=True, allow_lazy=True
+        )
         y = check_classification_labels(y, len(X))
         self.classes_, y_encoded = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
@@ -636,9 +639,15 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
 
     @staticmethod
     def _network_input(X: Any, lengths: np.ndarray) -> Any:
-        """Equal lengths: the array. Unequal: padded array plus true lengths."""
-        if isinstance(X, np.ndarray):
+        """Equal lengths: the array. Unequal: padded array plus true lengths.
+
+        Data read on demand stays so: a ``LazySeries`` is indexed batch by
+        batch, a ``RaggedSeries`` is padded series by series as it is read.
+        """
+        if isinstance(X, (np.ndarray, LazySeries)):
             return X
+        if isinstance(X, RaggedSeries):
+            return {"x": X.padded(), "lengths": lengths}
         return {"x": pad_series(X), "lengths": lengths}
 
     def _build_net(
@@ -792,7 +801,9 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
     def _logits(self, X: Any) -> torch.Tensor:
         """Validate X once, then stream it through the network batch by batch."""
         check_is_fitted(self)
-        X = validate_series_input(self, X, reset=False, require_fitted_length=True)
+        X = validate_series_input(
+            self, X, reset=False, require_fitted_length=True, allow_lazy=True
+        )
         lengths = series_lengths(X)
         self._check_min_length(lengths)
         module = self.net_.module_
@@ -808,7 +819,7 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
             for start in range(0, len(X), PREDICT_BATCH_SIZE):
                 stop = start + PREDICT_BATCH_SIZE
                 batch_lengths: torch.Tensor | None = None
-                if isinstance(X, np.ndarray):
+                if isinstance(X, (np.ndarray, LazySeries)):
                     batch = X[start:stop]
                 else:
                     batch = pad_series(X[start:stop])
@@ -880,7 +891,12 @@ def _read_only_ok(X: Any) -> Iterator[None]:
 
 
 def _take(X: Any, index: np.ndarray) -> Any:
-    """Select series by position from canonical data (array or list)."""
+    """Select series by position from canonical data (array or list).
+
+    Data read on demand gives a lazy view: nothing is read.
+    """
+    if isinstance(X, (LazySeries, RaggedSeries)):
+        return X.take(index)
     if isinstance(X, np.ndarray):
         return X[index]
     return [X[i] for i in index]

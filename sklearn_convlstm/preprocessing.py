@@ -11,7 +11,7 @@ Both transformers keep the number of rows (series): they can sit in a
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from numbers import Integral, Real
 from typing import Any, ClassVar
 
@@ -23,15 +23,18 @@ from sklearn.utils.validation import check_is_fitted
 
 from sklearn_convlstm._validation import (
     Interval,
+    LazyData,
     SeriesData,
     StrOptions,
     _fit_context,
     _is_univariate_table,
     check_series,
+    n_channels_of,
     pad_series,
     series_lengths,
     validate_series_input,
 )
+from sklearn_convlstm.lazy import LazySeries, RaggedSeries
 
 __all__ = ["PadTruncate", "TimeSeriesScaler"]
 
@@ -55,18 +58,28 @@ def _check_transform_input(estimator: BaseEstimator, X: Any) -> SeriesData:
 _STATISTICS_CHUNK = 1024
 
 
-def _channel_statistics(X: SeriesData) -> tuple[np.ndarray, ...]:
+def _channel_statistics(X: SeriesData | LazyData) -> tuple[np.ndarray, ...]:
     """Per-channel mean, population std, min and max over all observed timesteps.
 
     Computed chunk by chunk (Chan et al.'s pairwise update of count, mean and
     sum of squared deviations), so no full-size temporary copy of X is made.
     For a list of unequal-length series only the observed timesteps count.
+    Data read on demand (``LazySeries``, ``RaggedSeries``) is read once, in
+    chunks of a bounded size.
 
     Returns
     -------
     mean, std, minimum, maximum : ndarray of shape (n_channels,), float64
     """
-    if isinstance(X, np.ndarray):
+    chunks: Iterator[np.ndarray]
+    if isinstance(X, LazySeries):
+        chunks = (
+            chunk.transpose(1, 0, 2).reshape(chunk.shape[1], -1)
+            for chunk in X.iter_chunks()
+        )
+    elif isinstance(X, RaggedSeries):
+        chunks = _ragged_value_chunks(X)
+    elif isinstance(X, np.ndarray):
         chunks = (
             X[start : start + _STATISTICS_CHUNK]
             .transpose(1, 0, 2)
@@ -76,7 +89,7 @@ def _channel_statistics(X: SeriesData) -> tuple[np.ndarray, ...]:
     else:
         chunks = (series for series in X)
     count = 0
-    n_channels = X.shape[1] if isinstance(X, np.ndarray) else X[0].shape[0]
+    n_channels = n_channels_of(X)
     mean = np.zeros(n_channels)
     squares = np.zeros(n_channels)
     minimum = np.full(n_channels, np.inf)
@@ -99,7 +112,29 @@ def _channel_statistics(X: SeriesData) -> tuple[np.ndarray, ...]:
     return mean, np.sqrt(squares / count), minimum, maximum
 
 
-def series_stds(X: SeriesData) -> np.ndarray:
+def _ragged_value_chunks(X: RaggedSeries) -> Iterator[np.ndarray]:
+    """Yield the values of the series of ``X`` in bounded (n_channels, k) chunks.
+
+    A RaggedSeries that is not a view of some of its series holds exactly its
+    series end to end: its stored values are read in large chunks. A view
+    (``take``) is read series by series.
+    """
+    if X._rows is None:
+        yield from X.iter_value_chunks()
+    else:
+        yield from X
+
+
+def _lazy_series_stds(X: LazyData) -> np.ndarray:
+    """Per-series, per-channel population std of data read on demand."""
+    if isinstance(X, LazySeries):
+        return np.concatenate(
+            [chunk.std(axis=-1, dtype=np.float64) for chunk in X.iter_chunks()]
+        )
+    return np.stack([series.std(axis=-1, dtype=np.float64) for series in X])
+
+
+def series_stds(X: SeriesData | LazyData) -> np.ndarray:
     """Return the population std of every series and channel, in float64.
 
     Computed chunk by chunk: no float64 copy of all of X is made.
@@ -107,7 +142,9 @@ def series_stds(X: SeriesData) -> np.ndarray:
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_channels, n_timesteps) or list
-        Series, or a list of ``(n_channels, length_i)`` arrays.
+        Series, or a list of ``(n_channels, length_i)`` arrays, or series
+        read on demand (:class:`~sklearn_convlstm.lazy.LazySeries`,
+        :class:`~sklearn_convlstm.lazy.RaggedSeries`), read in chunks.
 
     Returns
     -------
@@ -121,7 +158,9 @@ def series_stds(X: SeriesData) -> np.ndarray:
     array([[1., 0.],
            [5., 1.]])
     """
-    if isinstance(X, np.ndarray):
+    if isinstance(X, (LazySeries, RaggedSeries)):
+        stds = _lazy_series_stds(X)
+    elif isinstance(X, np.ndarray):
         stds = np.concatenate(
             [
                 X[start : start + _STATISTICS_CHUNK].std(axis=-1, dtype=np.float64)
@@ -133,7 +172,9 @@ def series_stds(X: SeriesData) -> np.ndarray:
     return stds.reshape(len(stds), -1)
 
 
-def log_amplitude_statistics(X: SeriesData) -> tuple[np.ndarray, np.ndarray]:
+def log_amplitude_statistics(
+    X: SeriesData | LazyData,
+) -> tuple[np.ndarray, np.ndarray]:
     """Return the mean and std, per channel, of the series' log-amplitudes.
 
     The log-amplitude of a series in a channel is the log of its std there;
@@ -179,7 +220,7 @@ def log_amplitude_statistics(X: SeriesData) -> tuple[np.ndarray, np.ndarray]:
     return np.array(means), np.array(deviations)
 
 
-def series_amplitude_spread(X: SeriesData) -> float:
+def series_amplitude_spread(X: SeriesData | LazyData) -> float:
     """Return how much the amplitude of the series varies within a channel.
 
     The largest ratio, over channels, of the 90th to the 10th percentile of
@@ -376,7 +417,9 @@ class TimeSeriesScaler(TransformerMixin, BaseEstimator):
         """
         if self.method == "minmax":
             self._check_feature_range()
-        X = validate_series_input(self, X, reset=True, require_fitted_length=False)
+        X = validate_series_input(
+            self, X, reset=True, require_fitted_length=False, allow_lazy=True
+        )
         if self.method == "per_series":
             return self
         mean, std, data_min, data_max = _channel_statistics(X)
