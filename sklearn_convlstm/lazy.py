@@ -180,7 +180,15 @@ class LazySeries:
         return self._n_source_rows if self._rows is None else len(self._rows)
 
     def __repr__(self) -> str:
-        source = "" if getattr(self, "data", None) is None else type(self.data).__name__
+        source = next(
+            type(value).__name__
+            for value in (
+                getattr(self, "data", None),
+                getattr(self, "recordings", None),
+                getattr(self, "ragged", None),
+            )
+            if value is not None
+        )
         return f"{type(self).__name__}(shape={self.shape}, source={source!r})"
 
     def __getitem__(self, key: Any) -> np.ndarray:
@@ -521,22 +529,25 @@ class WindowedSeries(LazySeries):
     """Windows of recordings, cut out of them batch by batch.
 
     What :func:`~sklearn_convlstm.windowing.make_windows` returns with
-    ``lazy=True``: window ``i`` is ``recordings[recording_index[i]][:,
-    starts[i]:starts[i] + window_size]``, read (and cast to float32) only when
-    a batch asks for it. In-memory recordings are cut through strided views
-    (:func:`numpy.lib.stride_tricks.sliding_window_view`), so the only memory
-    used is the two index arrays and the batch.
+    ``lazy=True``. The windows of each recording start at ``0, step, 2 * step,
+    ...``; window ``i`` overall is found from the number of windows of each
+    recording, so the index takes memory per recording, not per window. Rows
+    are read (and cast to float32) only when a batch asks for them. In-memory
+    and memory-mapped recordings are cut through strided views
+    (:func:`numpy.lib.stride_tricks.sliding_window_view`).
 
     Parameters
     ----------
     recordings : ndarray, list of ndarray, LazySeries or RaggedSeries
         Recordings in canonical form, channels first.
-    recording_index : ndarray of shape (n_windows,), int
-        Recording of each window.
-    starts : ndarray of shape (n_windows,), int
-        First timestep of each window.
+    recording_ids : ndarray of shape (n_used,), int
+        The recordings that have windows, in order.
+    window_counts : ndarray of shape (n_used,), int
+        Number of windows of each of them.
     window_size : int
         Timesteps per window.
+    step : int
+        Timesteps between the starts of consecutive windows of a recording.
     n_channels : int
         Channels of the recordings.
     """
@@ -544,23 +555,43 @@ class WindowedSeries(LazySeries):
     def __init__(
         self,
         recordings: Any,
-        recording_index: np.ndarray,
-        starts: np.ndarray,
+        recording_ids: np.ndarray,
+        window_counts: np.ndarray,
         window_size: int,
+        step: int,
         n_channels: int,
     ) -> None:
         self.data = None
         self.name = "windows"
         self.recordings = recordings
-        self.recording_index = np.asarray(recording_index, dtype=np.int64)
-        self.starts = np.asarray(starts, dtype=np.int64)
+        self.recording_ids = np.asarray(recording_ids, dtype=np.int64)
+        self.first_window = np.concatenate(
+            [[0], np.cumsum(np.asarray(window_counts, dtype=np.int64))]
+        )
         self.window_size = int(window_size)
+        self.step = int(step)
         self._univariate = False
-        self._n_source_rows = len(self.starts)
+        self._n_source_rows = int(self.first_window[-1])
         self._series_shape = (int(n_channels), self.window_size)
         self._rows = None
         self._finite_checked = True  # the recordings were checked
         self.source_dtype = getattr(recordings, "source_dtype", np.dtype(np.float32))
+
+    def locate(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return the recording and the first timestep of windows ``rows``.
+
+        Parameters
+        ----------
+        rows : ndarray of int
+            Window positions in the underlying (unviewed) order.
+
+        Returns
+        -------
+        recording, start : ndarray of int64
+        """
+        used = np.searchsorted(self.first_window, rows, side="right") - 1
+        starts = (rows - self.first_window[used]) * self.step
+        return self.recording_ids[used], starts
 
     def _recording(self, index: int) -> Any:
         """Return recording ``index`` as an array-like sliced ``[:, lo:hi]``, unread."""
@@ -582,8 +613,7 @@ class WindowedSeries(LazySeries):
 
     def _read_source_rows(self, rows: np.ndarray) -> np.ndarray:
         out = np.empty((len(rows), *self._series_shape), dtype=np.float32)
-        recording_index = self.recording_index[rows]
-        starts = self.starts[rows]
+        recording_index, starts = self.locate(rows)
         size = self.window_size
         for recording in np.unique(recording_index).tolist():
             positions = np.flatnonzero(recording_index == recording)
