@@ -35,7 +35,7 @@ __all__ = ["LazySeries", "RaggedSeries"]
 
 #: Values read per step when a whole lazy data set is scanned (finiteness,
 #: statistics): bounds the temporaries to a few MiB whatever the data size.
-CHUNK_VALUES = 1 << 22
+CHUNK_VALUES = 1 << 18
 
 #: dtype kinds that can be read as float32: floats, signed and unsigned ints.
 _REAL_KINDS = "fiu"
@@ -233,20 +233,21 @@ class LazySeries:
         view._rows = rows if self._rows is None else self._rows[rows]
         return view
 
-    def iter_chunks(self, chunk_values: int = CHUNK_VALUES) -> Iterator[np.ndarray]:
+    def iter_chunks(self, chunk_values: int | None = None) -> Iterator[np.ndarray]:
         """Yield the series in order as float32 arrays of a bounded size.
 
         Parameters
         ----------
-        chunk_values : int, default=CHUNK_VALUES
-            Roughly the number of values per chunk (at least one series).
+        chunk_values : int, default=None
+            Roughly the number of values per chunk (at least one series);
+            None: the module's ``CHUNK_VALUES``.
 
         Yields
         ------
         chunk : ndarray of shape (n_chunk, n_channels, n_timesteps), float32
         """
         per_series = int(np.prod(self._series_shape))
-        chunk_rows = max(1, chunk_values // per_series)
+        chunk_rows = max(1, (chunk_values or CHUNK_VALUES) // per_series)
         for start in range(0, len(self), chunk_rows):
             yield self[start : start + chunk_rows]
 
@@ -492,16 +493,21 @@ class RaggedSeries(Sequence):
         return view
 
     def iter_value_chunks(
-        self, chunk_values: int = CHUNK_VALUES
+        self, chunk_values: int | None = None
     ) -> Iterator[np.ndarray]:
         """Yield all stored values (every series) in bounded float32 chunks.
+
+        Parameters
+        ----------
+        chunk_values : int, default=None
+            Values per chunk; None: the module's ``CHUNK_VALUES``.
 
         Yields
         ------
         chunk : ndarray of shape (n_channels, n_chunk)
         """
         total = int(self.offsets[-1])
-        step = max(1, chunk_values // self.n_channels)
+        step = max(1, (chunk_values or CHUNK_VALUES) // self.n_channels)
         for start in range(0, total, step):
             block = np.asarray(self.values[..., start : start + step])
             if self._univariate:
