@@ -155,6 +155,17 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
     network handles natively (padding never changes a prediction). float64
     input is cast once to float32.
 
+    Data larger than memory streams batch by batch, without a copy: a
+    float32 NumPy memmap (``np.load(path, mmap_mode="r")``) as it is; a
+    memmap of another float or integer dtype, an HDF5 dataset (h5py) or any
+    array that slices (``shape``, ``dtype``, ``__getitem__``: zarr, dask) is
+    read and cast to float32 one batch at a time
+    (:class:`~sklearn_convlstm.lazy.LazySeries`); series of unequal length
+    stored end to end on disk go in as a
+    :class:`~sklearn_convlstm.lazy.RaggedSeries`. The scaling statistics are
+    computed in chunks (``benchmarks/results/memory_8gib``: an 8 GiB memmap
+    fitted and predicted within 0.6 GiB of anonymous memory).
+
     Parameters
     ----------
     variant : {"default", "basic", "stacked", "dropout"}, default="default"
