@@ -32,7 +32,7 @@ from ._validation import (
     series_lengths,
     validate_series_input,
 )
-from .lazy import LazySeries, RaggedSeries
+from .lazy import LazySeries, RaggedSeries, is_memory_mapped
 from .networks import (
     ARCHITECTURE_VARIANTS,
     READOUTS,
@@ -904,10 +904,13 @@ def _read_only_ok(X: Any) -> Iterator[None]:
 def _take(X: Any, index: np.ndarray) -> Any:
     """Select series by position from canonical data (array or list).
 
-    Data read on demand gives a lazy view: nothing is read.
+    Data read on demand gives a lazy view: nothing is read. So does a
+    memory-mapped array (fancy indexing would copy the rows into memory).
     """
     if isinstance(X, (LazySeries, RaggedSeries)):
         return X.take(index)
+    if isinstance(X, np.ndarray) and is_memory_mapped(X):
+        return LazySeries(X).take(index)
     if isinstance(X, np.ndarray):
         return X[index]
     return [X[i] for i in index]

@@ -25,6 +25,7 @@ list of float32 ``(n_channels, length_i)`` series (``RaggedSeries``).
 from __future__ import annotations
 
 import copy
+import mmap
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -663,6 +664,28 @@ class _LazyRecording:
         else:
             block = np.asarray(data[self.row, :, time])
         return block.astype(np.float32)
+
+
+def is_memory_mapped(array: np.ndarray) -> bool:
+    """Whether ``array`` (or the array it is a view of) maps a file.
+
+    ``np.asarray(memmap)`` and ``check_array`` drop the ``np.memmap`` class
+    but keep the mapping as the view's base; this follows the chain of bases.
+
+    Parameters
+    ----------
+    array : ndarray
+
+    Returns
+    -------
+    mapped : bool
+    """
+    base: Any = array
+    while base is not None:
+        if isinstance(base, (np.memmap, mmap.mmap)):
+            return True
+        base = getattr(base, "base", None)
+    return False
 
 
 def check_finite_lazy(X: LazySeries | RaggedSeries, *, what: str) -> None:

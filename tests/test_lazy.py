@@ -16,7 +16,13 @@ from conftest import FAST_PARAMS
 
 from sklearn_convlstm import ConvLSTMClassifier
 from sklearn_convlstm._validation import check_series, check_series_lazy
-from sklearn_convlstm.lazy import LazySeries, RaggedSeries, WindowedSeries
+from sklearn_convlstm.classifier import _take
+from sklearn_convlstm.lazy import (
+    LazySeries,
+    RaggedSeries,
+    WindowedSeries,
+    is_memory_mapped,
+)
 from sklearn_convlstm.preprocessing import (
     TimeSeriesScaler,
     log_amplitude_statistics,
@@ -103,6 +109,23 @@ def test_float32_memmap_is_not_wrapped(pattern_data, tmp_path):
     checked = check_series_lazy(memmap)
     assert isinstance(checked, np.ndarray) and not isinstance(checked, LazySeries)
     assert np.shares_memory(checked, memmap)
+
+
+def test_early_stopping_on_a_float32_memmap_splits_it_lazily(pattern_data, tmp_path):
+    X, y = pattern_data
+    X = X.astype(np.float32)
+    memmap = _memmap(tmp_path, X)
+    checked = check_series_lazy(memmap)
+    assert is_memory_mapped(checked) and not is_memory_mapped(X)
+    split = _take(checked, np.array([5, 1]))
+    assert isinstance(split, LazySeries) and split.data is checked
+    np.testing.assert_array_equal(split[:], X[[5, 1]])
+    params = {**FAST_PARAMS, "early_stopping": True, "patience": 1}
+    lazy = ConvLSTMClassifier(**params).fit(memmap, y)
+    in_memory = ConvLSTMClassifier(**params).fit(X, y)
+    np.testing.assert_array_equal(
+        lazy.predict_proba(memmap), in_memory.predict_proba(X)
+    )
 
 
 def test_2d_float64_memmap_is_univariate(tmp_path):
