@@ -513,8 +513,8 @@ _MEMORY_PROBE = textwrap.dedent(
     params = dict(conv_channels=(4,), kernel_sizes=3, lstm_hidden_size=4,
                   batch_size=256, max_epochs=1, random_state=0)
     # Warm up on the same batch sizes: torch caches kernels per shape.
-    warm = np.array(X[:2048])
-    ConvLSTMClassifier(**params).fit(warm, y[:2048]).predict_proba(warm)
+    warm = np.array(X[:1024])
+    ConvLSTMClassifier(**params).fit(warm, y[:1024]).predict_proba(warm)
     del warm
     report = {"data_mib": X.nbytes / 2**20}
     for part, rows in (("quarter", n_series // 4), ("full", n_series)):
