@@ -16,6 +16,7 @@ from .datasets import (
     make_pattern_classification,
 )
 from .ensemble import make_seed_ensemble
+from .explain import explain, plot_attribution
 from .features import Catch22Features, StatisticalFeatures
 from .networks import ARCHITECTURE_VARIANTS, ConvLSTMNetwork, make_network
 from .preprocessing import PadTruncate, TimeSeriesScaler
@@ -33,6 +34,7 @@ __all__ = [
     "StatisticalFeatures",
     "TimeSeriesScaler",
     "__version__",
+    "explain",
     "list_datasets",
     "load_dataset",
     "load_ts_file",
@@ -42,4 +44,5 @@ __all__ = [
     "make_network",
     "make_pattern_classification",
     "make_windows",
+    "plot_attribution",
 ]
