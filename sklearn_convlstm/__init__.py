@@ -17,6 +17,7 @@ from .datasets import (
 )
 from .ensemble import make_seed_ensemble
 from .explain import explain, plot_attribution
+from .export import OnnxModel, export_onnx, load_onnx
 from .features import Catch22Features, StatisticalFeatures
 from .networks import ARCHITECTURE_VARIANTS, ConvLSTMNetwork, make_network
 from .preprocessing import PadTruncate, TimeSeriesScaler
@@ -29,14 +30,17 @@ __all__ = [
     "Catch22Features",
     "ConvLSTMClassifier",
     "ConvLSTMNetwork",
+    "OnnxModel",
     "PadTruncate",
     "SlidingWindows",
     "StatisticalFeatures",
     "TimeSeriesScaler",
     "__version__",
     "explain",
+    "export_onnx",
     "list_datasets",
     "load_dataset",
+    "load_onnx",
     "load_ts_file",
     "load_ucr_tsv",
     "make_feature_baseline",

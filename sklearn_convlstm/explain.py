@@ -135,8 +135,8 @@ def explain(
     >>> clf = ConvLSTMClassifier(max_epochs=1, random_state=0).fit(X, y)
     >>> explain(clf, X[:3]).shape
     (3, 1, 30)
-    >>> explain(clf, [X[0, :, :25], X[1]], target="b")[0].shape
-    (1, 25)
+    >>> explain(clf, X[:2, 0], target="b").shape
+    (2, 30)
     """
     check_is_fitted(estimator)
     if isinstance(n_steps, bool) or not isinstance(n_steps, (int, np.integer)):
