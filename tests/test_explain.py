@@ -206,7 +206,9 @@ def test_multi_output_regressor_needs_a_target():
     with pytest.raises(ValueError, match="has 2 outputs; pass target=<output index>"):
         explain(model, X)
     assert explain(model, X, target=1).shape == (2, 1, 16)
-    with pytest.raises(ValueError, match=r"output index in \[0, 1\] \(or one per series\); got 2"):
+    with pytest.raises(
+        ValueError, match=r"output index in \[0, 1\] \(or one per series\); got 2"
+    ):
         explain(model, X, target=2)
 
 
