@@ -14,9 +14,9 @@ dynamo=False)``). With torch 2.13 it exports every network configuration of
 this package, LSTM and GRU, packed sequences included (so a ``lengths``
 input for series of unequal length is possible), in a fraction of a second,
 and gives the graph a dynamic batch *and* time axis. The torch.export-based
-exporter (``dynamo=True``, torch's default since 2.9) took 24 s on the
-default network on the development machine and fixed the time axis to the
-example's length. torch warns that the TorchScript-based exporter is
+exporter (``dynamo=True``, torch's default since 2.9) took 24 s and 72 s in
+two trials with the default network on the (shared) development machine and
+fixed the time axis to the example's length despite a dynamic ``Dim``. torch warns that the TorchScript-based exporter is
 deprecated; when it goes, the dynamo path has to be revisited.
 
 Serving without this package::
