@@ -16,8 +16,9 @@ input for series of unequal length is possible), in a fraction of a second,
 and gives the graph a dynamic batch *and* time axis. The torch.export-based
 exporter (``dynamo=True``, torch's default since 2.9) took 24 s and 72 s in
 two trials with the default network on the (shared) development machine and
-fixed the time axis to the example's length despite a dynamic ``Dim``. torch warns that the TorchScript-based exporter is
-deprecated; when it goes, the dynamo path has to be revisited.
+fixed the time axis to the example's length despite a dynamic ``Dim``.
+torch warns that the TorchScript-based exporter is deprecated; when it goes,
+the dynamo path has to be revisited.
 
 Serving without this package::
 
@@ -38,6 +39,7 @@ series padded at the end.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import warnings
@@ -175,8 +177,12 @@ def export_onnx(
         "inputs": ["series", "lengths"] if lengths_input else ["series"],
     }
 
-    serving = _ServingModule(network, softmax=classes is not None).eval()
-    device = next(network.parameters()).device
+    # A CPU copy: the graph has no device, and the estimator's module (maybe
+    # on a GPU, maybe in training mode) is left as it is.
+    device = torch.device("cpu")
+    serving = _ServingModule(
+        copy.deepcopy(network).to(device), softmax=classes is not None
+    ).eval()
     example_length = n_timesteps or max(min_length, 32)
     example = torch.zeros(2, metadata["n_channels"], example_length, device=device)
     args: tuple[torch.Tensor, ...] = (example,)
