@@ -1,0 +1,555 @@
+"""Training across processes and GPUs, and searches across machines.
+
+Two existing engines do the work; this module only connects them to
+:class:`~sklearn_convlstm.ConvLSTMClassifier`.
+
+**Data-parallel training** goes through Hugging Face Accelerate (skorch's
+:class:`skorch.hf.AccelerateMixin`). Launch one process per GPU (or per CPU
+socket) with ``torchrun`` or ``accelerate launch`` and pass every process the
+same full training set and an ``Accelerator`` made with
+``DataLoaderConfiguration(split_batches=True)``::
+
+    from accelerate import Accelerator, DataLoaderConfiguration
+
+    accelerator = Accelerator(
+        dataloader_config=DataLoaderConfiguration(split_batches=True)
+    )
+    clf = ConvLSTMClassifier(batch_size=512, random_state=0,
+                             accelerator=accelerator).fit(X, y)
+    if accelerator.is_main_process:
+        joblib.dump(clf, "model.joblib")
+
+Each process takes its share of every (global) batch of ``batch_size``
+series, the gradients are averaged across processes by
+``DistributedDataParallel``, and all processes hold the same parameters after
+every step. Everything else -- scaling statistics, the network's initial
+weights (seeded by ``random_state``), the schedule, the order of the batches
+-- is the same on every process, because each one runs the same ``fit`` on the
+same data. :func:`fit_data_parallel` checks first that the processes agree on
+the data and raises a ``ValueError`` on all of them when they do not.
+
+**Searches across machines** run scikit-learn's and this package's own
+parallelism on a dask cluster: ``GridSearchCV``/``cross_validate`` under
+``joblib.parallel_backend("dask")``, and :func:`tune_on_dask`, which runs
+several :func:`~sklearn_convlstm.tuning.tune` workers as dask tasks on one
+Optuna study kept on the scheduler (``optuna_integration.DaskStorage``).
+:class:`TorchThreads` is a worker plugin that gives each dask worker process a
+fixed number of torch threads.
+"""
+
+from __future__ import annotations
+
+import builtins
+import functools
+import zlib
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import torch
+from skorch.callbacks import Callback, LRScheduler
+
+__all__ = [
+    "TorchThreads",
+    "accelerator_device",
+    "check_processes_agree",
+    "fit_data_parallel",
+    "tune_on_dask",
+]
+
+
+def _import_accelerate() -> Any:
+    try:
+        import accelerate
+    except ImportError as error:  # pragma: no cover - exercised without the extra
+        raise ImportError(
+            "Data-parallel training needs Hugging Face Accelerate; install it "
+            "with `pip install sklearn-convlstm[distributed]` (or `pip install "
+            "accelerate`)."
+        ) from error
+    return accelerate
+
+
+def _check_accelerator(accelerator: Any) -> None:
+    accelerate = _import_accelerate()
+    if not isinstance(accelerator, accelerate.Accelerator):
+        raise TypeError(
+            "accelerator must be an accelerate.Accelerator or None; got "
+            f"{type(accelerator).__name__}."
+        )
+    if not accelerator.split_batches:
+        raise ValueError(
+            "The accelerator must split each batch across the processes, so that "
+            "batch_size (and the learning-rate schedule built on it) means the "
+            "same as in one process; got an Accelerator with split_batches=False. "
+            "Create it with Accelerator(dataloader_config=accelerate."
+            "DataLoaderConfiguration(split_batches=True))."
+        )
+    if accelerator.gradient_accumulation_steps != 1:
+        raise ValueError(
+            "ConvLSTMClassifier steps its learning-rate schedule once per batch "
+            "and does not support gradient accumulation; got an Accelerator with "
+            f"gradient_accumulation_steps={accelerator.gradient_accumulation_steps}. "
+            "Use a larger batch_size instead (it is split across the processes)."
+        )
+
+
+def accelerator_device(accelerator: Any) -> str:
+    """Return the torch device of this process under ``accelerator`` as a string.
+
+    Parameters
+    ----------
+    accelerator : accelerate.Accelerator
+        The accelerator passed to ``ConvLSTMClassifier(accelerator=...)``.
+
+    Returns
+    -------
+    device : str
+        ``"cpu"`` or ``"cuda:N"`` (this process's GPU under ``torchrun``).
+
+    Raises
+    ------
+    TypeError
+        When ``accelerator`` is not an ``accelerate.Accelerator``.
+    ValueError
+        When it was made without ``split_batches=True`` or with gradient
+        accumulation.
+    """
+    _check_accelerator(accelerator)
+    device = torch.device(accelerator.device)
+    if device.type == "cpu":
+        return "cpu"
+    if device.type == "cuda":
+        return f"cuda:{device.index or 0}"
+    return str(device)
+
+
+def _data_summary(X: Any, y: np.ndarray) -> list[int]:
+    """Sizes and checksums that must be equal on every process."""
+    lengths_checksum = 0
+    if isinstance(X, Mapping):  # unequal lengths: padded array + true lengths
+        lengths = np.ascontiguousarray(X["lengths"], dtype=np.int64)
+        lengths_checksum = zlib.crc32(lengths.tobytes())
+        X = X["x"]
+    shape = tuple(int(size) for size in np.shape(X))
+    labels = np.ascontiguousarray(y, dtype=np.int64)
+    return [
+        len(labels),
+        shape[0],
+        shape[1],
+        shape[2],
+        int(labels.max(initial=-1)) + 1,
+        zlib.crc32(labels.tobytes()),
+        lengths_checksum,
+    ]
+
+
+def check_processes_agree(accelerator: Any, X: Any, y: Any) -> None:
+    """Raise on every process when the processes hold different training data.
+
+    Data-parallel training needs every process to call ``fit`` with the same
+    full training set: each process takes its share of every batch by position,
+    and a process with more batches than the others would wait for them
+    forever. This gathers, from every process, the number of series, the
+    array's shape, the number of classes and a checksum of the labels (and of
+    the series lengths, for unequal lengths) and compares them. Every process
+    sees all values, so all raise together instead of hanging.
+
+    Parameters
+    ----------
+    accelerator : accelerate.Accelerator
+        The accelerator of the launch.
+    X : ndarray of shape (n_samples, n_channels, n_timesteps) or dict
+        The network input: the array, or ``{"x": padded, "lengths": lengths}``.
+    y : ndarray of shape (n_samples,)
+        The encoded labels (ints from 0).
+
+    Raises
+    ------
+    ValueError
+        Naming what each process received.
+    """
+    summary = _data_summary(X, np.asarray(y))
+    local = torch.tensor(summary, dtype=torch.int64, device=accelerator.device)
+    gathered = accelerator.gather(local[None]).cpu().numpy()
+    if (gathered == gathered[0]).all():
+        return
+    described = "; ".join(
+        f"process {rank}: {row[0]} labels, X of shape ({row[1]}, {row[2]}, {row[3]}), "
+        f"{row[4]} classes, labels checksum {row[5]}"
+        + (f", lengths checksum {row[6]}" if row[6] else "")
+        for rank, row in enumerate(gathered)
+    )
+    raise ValueError(
+        "Data-parallel training needs the same training data on every process "
+        "(each takes its share of every batch); the processes got different "
+        f"data: {described}. Pass every process the full training set, loaded "
+        "the same way."
+    )
+
+
+class _SynchroniseValidationScores(Callback):
+    """Average the epoch's validation scores over the processes.
+
+    Each process scores its share of the validation set; early stopping must
+    take the same decision on all of them, or one would wait for the others
+    forever. Runs before the early-stopping callback.
+    """
+
+    def __init__(self, accelerator: Any) -> None:
+        self.accelerator = accelerator
+
+    def on_epoch_end(self, net: Any, **kwargs: Any) -> None:
+        row = net.history[-1]
+        keys = [key for key in ("valid_loss", "valid_acc") if key in row]
+        if not keys:
+            return
+        values = torch.tensor(
+            [float(row[key]) for key in keys],
+            dtype=torch.float64,
+            device=self.accelerator.device,
+        )
+        averaged = self.accelerator.reduce(values, reduction="mean").cpu()
+        for key, value in zip(keys, averaged.tolist(), strict=True):
+            net.history.record(key, value)
+        if "valid_loss_best" in row:  # recompute with the averaged losses
+            losses = [epoch["valid_loss"] for epoch in net.history]
+            net.history.record("valid_loss_best", losses[-1] <= min(losses))
+
+
+def _print_on_main_process(*args: Any, **kwargs: Any) -> None:
+    """``print`` on the main process only (skorch's epoch table, once per job)."""
+    from accelerate.state import PartialState
+
+    if PartialState().is_main_process:
+        builtins.print(*args, **kwargs)
+
+
+@functools.cache
+def _accelerated_class(base: type) -> type:
+    """``AccelerateMixin`` on top of the estimator's skorch net class."""
+    from skorch.hf import AccelerateMixin
+
+    class _AcceleratedNet(AccelerateMixin, base):  # type: ignore[valid-type, misc]
+        def _validate_params(self) -> None:
+            # AccelerateMixin requires device=None when the accelerator places
+            # the model; here device *is* the accelerator's device (set by
+            # ConvLSTMClassifier), which skorch and prediction also need.
+            base._validate_params(self)
+
+    _AcceleratedNet.__name__ = f"Accelerated{base.__name__}"
+    _AcceleratedNet.__qualname__ = _AcceleratedNet.__name__
+    return _AcceleratedNet
+
+
+def fit_data_parallel(
+    net: Any, X: Any, y: np.ndarray, *, accelerator: Any, seed: int
+) -> Any:
+    """Train a ConvLSTMClassifier's skorch net data-parallel through Accelerate.
+
+    Called by :meth:`ConvLSTMClassifier.fit
+    <sklearn_convlstm.ConvLSTMClassifier.fit>` when ``accelerator`` is set;
+    users pass the accelerator to the estimator rather than call this. It
+    checks that the processes agree on the data (:func:`check_processes_agree`),
+    trains a copy of ``net`` with skorch's ``AccelerateMixin`` (the module
+    wrapped in ``DistributedDataParallel``, the batches split across the
+    processes in an order drawn from a generator seeded by ``seed``, the same on
+    every process), and returns it as a plain net of ``net``'s class: no
+    reference to the accelerator is kept, so the fitted estimator pickles and
+    predicts in a plain process.
+
+    Parameters
+    ----------
+    net : skorch.NeuralNet
+        The unfitted net built by the estimator.
+    X : ndarray or dict
+        Network input (the same on every process).
+    y : ndarray of shape (n_samples,)
+        Encoded labels.
+    accelerator : accelerate.Accelerator
+        Made with ``DataLoaderConfiguration(split_batches=True)``.
+    seed : int
+        Seeds the order of the batches.
+
+    Returns
+    -------
+    net : skorch.NeuralNet
+        The trained net, of the same class as ``net``.
+
+    Raises
+    ------
+    ValueError
+        When the processes hold different data, or ``batch_size`` is not a
+        multiple of the number of processes.
+    """
+    _check_accelerator(accelerator)
+    n_processes = accelerator.num_processes
+    if net.batch_size % n_processes:
+        raise ValueError(
+            f"batch_size={net.batch_size} is the global batch and must be a "
+            f"multiple of the number of processes ({n_processes}) to split evenly "
+            f"across them; set batch_size to a multiple of {n_processes} (with "
+            "batch_size='auto' this is the value 'auto' resolved to)."
+        )
+    check_processes_agree(accelerator, X, y)
+    base = type(net)
+    params = net.get_params(deep=False)
+    params["callbacks"] = [
+        ("synchronise_validation_scores", _SynchroniseValidationScores(accelerator)),
+        *(params.get("callbacks") or []),
+    ]
+    params["iterator_train__generator"] = torch.Generator().manual_seed(seed)
+    valid_batch_size = params.get("iterator_valid__batch_size") or net.batch_size
+    params["iterator_valid__batch_size"] = max(
+        n_processes, valid_batch_size // n_processes * n_processes
+    )
+    params.setdefault("callbacks__print_log__sink", _print_on_main_process)
+    accelerated = _accelerated_class(base)(accelerator=accelerator, **params)
+    # The accelerator keeps every object it prepares (for save_state); what
+    # this fit adds is dropped afterwards, so that repeated fits in one process
+    # do not keep old networks and data loaders alive.
+    kept = {
+        name: len(getattr(accelerator, name))
+        for name in ("_models", "_optimizers", "_schedulers", "_dataloaders")
+        if isinstance(getattr(accelerator, name, None), list)
+    }
+    try:
+        accelerated.fit(X, y)
+    finally:
+        _release(accelerated)
+        for name, length in kept.items():
+            del getattr(accelerator, name)[length:]
+    # The trained net, without the accelerator: its own class again, so that it
+    # pickles (skorch's accelerated nets cannot) and loads without Accelerate.
+    accelerated.__class__ = base
+    return accelerated
+
+
+def _release(net: Any) -> None:
+    """Unwrap what the accelerator prepared; drop the accelerator's attributes."""
+    net._unwrap_accelerator()
+    for name in net._optimizers:
+        optimizer = getattr(net, name + "_", None)
+        if optimizer is not None and hasattr(optimizer, "optimizer"):
+            setattr(net, name + "_", optimizer.optimizer)
+    for _, callback in getattr(net, "callbacks_", []):
+        if isinstance(callback, LRScheduler) and hasattr(callback.policy_, "scheduler"):
+            callback.policy_ = callback.policy_.scheduler
+
+    def without_synchronisation(callbacks: Any) -> list[Any]:
+        return [
+            (name, callback)
+            for name, callback in callbacks or []
+            if not isinstance(callback, _SynchroniseValidationScores)
+        ]
+
+    net.callbacks = without_synchronisation(net.callbacks)
+    if hasattr(net, "callbacks_"):
+        net.callbacks_ = without_synchronisation(net.callbacks_)
+    for attribute in ("accelerator", "unwrap_after_train", "_wrapped_with_accelerator"):
+        net.__dict__.pop(attribute, None)
+
+
+# ----------------------------------------------------------------------- dask
+
+
+class TorchThreads:
+    """Dask worker plugin: each worker process runs ``n_threads`` torch threads.
+
+    Register it once per client: ``client.register_plugin(TorchThreads(1))``.
+    Dask's nanny already starts workers with ``OMP_NUM_THREADS=1``; this makes
+    the torch setting explicit (and lets GPU workers use more CPU threads for
+    data handling, if wanted). Give each worker as many dask threads as torch
+    threads times the fits it should run at once -- usually one.
+
+    Parameters
+    ----------
+    n_threads : int, default=1
+        ``torch.set_num_threads`` on every worker.
+
+    Examples
+    --------
+    >>> plugin = TorchThreads(1)
+    >>> plugin.n_threads
+    1
+    """
+
+    name = "sklearn-convlstm-torch-threads"
+
+    def __init__(self, n_threads: int = 1) -> None:
+        if (
+            not isinstance(n_threads, int)
+            or isinstance(n_threads, bool)
+            or n_threads < 1
+        ):
+            raise ValueError(f"n_threads must be a positive int; got {n_threads!r}.")
+        self.n_threads = n_threads
+
+    def setup(self, worker: Any) -> None:
+        """Set the torch thread count of the worker process."""
+        torch.set_num_threads(self.n_threads)
+
+    def teardown(self, worker: Any) -> None:
+        """Nothing to undo: the worker process ends."""
+
+    def transition(self, key: Any, start: str, finish: str, **kwargs: Any) -> None:
+        """Not used."""
+
+
+def _tune_task(
+    estimator: Any,
+    X: Any,
+    y: Any,
+    storage: Any,
+    study_name: str,
+    sampler_seed: int | None,
+    torch_threads: int | None,
+    tune_kwargs: dict[str, Any],
+) -> int:
+    """One tuning worker on a dask worker; returns how many trials it ran."""
+    import optuna
+
+    from .tuning import tune
+
+    sampler = optuna.samplers.TPESampler(seed=sampler_seed, constant_liar=True)
+    study, _ = tune(
+        estimator,
+        X,
+        y,
+        storage=storage,
+        study_name=study_name,
+        sampler=sampler,
+        refit=False,
+        torch_threads=torch_threads,
+        verbose=0,
+        **tune_kwargs,
+    )
+    return len(study.trials)
+
+
+def tune_on_dask(
+    estimator: Any,
+    X: Any,
+    y: Any,
+    *,
+    client: Any = None,
+    n_workers: int | None = None,
+    n_trials: int = 20,
+    storage: Any = None,
+    study_name: str | None = None,
+    random_state: int | None = None,
+    torch_threads: int | None = 1,
+    refit: bool = True,
+    **tune_kwargs: Any,
+) -> Any:
+    """Tune on a dask cluster: several ``tune`` workers on one Optuna study.
+
+    ``n_workers`` calls of :func:`~sklearn_convlstm.tuning.tune` run as dask
+    tasks. The study lives on the dask scheduler
+    (``optuna_integration.DaskStorage``, in memory) unless ``storage`` names a
+    database or journal file reachable from every worker. Each task runs
+    ``tune`` with the same folds (seeded by ``random_state``) and its own
+    sampler seed (``random_state + i``), so the workers do not propose the
+    same first trials; together they finish exactly ``n_trials`` trials. The
+    best configuration is then refitted here, on all of ``X, y``, as ``tune``
+    does.
+
+    Parameters
+    ----------
+    estimator : estimator
+        As for :func:`~sklearn_convlstm.tuning.tune`.
+    X : array-like of shape (n_samples, n_channels, n_timesteps), or list
+        Training series; scattered to the workers once.
+    y : array-like of shape (n_samples,)
+        Training labels.
+    client : distributed.Client or None, default=None
+        ``None``: the current client (``distributed.get_client()``).
+    n_workers : int or None, default=None
+        Number of tuning tasks; ``None``: one per dask worker thread.
+    n_trials : int, default=20
+        Finished trials the study should have in total.
+    storage : None, str or Optuna storage, default=None
+        ``None``: in memory on the scheduler. A URL or journal path is wrapped
+        the same way (the scheduler opens it).
+    study_name : str or None, default=None
+        Name of the study; ``None``: a fresh unique name.
+    random_state : int or None, default=None
+        Seeds the folds (shared) and the samplers (one per task).
+    torch_threads : int or None, default=1
+        ``torch.set_num_threads`` inside each task.
+    refit : bool, default=True
+        Fit the best configuration on all of ``X, y`` in this process.
+    **tune_kwargs
+        Passed to every ``tune`` call: ``param_space``, ``cv``, ``scoring``,
+        ``groups``, ``pruner``, ``pruning``, ``timeout``, ...
+
+    Returns
+    -------
+    result : TuningResult
+        ``(study, best_estimator)``, as from ``tune``; ``best_estimator`` is
+        unfitted when ``refit=False``.
+
+    Raises
+    ------
+    ValueError
+        For invalid arguments (and whatever ``tune`` raises).
+    """
+    import uuid
+
+    from distributed import get_client
+    from optuna_integration import DaskStorage
+
+    from .tuning import tune
+
+    for name in ("sampler", "verbose"):
+        if name in tune_kwargs:
+            raise ValueError(
+                f"tune_on_dask sets {name!r} itself (one seeded sampler per task, "
+                "silent workers); do not pass it."
+            )
+    client = client if client is not None else get_client()
+    if n_workers is None:
+        n_workers = sum(client.nthreads().values())
+    if not isinstance(n_workers, int) or isinstance(n_workers, bool) or n_workers < 1:
+        raise ValueError(
+            f"n_workers must be a positive int or None; got {n_workers!r}."
+        )
+    if not isinstance(storage, DaskStorage):
+        storage = DaskStorage(storage, client=client)
+    study_name = study_name or f"sklearn-convlstm-{uuid.uuid4().hex}"
+    refit_options = {
+        name: tune_kwargs.pop(name)
+        for name in ("refit_early_stopping", "plots_dir", "callbacks")
+        if name in tune_kwargs
+    }
+    shared = {"n_trials": n_trials, "random_state": random_state, **tune_kwargs}
+    X_future, y_future = client.scatter([X, y], broadcast=True)
+    futures = [
+        client.submit(
+            _tune_task,
+            estimator,
+            X_future,
+            y_future,
+            storage,
+            study_name,
+            None if random_state is None else random_state + index,
+            torch_threads,
+            shared,
+            pure=False,
+        )
+        for index in range(n_workers)
+    ]
+    client.gather(futures)
+    # The study now has n_trials finished trials: tune runs none and only
+    # picks (and, with refit, fits) the best configuration here.
+    return tune(
+        estimator,
+        X,
+        y,
+        storage=storage,
+        study_name=study_name,
+        refit=refit,
+        verbose=0,
+        **shared,
+        **refit_options,
+    )
