@@ -279,8 +279,9 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         global batch) and the gradients are averaged, so all processes hold
         one model. It must be created with
         ``DataLoaderConfiguration(split_batches=True)``; ``device`` is then
-        the accelerator's. See :mod:`sklearn_convlstm.distributed`. ``None``:
-        train in this process only.
+        the accelerator's. It is not pickled: a saved model loads with
+        ``accelerator=None``. See :mod:`sklearn_convlstm.distributed`.
+        ``None``: train in this process only.
     verbose : int, default=0
         ``1`` prints skorch's per-epoch table of losses.
     progress_bar : bool, default=False
@@ -388,7 +389,7 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         "callbacks": [tuple, list, None],
         "device": [str],
         "mixed_precision": ["boolean"],
-        "accelerator": [None, "no_validation"],
+        "accelerator": "no_validation",  # checked in fit (optional package)
         "verbose": ["verbose"],
         "progress_bar": ["boolean"],
         "random_state": ["random_state"],
@@ -468,6 +469,15 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         self.verbose = verbose
         self.progress_bar = progress_bar
         self.random_state = random_state
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = super().__getstate__()
+        if state.get("accelerator") is not None:
+            # An Accelerator belongs to the processes of one launch: a model
+            # saved from a data-parallel job loads as a one-process estimator,
+            # in a process without Accelerate.
+            state = {**state, "accelerator": None}
+        return state
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

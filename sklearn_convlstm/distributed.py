@@ -237,6 +237,24 @@ def _accelerated_class(base: type) -> type:
             # ConvLSTMClassifier), which skorch and prediction also need.
             base._validate_params(self)
 
+        def _initialize_accelerator(self) -> Any:
+            # A criterion without parameters (CrossEntropyLoss) must not be
+            # prepared: on CPU processes Accelerate would wrap it in
+            # DistributedDataParallel, which refuses modules without parameters.
+            criteria = self._criteria
+            self._criteria = [
+                name
+                for name in criteria
+                if any(
+                    parameter.requires_grad
+                    for parameter in getattr(self, name + "_").parameters()
+                )
+            ]
+            try:
+                return super()._initialize_accelerator()
+            finally:
+                self._criteria = criteria
+
     _AcceleratedNet.__name__ = f"Accelerated{base.__name__}"
     _AcceleratedNet.__qualname__ = _AcceleratedNet.__name__
     return _AcceleratedNet
@@ -303,8 +321,18 @@ def fit_data_parallel(
     params["iterator_valid__batch_size"] = max(
         n_processes, valid_batch_size // n_processes * n_processes
     )
-    params.setdefault("callbacks__print_log__sink", _print_on_main_process)
-    accelerated = _accelerated_class(base)(accelerator=accelerator, **params)
+    # skorch's epoch table: printed once per job (by the main process), and
+    # only with verbose (PrintLog prints to any sink but ``print`` regardless).
+    params.setdefault(
+        "callbacks__print_log__sink",
+        _print_on_main_process if net.verbose else builtins.print,
+    )
+    # unwrap_after_train=False: skorch would unwrap the module before the
+    # callbacks' on_train_end, where EarlyStopping restores the best weights it
+    # saved from the wrapped module; _release unwraps after fit instead.
+    accelerated = _accelerated_class(base)(
+        accelerator=accelerator, unwrap_after_train=False, **params
+    )
     # The accelerator keeps every object it prepares (for save_state); what
     # this fit adds is dropped afterwards, so that repeated fits in one process
     # do not keep old networks and data loaders alive.
@@ -333,8 +361,13 @@ def _release(net: Any) -> None:
         if optimizer is not None and hasattr(optimizer, "optimizer"):
             setattr(net, name + "_", optimizer.optimizer)
     for _, callback in getattr(net, "callbacks_", []):
-        if isinstance(callback, LRScheduler) and hasattr(callback.policy_, "scheduler"):
-            callback.policy_ = callback.policy_.scheduler
+        # skorch built the schedule on the wrapped optimizer (whose ``step``
+        # torch then patched): point it at the plain one.
+        scheduler = getattr(callback, "lr_scheduler_", None)
+        if isinstance(callback, LRScheduler) and hasattr(
+            getattr(scheduler, "optimizer", None), "optimizer"
+        ):
+            scheduler.optimizer = scheduler.optimizer.optimizer
 
     def without_synchronisation(callbacks: Any) -> list[Any]:
         return [
