@@ -332,6 +332,10 @@ def fit_data_parallel(
         for name in ("_models", "_optimizers", "_schedulers", "_dataloaders")
         if isinstance(getattr(accelerator, name, None), list)
     }
+    # The network's initial weights are the same everywhere (seeded by the
+    # estimator); dropout and augmentation draw differently on each process,
+    # since each process sees different series in every batch.
+    torch.manual_seed(seed + accelerator.process_index)
     try:
         accelerated.fit(X, y)
     finally:
