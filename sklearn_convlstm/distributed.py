@@ -292,6 +292,9 @@ def fit_data_parallel(
         multiple of the number of processes.
     """
     _check_accelerator(accelerator)
+    # First the one collective check, which every process reaches: after it,
+    # every process holds the same data, so whatever raises below raises on all.
+    check_processes_agree(accelerator, X, y)
     n_processes = accelerator.num_processes
     if net.batch_size % n_processes:
         raise ValueError(
@@ -300,7 +303,6 @@ def fit_data_parallel(
             f"across them; set batch_size to a multiple of {n_processes} (with "
             "batch_size='auto' this is the value 'auto' resolved to)."
         )
-    check_processes_agree(accelerator, X, y)
     base: Any = type(net)
     params = net.get_params(deep=False)
     params["callbacks"] = [

@@ -8,7 +8,10 @@ optimizer step, a checksum of the network's parameters (gathered from all
 processes) to ``OUT_DIR/checksums_<rank>.json``; process 0 pickles the fitted
 estimator to ``OUT_DIR/model.pkl``. Then each trains with early stopping and
 writes its validation losses and epoch count to
-``OUT_DIR/early_stopping_<rank>.json``. Last, process 1 drops four series:
+``OUT_DIR/early_stopping_<rank>.json``, trains on series of unequal length
+(``unequal_lengths_<rank>.json``: the final parameters' checksum on every
+process) and tries a batch size of 9 (``batch_size_<rank>.txt``: the error).
+Last, process 1 drops four series:
 every process must raise (its message goes to ``OUT_DIR/mismatch_<rank>.txt``)
 rather than wait for the others.
 """
@@ -114,6 +117,22 @@ def main() -> None:
             {"valid_loss": clf.history_[:, "valid_loss"], "n_epochs": len(clf.history_)}
         )
     )
+
+    # Series of unequal length (padded batches with their true lengths).
+    rng = np.random.RandomState(1)
+    series = [rng.normal(size=(1, 16 + index % 9)) for index in range(40)]
+    clf = ConvLSTMClassifier(**PARAMS, accelerator=accelerator).fit(series, y)
+    flat = torch.cat([p.detach().reshape(-1) for p in clf.net_.module_.parameters()])
+    gathered = accelerator.gather(flat.double().abs().sum()[None])
+    (out / f"unequal_lengths_{rank}.json").write_text(json.dumps(gathered.tolist()))
+
+    # A global batch that does not split evenly: every process raises.
+    try:
+        ConvLSTMClassifier(**{**PARAMS, "batch_size": 9}, accelerator=accelerator).fit(
+            X, y
+        )
+    except ValueError as error:
+        (out / f"batch_size_{rank}.txt").write_text(str(error))
 
     # Different data on process 1: every process must raise, none may hang.
     if rank == 1:

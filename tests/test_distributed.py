@@ -188,6 +188,26 @@ def test_processes_with_different_data_fail_together(two_process_run):
         )
 
 
+def test_unequal_lengths_train_one_model(two_process_run):
+    seen = [
+        json.loads((two_process_run / f"unequal_lengths_{rank}.json").read_text())
+        for rank in range(2)
+    ]
+    assert len(seen[0]) == 2
+    assert seen[0] == seen[1]
+    assert seen[0][0] == seen[0][1]
+
+
+def test_batch_size_must_split_evenly_on_every_process(two_process_run):
+    for rank in range(2):
+        assert (two_process_run / f"batch_size_{rank}.txt").read_text() == (
+            "batch_size=9 is the global batch and must be a multiple of the number "
+            "of processes (2) to split evenly across them; set batch_size to a "
+            "multiple of 2 (with batch_size='auto' this is the value 'auto' "
+            "resolved to)."
+        )
+
+
 # ------------------------------------------------------------- one process
 
 
@@ -224,3 +244,15 @@ def test_accelerator_is_not_pickled_with_the_estimator():
     restored = pickle.loads(pickle.dumps(clf))
     assert restored.accelerator is None
     assert clf.accelerator is not None  # the estimator itself is unchanged
+
+
+def test_accelerator_without_gradient_accumulation():
+    X, y = worker.make_data()
+    accelerator = Accelerator(
+        cpu=True,
+        gradient_accumulation_steps=2,
+        dataloader_config=DataLoaderConfiguration(split_batches=True),
+    )
+    clf = ConvLSTMClassifier(**worker.PARAMS, accelerator=accelerator)
+    with pytest.raises(ValueError, match="gradient_accumulation_steps=2"):
+        clf.fit(X, y)
