@@ -93,12 +93,15 @@ def _tune_task(
     torch_threads: int | None,
     tune_kwargs: dict[str, Any],
 ) -> int:
-    """One tuning worker on a dask worker; returns how many trials it ran."""
+    """One tuning worker on a dask worker; returns the study's trial count."""
     import optuna
 
     from .tuning import tune
 
-    sampler = optuna.samplers.TPESampler(seed=sampler_seed, constant_liar=True)
+    with warnings.catch_warnings():
+        # "constant_liar is experimental": it keeps parallel workers apart.
+        warnings.simplefilter("ignore", category=optuna.exceptions.ExperimentalWarning)
+        sampler = optuna.samplers.TPESampler(seed=sampler_seed, constant_liar=True)
     study, _ = tune(
         estimator,
         X,
@@ -213,33 +216,37 @@ def tune_on_dask(
         if name in tune_kwargs
     }
     shared = {"n_trials": n_trials, "random_state": random_state, **tune_kwargs}
-    X_future, y_future = client.scatter([X, y], broadcast=True)
-    futures = [
-        client.submit(
-            _tune_task,
+    with warnings.catch_warnings():
+        # DaskStorage warns that it is experimental each time it is unpickled.
+        warnings.simplefilter("ignore", category=ExperimentalWarning)
+        X_future, y_future = client.scatter([X, y], broadcast=True)
+        futures = [
+            client.submit(
+                _tune_task,
+                estimator,
+                X_future,
+                y_future,
+                storage,
+                study_name,
+                None if random_state is None else random_state + index,
+                torch_threads,
+                shared,
+                pure=False,
+            )
+            for index in range(n_workers)
+        ]
+        client.gather(futures)
+        # timeout=0: this call starts no trial (the workers ran them, up to
+        # n_trials or their timeout); it picks the best configuration and,
+        # with refit, fits it here, exactly as tune does.
+        return tune(
             estimator,
-            X_future,
-            y_future,
-            storage,
-            study_name,
-            None if random_state is None else random_state + index,
-            torch_threads,
-            shared,
-            pure=False,
+            X,
+            y,
+            storage=storage,
+            study_name=study_name,
+            refit=refit,
+            verbose=0,
+            **{**shared, "timeout": 0},
+            **refit_options,
         )
-        for index in range(n_workers)
-    ]
-    client.gather(futures)
-    # The study now has n_trials finished trials: tune runs none and only
-    # picks (and, with refit, fits) the best configuration here.
-    return tune(
-        estimator,
-        X,
-        y,
-        storage=storage,
-        study_name=study_name,
-        refit=refit,
-        verbose=0,
-        **shared,
-        **refit_options,
-    )

@@ -124,6 +124,10 @@ def _data_summary(X: Any, y: np.ndarray) -> list[int]:
         X = X["x"]
     shape = tuple(int(size) for size in np.shape(X))
     labels = np.ascontiguousarray(y, dtype=np.int64)
+    # The bytes of up to 64 evenly spaced series: cheap even for a memmap
+    # larger than memory, and exact (a float sum could differ between CPUs).
+    sample = np.unique(np.linspace(0, max(shape[0] - 1, 0), 64).astype(np.int64))
+    series_checksum = zlib.crc32(np.ascontiguousarray(X[sample]).tobytes())
     return [
         len(labels),
         shape[0],
@@ -131,6 +135,7 @@ def _data_summary(X: Any, y: np.ndarray) -> list[int]:
         shape[2],
         int(labels.max(initial=-1)) + 1,
         zlib.crc32(labels.tobytes()),
+        series_checksum,
         lengths_checksum,
     ]
 
@@ -142,9 +147,10 @@ def check_processes_agree(accelerator: Any, X: Any, y: Any) -> None:
     full training set: each process takes its share of every batch by position,
     and a process with more batches than the others would wait for them
     forever. This gathers, from every process, the number of series, the
-    array's shape, the number of classes and a checksum of the labels (and of
-    the series lengths, for unequal lengths) and compares them. Every process
-    sees all values, so all raise together instead of hanging.
+    array's shape, the number of classes, a checksum of the labels, one of 64
+    evenly spaced series (and one of the series lengths, for unequal lengths)
+    and compares them. Every process sees all values, so all raise together
+    instead of hanging.
 
     Parameters
     ----------
@@ -167,8 +173,8 @@ def check_processes_agree(accelerator: Any, X: Any, y: Any) -> None:
         return
     described = "; ".join(
         f"process {rank}: {row[0]} labels, X of shape ({row[1]}, {row[2]}, {row[3]}), "
-        f"{row[4]} classes, labels checksum {row[5]}"
-        + (f", lengths checksum {row[6]}" if row[6] else "")
+        f"{row[4]} classes, checksums of the labels {row[5]} and of 64 series "
+        f"{row[6]}" + (f", lengths checksum {row[7]}" if row[7] else "")
         for rank, row in enumerate(gathered)
     )
     raise ValueError(
@@ -203,9 +209,10 @@ class _SynchroniseValidationScores(Callback):
         averaged = self.accelerator.reduce(values, reduction="mean").cpu()
         for key, value in zip(keys, averaged.tolist(), strict=True):
             net.history.record(key, value)
-        if "valid_loss_best" in row:  # recompute with the averaged losses
-            losses = [epoch["valid_loss"] for epoch in net.history]
-            net.history.record("valid_loss_best", losses[-1] <= min(losses))
+            if f"{key}_best" in row:  # recompute with the averaged scores
+                scores = [epoch[key] for epoch in net.history]
+                best = min(scores) if key == "valid_loss" else max(scores)
+                net.history.record(f"{key}_best", value == best)
 
 
 def _print_on_main_process(*args: Any, **kwargs: Any) -> None:

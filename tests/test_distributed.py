@@ -181,8 +181,8 @@ def test_processes_with_different_data_fail_together(two_process_run):
         assert message.startswith(
             "Data-parallel training needs the same training data on every process"
         )
-        assert "process 0: 40 labels, X of shape (40, 1, 24)" in message
-        assert "process 1: 36 labels, X of shape (36, 1, 24)" in message
+        assert "process 0: 40 labels, X of shape (40, 1, 24), 2 classes" in message
+        assert "process 1: 36 labels, X of shape (36, 1, 24), 2 classes" in message
         assert message.endswith(
             "Pass every process the full training set, loaded the same way."
         )
