@@ -1,8 +1,8 @@
 """Command line: ``python -m sklearn_convlstm {compare,tune}`` (``sklearn-convlstm``).
 
 Each subcommand's arguments and work live with the module that owns it:
-``compare`` in :mod:`sklearn_convlstm.comparison`, ``tune`` in
-:mod:`sklearn_convlstm.tuning`. This module only dispatches.
+``compare`` in :mod:`sklearn_convlstm.compare.command`, ``tune`` in
+:mod:`sklearn_convlstm.tuning.command`. This module only dispatches.
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ from collections.abc import Sequence
 #: subcommand -> (module, one-line help)
 SUBCOMMANDS = {
     "compare": (
-        "sklearn_convlstm.comparison",
+        "sklearn_convlstm.compare.command",
         "compare ConvLSTMClassifier with feature baselines on a dataset's "
         "official test split (default: the shipped GunPoint)",
     ),
     "tune": (
-        "sklearn_convlstm.tuning",
+        "sklearn_convlstm.tuning.command",
         "run an Optuna tuning worker; many workers can share one study",
     ),
 }
