@@ -191,7 +191,10 @@ def tune(
     study_name : str or None, default=None
         Name of the study in the storage; loaded if it exists.
     sampler : optuna.samplers.BaseSampler or None, default=None
-        ``None``: ``TPESampler(seed=random_state, constant_liar=True)``.
+        ``None``: a ``TPESampler(seed=random_state, constant_liar=True)``
+        reseeded before each trial from ``(random_state, trial number)``, so
+        restarted or concurrent workers with the same seed never draw the
+        same configurations again.
         Give workers different seeds (or none) so they do not sample the same
         first trials.
     pruner : optuna.pruners.BasePruner, "auto" or None, default="auto"
@@ -287,8 +290,10 @@ def tune(
     splits = _make_splits(cv, X, y, groups, random_state)
     seed = _seed(random_state)
     if sampler is None:
+        from ._sampler import TrialSeededTPESampler
+
         with _quiet_optuna_warnings():
-            sampler = optuna.samplers.TPESampler(seed=seed, constant_liar=True)
+            sampler = TrialSeededTPESampler(seed=seed, constant_liar=True)
     if pruner is None:
         pruner, pruning = optuna.pruners.NopPruner(), None
     elif isinstance(pruner, str):
