@@ -32,6 +32,7 @@ from ._validation import (
     series_lengths,
     validate_series_input,
 )
+from .exceptions import TrainingInterruptedWarning
 from .networks import (
     ARCHITECTURE_VARIANTS,
     READOUTS,
@@ -591,6 +592,14 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
                     seed=seed,
                 )
         self.history_ = self.net_.history
+        if getattr(self.net_, "interrupted_", False):
+            warnings.warn(
+                f"Training was interrupted (KeyboardInterrupt) after "
+                f"{len(self.history_)} epoch(s); the model is only partly "
+                "trained. Fit again to train it fully.",
+                TrainingInterruptedWarning,
+                stacklevel=3,
+            )
         return self
 
     def _resolve_scaling(self, X: Any) -> str | None:
@@ -882,6 +891,25 @@ class _AutocastNeuralNetClassifier(NeuralNetClassifier):
     def __init__(self, *args: Any, mixed_precision: bool = False, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.mixed_precision = mixed_precision
+
+    def fit_loop(self, X: Any, y: Any = None, epochs: Any = None, **fit_params: Any):
+        """Run skorch's training loop, remembering a KeyboardInterrupt.
+
+        skorch's ``partial_fit`` swallows the interrupt; ``interrupted_`` lets
+        the estimator warn that the model is only partly trained.
+        """
+        self.interrupted_ = False
+        try:
+            return super().fit_loop(X, y, epochs, **fit_params)
+        except KeyboardInterrupt:
+            # skorch's EarlyStopping stops training with a KeyboardInterrupt
+            # too; only an interrupt it did not raise is the user's.
+            self.interrupted_ = not any(
+                isinstance(callback, EarlyStopping)
+                and callback.misses_ == callback.patience
+                for _, callback in self.callbacks_
+            )
+            raise
 
     def infer(self, x: Any, **fit_params: Any) -> torch.Tensor:
         """Forward pass; in bfloat16 autocast with ``mixed_precision``.
