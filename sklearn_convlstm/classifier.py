@@ -15,10 +15,9 @@ import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import StratifiedShuffleSplit
 from sklearn.utils import check_random_state
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNetClassifier
-from skorch.callbacks import EarlyStopping, LRScheduler
+from skorch.callbacks import Callback, EarlyStopping, LRScheduler
 from skorch.dataset import Dataset
 from skorch.helper import predefined_split
 
@@ -27,8 +26,13 @@ from ._validation import (
     Interval,
     StrOptions,
     _fit_context,
+    check_class_weight,
     check_classification_labels,
+    check_instances_param,
+    check_int_entries,
+    check_subclass_param,
     pad_series,
+    resolve_device,
     series_lengths,
     validate_series_input,
 )
@@ -481,6 +485,7 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         self : ConvLSTMClassifier
             The fitted estimator.
         """
+        self._check_parameter_entries()
         X = validate_series_input(self, X, reset=True, require_fitted_length=True)
         y = check_classification_labels(y, len(X))
         self.classes_, y_encoded = np.unique(y, return_inverse=True)
@@ -605,21 +610,25 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         return params
 
     def _resolve_device(self) -> str:
-        if self.device == "auto":
-            return "cuda" if torch.cuda.is_available() else "cpu"
-        try:
-            device = torch.device(self.device)
-        except RuntimeError as error:
-            raise ValueError(
-                f"device={self.device!r} is not a valid torch device; use 'cpu', "
-                "'cuda', 'cuda:N' or 'auto'."
-            ) from error
-        if device.type == "cuda" and not torch.cuda.is_available():
-            raise ValueError(
-                f"device={self.device!r} was requested but CUDA is not available on "
-                "this machine; use device='cpu' or device='auto'."
-            )
-        return self.device
+        return resolve_device(self.device)
+
+    def _check_parameter_entries(self) -> None:
+        """Check what ``_parameter_constraints`` cannot: entries and classes."""
+        check_int_entries(self, ("conv_channels", "kernel_sizes", "pool_sizes"))
+        check_subclass_param(
+            self,
+            "optimizer",
+            torch.optim.Optimizer,
+            expected=f"one of {', '.join(map(repr, _OPTIMIZERS))} or a subclass "
+            "of torch.optim.Optimizer",
+        )
+        check_instances_param(
+            self,
+            "callbacks",
+            Callback,
+            expected="a tuple of skorch callbacks (skorch.callbacks.Callback "
+            "instances) or None",
+        )
 
     def _check_min_length(self, lengths: np.ndarray) -> None:
         shortest = int(lengths.min())
@@ -702,10 +711,10 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
             callbacks.append((f"user_callback_{index}", copy.deepcopy(callback)))
 
         criterion_weight = None
-        if self.class_weight is not None:
-            weights = compute_class_weight(
-                self.class_weight, classes=self.classes_, y=self.classes_[y_train]
-            )
+        weights = check_class_weight(
+            self.class_weight, self.classes_, self.classes_[y_train]
+        )
+        if weights is not None:
             criterion_weight = torch.as_tensor(weights, dtype=torch.float32)
         optimizer = (
             _OPTIMIZERS[self.optimizer]
