@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
+import torch
 from skorch.callbacks import Callback
 
 
@@ -50,3 +52,48 @@ class EpochProgressBar(Callback):
         state = self.__dict__.copy()
         state.pop("bar_", None)
         return state
+
+
+class FiniteTrainingCheck(Callback):
+    """Stop training with a clear error as soon as the loss is not finite.
+
+    A diverging network (learning rate far too high, extreme input values)
+    otherwise trains on silently: its NaN weights give NaN probabilities,
+    ``predict`` answers the first class for every series and ``score`` looks
+    like chance. The check reads the loss skorch already recorded for each
+    batch (no extra device synchronisation) and, at the end of training, the
+    network's weights.
+    """
+
+    def on_batch_end(
+        self, net: Any, batch: Any = None, training: bool | None = None, **kwargs: Any
+    ) -> None:
+        """Raise if the loss of this batch is NaN or infinite."""
+        prefix = "train" if training else "valid"
+        loss = net.history[-1, "batches", -1, f"{prefix}_loss"]
+        if not math.isfinite(loss):
+            epoch = len(net.history)
+            n_batch = len(net.history[-1, "batches"])
+            kind = "training" if training else "validation"
+            raise FloatingPointError(
+                f"Training diverged: the {kind} loss is {loss} at epoch {epoch}, "
+                f"batch {n_batch}. {_DIVERGENCE_CAUSES.format(lr=net.lr)}"
+            )
+
+    def on_train_end(self, net: Any, **kwargs: Any) -> None:
+        """Raise if a weight of the trained network is NaN or infinite."""
+        for name, parameter in net.module_.named_parameters():
+            if not torch.isfinite(parameter).all():
+                raise FloatingPointError(
+                    f"Training diverged: the network's weight {name!r} holds "
+                    "non-finite values after training. "
+                    f"{_DIVERGENCE_CAUSES.format(lr=net.lr)}"
+                )
+
+
+_DIVERGENCE_CAUSES = (
+    "The likely cause is a learning rate too high (lr={lr}): try one 10 to 100 "
+    "times lower. Other causes: input values too large for float32 arithmetic "
+    "(with scaling=None; use scaling='auto'), or a custom optimizer, callback or "
+    "loss weighting that makes the loss undefined."
+)

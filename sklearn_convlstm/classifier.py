@@ -21,7 +21,7 @@ from skorch.callbacks import Callback, EarlyStopping, LRScheduler
 from skorch.dataset import Dataset
 from skorch.helper import predefined_split
 
-from ._callbacks import EpochProgressBar
+from ._callbacks import EpochProgressBar, FiniteTrainingCheck
 from ._validation import (
     Interval,
     StrOptions,
@@ -275,6 +275,8 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         optimizer state stay float32 (bfloat16 has float32's range, so no
         gradient scaler is needed). Meant for GPUs with bfloat16 units
         (NVIDIA Ampere and newer); on CPUs without them it is usually slower.
+        Like every parameter, it takes effect at ``fit``: ``predict`` uses the
+        value the model was trained with.
     verbose : int, default=0
         ``1`` prints skorch's per-epoch table of losses.
     progress_bar : bool, default=False
@@ -705,6 +707,7 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
                     ),
                 )
             )
+        callbacks.append(("finite_training_check", FiniteTrainingCheck()))
         if self.progress_bar:
             callbacks.append(("progress_bar", EpochProgressBar(total=max_epochs)))
         for index, callback in enumerate(self.callbacks or ()):
@@ -812,7 +815,8 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         with (
             torch.inference_mode(),
             _read_only_ok(X),
-            _autocast(device, self.mixed_precision),
+            # The setting fit trained with, not a later set_params.
+            _autocast(device, self.net_.mixed_precision),
         ):
             for start in range(0, len(X), PREDICT_BATCH_SIZE):
                 stop = start + PREDICT_BATCH_SIZE
