@@ -18,6 +18,7 @@ from .datasets import (
 from .ensemble import make_seed_ensemble
 from .features import Catch22Features, StatisticalFeatures
 from .networks import ARCHITECTURE_VARIANTS, ConvLSTMNetwork, make_network
+from .persistence import load_model, save_model
 from .preprocessing import PadTruncate, TimeSeriesScaler
 from .windowing import SlidingWindows, make_windows
 
@@ -35,6 +36,7 @@ __all__ = [
     "__version__",
     "list_datasets",
     "load_dataset",
+    "load_model",
     "load_ts_file",
     "load_ucr_tsv",
     "make_feature_baseline",
@@ -42,4 +44,5 @@ __all__ = [
     "make_network",
     "make_pattern_classification",
     "make_windows",
+    "save_model",
 ]

@@ -17,11 +17,11 @@ from sklearn.model_selection import StratifiedShuffleSplit
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNetClassifier
-from skorch.callbacks import Callback, EarlyStopping, LRScheduler
+from skorch.callbacks import Callback, EarlyStopping
 from skorch.dataset import Dataset
 from skorch.helper import predefined_split
 
-from ._callbacks import EpochProgressBar, FiniteTrainingCheck
+from ._callbacks import EpochProgressBar, FiniteTrainingCheck, PicklableLRScheduler
 from ._validation import (
     Interval,
     StrOptions,
@@ -320,6 +320,20 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
     --------
     sklearn_convlstm.networks.ConvLSTMNetwork : The PyTorch module.
     sklearn_convlstm.preprocessing.TimeSeriesScaler : Scaling for pipelines.
+    sklearn_convlstm.persistence.save_model : Save a fitted model without pickle.
+
+    Notes
+    -----
+    Saving a fitted model: pickle and joblib keep the whole object (with the
+    optimizer state, to continue training ``net_``), but loading a pickle can
+    run arbitrary code: unpickle only files you trust.
+    :func:`~sklearn_convlstm.persistence.save_model` writes a file whose
+    loading runs nothing (hyperparameters and fitted attributes as JSON, the
+    weights read back with ``torch.load(weights_only=True)``) and records the
+    SHA-256 of the weights, which
+    :func:`~sklearn_convlstm.persistence.load_model` checks: an altered or
+    corrupted file raises a ``ValueError``. The loaded model predicts exactly
+    as the saved one.
 
     Examples
     --------
@@ -688,7 +702,7 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
             callbacks.append(
                 (
                     "lr_schedule",
-                    LRScheduler(
+                    PicklableLRScheduler(
                         policy=torch.optim.lr_scheduler.OneCycleLR,
                         max_lr=self.lr,
                         total_steps=steps,
@@ -700,7 +714,7 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
             callbacks.append(
                 (
                     "lr_schedule",
-                    LRScheduler(
+                    PicklableLRScheduler(
                         policy=torch.optim.lr_scheduler.CosineAnnealingLR,
                         T_max=max_epochs,
                         step_every="epoch",
@@ -867,6 +881,25 @@ class _AutocastNeuralNetClassifier(NeuralNetClassifier):
             return super().infer(x, **fit_params)
         with _autocast(self.device, True):
             return super().infer(x, **fit_params).float()
+
+    def __getstate__(self) -> dict[str, Any]:
+        # ``module`` (the instance passed in) is ``module_``: skorch pickles
+        # module_ on its own, so pickling ``module`` too stored the weights
+        # twice and unpickled them as two different modules.
+        state = super().__getstate__()
+        if state.get("module") is self.__dict__.get("module_"):
+            state["module"] = _SAME_AS_MODULE_
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        same = isinstance(state.get("module"), str)
+        super().__setstate__(state)
+        if same:
+            self.module = self.module_
+
+
+#: Stands for ``module_`` in the pickled state of ``_AutocastNeuralNetClassifier``.
+_SAME_AS_MODULE_ = "<same as module_>"
 
 
 def _autocast(device: str, enabled: bool) -> contextlib.AbstractContextManager:
