@@ -613,7 +613,8 @@ CHANNELS_LAST_RATIO = 10
 def _warn_if_channels_last(name: str, n_channels: int, n_timesteps: int) -> None:
     if n_channels > CHANNELS_LAST_RATIO * n_timesteps:
         warnings.warn(
-            f"{name} has {n_channels} channels of {n_timesteps} timesteps each "
+            f"{name} has {n_channels} channels of {n_timesteps} "
+            f"timestep{'' if n_timesteps == 1 else 's'} each "
             f"(more than {CHANNELS_LAST_RATIO} channels per timestep): was it "
             "passed channels-last, as (n_samples, n_timesteps, n_channels)? "
             "This package reads 3D input channels-first, (n_samples, n_channels, "
@@ -640,6 +641,7 @@ def validate_series_input(
     reset: bool,
     require_fitted_length: bool,
     allow_unequal_length: bool = True,
+    warn_channels_last: bool = False,
 ) -> SeriesData:
     """Validate X for an estimator and record or check its layout.
 
@@ -669,6 +671,12 @@ def validate_series_input(
         Whether series must keep the fitted length (see above).
     allow_unequal_length : bool, default=True
         Passed to :func:`check_series`.
+    warn_channels_last : bool, default=False
+        With ``reset=True``, warn when a 3D array has more than
+        ``CHANNELS_LAST_RATIO`` times as many channels as timesteps (likely
+        passed as ``(n_samples, n_timesteps, n_channels)``). Estimators that
+        train on X turn it on; steps inside them (a scaler fitted in ``fit``)
+        leave it off, so the warning comes once.
 
     Returns
     -------
@@ -691,7 +699,7 @@ def validate_series_input(
     name = type(estimator).__name__
     if reset:
         is_table = is_table and n_timesteps is not None
-        if n_timesteps is not None and not is_table:
+        if warn_channels_last and n_timesteps is not None and not is_table:
             _warn_if_channels_last("X", n_channels, n_timesteps)
         estimator.n_features_in_ = n_timesteps if is_table else n_channels
         estimator.n_channels_in_ = n_channels

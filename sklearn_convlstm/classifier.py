@@ -502,7 +502,9 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
             The fitted estimator.
         """
         self._check_parameter_entries()
-        X = validate_series_input(self, X, reset=True, require_fitted_length=True)
+        X = validate_series_input(
+            self, X, reset=True, require_fitted_length=True, warn_channels_last=True
+        )
         y = check_classification_labels(y, len(X))
         self.classes_, y_encoded = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:

@@ -108,9 +108,13 @@ def test_channels_last_input_warns(data):
     # (n, timesteps, channels) passed by mistake: 20 "channels" of 2 steps.
     _, y = data
     X = np.random.RandomState(0).normal(size=(16, 40, 2)).astype(np.float32)
-    with pytest.warns(UserWarning, match=r"X has 40 channels of 2 timesteps"):
+    with pytest.warns(UserWarning, match=r"X has 40 channels of 2 timesteps") as record:
         ConvLSTMClassifier(**{**FAST_PARAMS, "kernel_sizes": 1}).fit(X, y)
     assert CHANNELS_LAST_RATIO == 10
+    # Once, not again from the scaler fitted inside fit; at the caller's line.
+    channel_warnings = [w for w in record if "channels of" in str(w.message)]
+    assert len(channel_warnings) == 1
+    assert channel_warnings[0].filename == __file__
 
 
 @pytest.mark.parametrize("shape", [(16, 12, 7), (16, 2, 20), (16, 19, 2)])
