@@ -70,10 +70,12 @@ class FiniteTrainingCheck(Callback):
     ) -> None:
         """Raise if the loss of this batch is NaN or infinite."""
         prefix = "train" if training else "valid"
-        loss = net.history[-1, "batches", -1, f"{prefix}_loss"]
+        # Plain list/dict access: History's tuple indexing costs more per batch.
+        batches = net.history[-1]["batches"]
+        loss = batches[-1][f"{prefix}_loss"]
         if not math.isfinite(loss):
             epoch = len(net.history)
-            n_batch = len(net.history[-1, "batches"])
+            n_batch = len(batches)
             kind = "training" if training else "validation"
             raise FloatingPointError(
                 f"Training diverged: the {kind} loss is {loss} at epoch {epoch}, "
