@@ -6,6 +6,7 @@ univariate series ``(n_samples, n_timesteps)``; a list of
 ``(n_channels, length_i)`` arrays holds series of unequal length.
 """
 
+from ._callbacks import TrainingDivergedError
 from .baselines import make_feature_baseline
 from .classifier import ConvLSTMClassifier
 from .datasets import (
@@ -33,6 +34,7 @@ __all__ = [
     "SlidingWindows",
     "StatisticalFeatures",
     "TimeSeriesScaler",
+    "TrainingDivergedError",
     "__version__",
     "list_datasets",
     "load_dataset",

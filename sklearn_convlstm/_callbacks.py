@@ -54,6 +54,15 @@ class EpochProgressBar(Callback):
         return state
 
 
+class TrainingDivergedError(FloatingPointError):
+    """Raised by ``fit`` when the loss or the weights stop being finite.
+
+    A subclass of :class:`FloatingPointError`; callers that try many
+    configurations (a tuning loop) can catch it to score a diverging
+    configuration as failed rather than stop.
+    """
+
+
 class FiniteTrainingCheck(Callback):
     """Stop training with a clear error as soon as the loss is not finite.
 
@@ -77,7 +86,7 @@ class FiniteTrainingCheck(Callback):
             epoch = len(net.history)
             n_batch = len(batches)
             kind = "training" if training else "validation"
-            raise FloatingPointError(
+            raise TrainingDivergedError(
                 f"Training diverged: the {kind} loss is {loss} at epoch {epoch}, "
                 f"batch {n_batch}. {_DIVERGENCE_CAUSES.format(lr=net.lr)}"
             )
@@ -86,7 +95,7 @@ class FiniteTrainingCheck(Callback):
         """Raise if a weight of the trained network is NaN or infinite."""
         for name, parameter in net.module_.named_parameters():
             if not torch.isfinite(parameter).all():
-                raise FloatingPointError(
+                raise TrainingDivergedError(
                     f"Training diverged: the network's weight {name!r} holds "
                     "non-finite values after training. "
                     f"{_DIVERGENCE_CAUSES.format(lr=net.lr)}"

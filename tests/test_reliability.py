@@ -9,7 +9,7 @@ import pytest
 import torch
 from conftest import FAST_PARAMS
 
-from sklearn_convlstm import ConvLSTMClassifier
+from sklearn_convlstm import ConvLSTMClassifier, TrainingDivergedError
 from sklearn_convlstm._callbacks import FiniteTrainingCheck
 from sklearn_convlstm.networks import InputScaling
 
@@ -22,7 +22,7 @@ def fast(**overrides) -> ConvLSTMClassifier:
 def test_diverging_training_raises_naming_the_learning_rate(pattern_data):
     X, y = pattern_data
     with pytest.raises(
-        FloatingPointError,
+        TrainingDivergedError,
         match=r"Training diverged: the training loss is (nan|inf) at epoch \d+, "
         r"batch \d+\. .*learning rate too high \(lr=1000000\.0\)",
     ):
@@ -33,10 +33,11 @@ def test_finite_training_check_names_non_finite_weights():
     module = torch.nn.Linear(2, 2)
     net = types.SimpleNamespace(module_=module, lr=0.1, history=[])
     FiniteTrainingCheck().on_train_end(net)  # finite: no error
+    assert issubclass(TrainingDivergedError, FloatingPointError)
     with torch.no_grad():
         module.weight[0, 1] = float("inf")
     with pytest.raises(
-        FloatingPointError, match=r"the network's weight 'weight' holds non-finite"
+        TrainingDivergedError, match=r"the network's weight 'weight' holds non-finite"
     ):
         FiniteTrainingCheck().on_train_end(net)
 
