@@ -374,10 +374,16 @@ def load_model(
     estimator.scaler_ = None
     if fitted["scaler_"] is not None:
         scaler = TimeSeriesScaler(**_decode(fitted["scaler_"]["params"]))
-        for name, value in fitted["scaler_"]["fitted"].items():
-            setattr(scaler, name, _decode(value))
-        for name, tensor in tensors["scaler"].items():
-            setattr(scaler, name, tensor.cpu().numpy())
+        scaler._validate_params()
+        values = {
+            **{k: _decode(v) for k, v in fitted["scaler_"]["fitted"].items()},
+            **{k: t.cpu().numpy() for k, t in tensors["scaler"].items()},
+        }
+        for name, value in values.items():
+            # Only fitted attributes (``mean_``, ...), as save_model wrote them.
+            if not (name.isidentifier() and name.endswith("_")) or name[0] == "_":
+                raise ValueError(f"{source}: unexpected scaler attribute {name!r}.")
+            setattr(scaler, name, value)
         estimator.scaler_ = scaler
 
     module = ConvLSTMNetwork(
