@@ -16,10 +16,12 @@ from .datasets import (
     make_pattern_classification,
 )
 from .ensemble import make_seed_ensemble
+from .exceptions import TrainingDivergedError, TrainingInterruptedWarning
 from .explain import explain, plot_attribution
 from .export import OnnxModel, export_onnx, load_onnx
 from .features import Catch22Features, StatisticalFeatures
 from .networks import ARCHITECTURE_VARIANTS, ConvLSTMNetwork, make_network
+from .persistence import load_model, save_model
 from .preprocessing import PadTruncate, TimeSeriesScaler
 from .windowing import SlidingWindows, make_windows
 
@@ -35,12 +37,15 @@ __all__ = [
     "SlidingWindows",
     "StatisticalFeatures",
     "TimeSeriesScaler",
+    "TrainingDivergedError",
+    "TrainingInterruptedWarning",
     "__version__",
     "explain",
     "export_onnx",
     "list_datasets",
     "load_dataset",
     "load_onnx",
+    "load_model",
     "load_ts_file",
     "load_ucr_tsv",
     "make_feature_baseline",
@@ -49,4 +54,5 @@ __all__ = [
     "make_pattern_classification",
     "make_windows",
     "plot_attribution",
+    "save_model",
 ]

@@ -15,20 +15,24 @@ import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import StratifiedShuffleSplit
 from sklearn.utils import check_random_state
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNetClassifier
-from skorch.callbacks import EarlyStopping, LRScheduler
+from skorch.callbacks import Callback, EarlyStopping
 from skorch.dataset import Dataset
 from skorch.helper import predefined_split
 
-from ._callbacks import EpochProgressBar
+from ._callbacks import EpochProgressBar, FiniteTrainingCheck, PicklableLRScheduler
 from ._validation import (
     Interval,
     StrOptions,
     _fit_context,
+    check_class_weight,
     check_classification_labels,
+    check_instances_param,
+    check_int_entries,
+    check_subclass_param,
     pad_series,
+    resolve_device,
     series_lengths,
     validate_series_input,
 )
@@ -272,6 +276,8 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         optimizer state stay float32 (bfloat16 has float32's range, so no
         gradient scaler is needed). Meant for GPUs with bfloat16 units
         (NVIDIA Ampere and newer); on CPUs without them it is usually slower.
+        Like every parameter, it takes effect at ``fit``: ``predict`` uses the
+        value the model was trained with.
     accelerator : accelerate.Accelerator or None, default=None
         Train data-parallel across the processes of a ``torchrun`` or
         ``accelerate launch`` job through Hugging Face Accelerate (skorch's
@@ -326,6 +332,20 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
     --------
     sklearn_convlstm.networks.ConvLSTMNetwork : The PyTorch module.
     sklearn_convlstm.preprocessing.TimeSeriesScaler : Scaling for pipelines.
+    sklearn_convlstm.persistence.save_model : Save a fitted model without pickle.
+
+    Notes
+    -----
+    Saving a fitted model: pickle and joblib keep the whole object (with the
+    optimizer state, to continue training ``net_``), but loading a pickle can
+    run arbitrary code: unpickle only files you trust.
+    :func:`~sklearn_convlstm.persistence.save_model` writes a file whose
+    loading runs nothing (hyperparameters and fitted attributes as JSON, the
+    weights read back with ``torch.load(weights_only=True)``) and records the
+    SHA-256 of the weights, which
+    :func:`~sklearn_convlstm.persistence.load_model` checks: an altered or
+    corrupted file raises a ``ValueError``. The loaded model predicts exactly
+    as the saved one.
 
     Examples
     --------
@@ -505,7 +525,10 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         self : ConvLSTMClassifier
             The fitted estimator.
         """
-        X = validate_series_input(self, X, reset=True, require_fitted_length=True)
+        self._check_parameter_entries()
+        X = validate_series_input(
+            self, X, reset=True, require_fitted_length=True, warn_channels_last=True
+        )
         y = check_classification_labels(y, len(X))
         self.classes_, y_encoded = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
@@ -652,21 +675,25 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
             from .distributed import accelerator_device
 
             return accelerator_device(self.accelerator)
-        if self.device == "auto":
-            return "cuda" if torch.cuda.is_available() else "cpu"
-        try:
-            device = torch.device(self.device)
-        except RuntimeError as error:
-            raise ValueError(
-                f"device={self.device!r} is not a valid torch device; use 'cpu', "
-                "'cuda', 'cuda:N' or 'auto'."
-            ) from error
-        if device.type == "cuda" and not torch.cuda.is_available():
-            raise ValueError(
-                f"device={self.device!r} was requested but CUDA is not available on "
-                "this machine; use device='cpu' or device='auto'."
-            )
-        return self.device
+        return resolve_device(self.device)
+
+    def _check_parameter_entries(self) -> None:
+        """Check what ``_parameter_constraints`` cannot: entries and classes."""
+        check_int_entries(self, ("conv_channels", "kernel_sizes", "pool_sizes"))
+        check_subclass_param(
+            self,
+            "optimizer",
+            torch.optim.Optimizer,
+            expected=f"one of {', '.join(map(repr, _OPTIMIZERS))} or a subclass "
+            "of torch.optim.Optimizer",
+        )
+        check_instances_param(
+            self,
+            "callbacks",
+            Callback,
+            expected="a tuple of skorch callbacks (skorch.callbacks.Callback "
+            "instances) or None",
+        )
 
     def _check_min_length(self, lengths: np.ndarray) -> None:
         shortest = int(lengths.min())
@@ -724,7 +751,7 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
             callbacks.append(
                 (
                     "lr_schedule",
-                    LRScheduler(
+                    PicklableLRScheduler(
                         policy=torch.optim.lr_scheduler.OneCycleLR,
                         max_lr=self.lr,
                         total_steps=steps,
@@ -736,23 +763,24 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
             callbacks.append(
                 (
                     "lr_schedule",
-                    LRScheduler(
+                    PicklableLRScheduler(
                         policy=torch.optim.lr_scheduler.CosineAnnealingLR,
                         T_max=max_epochs,
                         step_every="epoch",
                     ),
                 )
             )
+        callbacks.append(("finite_training_check", FiniteTrainingCheck()))
         if self.progress_bar:
             callbacks.append(("progress_bar", EpochProgressBar(total=max_epochs)))
         for index, callback in enumerate(self.callbacks or ()):
             callbacks.append((f"user_callback_{index}", copy.deepcopy(callback)))
 
         criterion_weight = None
-        if self.class_weight is not None:
-            weights = compute_class_weight(
-                self.class_weight, classes=self.classes_, y=self.classes_[y_train]
-            )
+        weights = check_class_weight(
+            self.class_weight, self.classes_, self.classes_[y_train]
+        )
+        if weights is not None:
             criterion_weight = torch.as_tensor(weights, dtype=torch.float32)
         optimizer = (
             _OPTIMIZERS[self.optimizer]
@@ -850,7 +878,8 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         with (
             torch.inference_mode(),
             _read_only_ok(X),
-            _autocast(device, self.mixed_precision),
+            # The setting fit trained with, not a later set_params.
+            _autocast(device, self.net_.mixed_precision),
         ):
             for start in range(0, len(X), PREDICT_BATCH_SIZE):
                 stop = start + PREDICT_BATCH_SIZE
@@ -920,6 +949,25 @@ class _AutocastNeuralNetClassifier(NeuralNetClassifier):
             return super().infer(x, **fit_params)
         with _autocast(self.device, True):
             return super().infer(x, **fit_params).float()
+
+    def __getstate__(self) -> dict[str, Any]:
+        # ``module`` (the instance passed in) is ``module_``: skorch pickles
+        # module_ on its own, so pickling ``module`` too stored the weights
+        # twice and unpickled them as two different modules.
+        state = super().__getstate__()
+        if state.get("module") is self.__dict__.get("module_"):
+            state["module"] = _SAME_AS_MODULE_
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        same = isinstance(state.get("module"), str)
+        super().__setstate__(state)
+        if same:
+            self.module = self.module_
+
+
+#: Stands for ``module_`` in the pickled state of ``_AutocastNeuralNetClassifier``.
+_SAME_AS_MODULE_ = "<same as module_>"
 
 
 def _autocast(device: str, enabled: bool) -> contextlib.AbstractContextManager:

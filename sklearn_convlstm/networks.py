@@ -203,25 +203,36 @@ class InputScaling(nn.Module):
         """Scale ``x`` of shape (batch, channels, timesteps)."""
         if self.method == "affine":
             return x * self.weight + self.bias
+        # Each series is first divided by its peak absolute value, so that the
+        # sums of the mean and std stay far from float32's limit (3.4e38) even
+        # for values near it: z-scores do not change, and the log-amplitude
+        # gets log(peak) back.
+        if lengths is None:
+            maximum = x.amax(dim=-1, keepdim=True)
+            minimum = x.amin(dim=-1, keepdim=True)
+        else:
+            mask = _time_mask(lengths.to(x.device), x.shape[-1]).unsqueeze(1)
+            maximum = x.masked_fill(~mask, float("-inf")).amax(dim=-1, keepdim=True)
+            minimum = x.masked_fill(~mask, float("inf")).amin(dim=-1, keepdim=True)
+        constant = maximum == minimum
+        peak = torch.maximum(maximum.abs(), minimum.abs())
+        peak = torch.where(peak == 0, torch.ones_like(peak), peak)
+        x = x / peak
         if lengths is None:
             mean = x.mean(dim=-1, keepdim=True)
             std = x.std(dim=-1, keepdim=True, correction=0)
-            constant = x.amax(dim=-1, keepdim=True) == x.amin(dim=-1, keepdim=True)
         else:
-            mask = _time_mask(lengths.to(x.device), x.shape[-1]).unsqueeze(1)
             counts = lengths.to(device=x.device, dtype=x.dtype).view(-1, 1, 1)
             mean = (x * mask).sum(dim=-1, keepdim=True) / counts
             deviations = (x - mean) * mask
             std = torch.sqrt((deviations**2).sum(dim=-1, keepdim=True) / counts)
-            constant = x.masked_fill(~mask, float("-inf")).amax(
-                dim=-1, keepdim=True
-            ) == x.masked_fill(~mask, float("inf")).amin(dim=-1, keepdim=True)
         std = torch.where(constant, torch.ones_like(std), std)
         scaled = (x - mean) / std
         if self.method == "per_series":
             return scaled
+        log_std = torch.log(std) + torch.log(peak)
         log_amplitude = torch.where(
-            constant, torch.zeros_like(std), torch.log(std) * self.weight + self.bias
+            constant, torch.zeros_like(std), log_std * self.weight + self.bias
         )
         return torch.cat([scaled, log_amplitude.expand_as(scaled)], dim=1)
 

@@ -15,6 +15,7 @@ from sklearn.metrics import check_scoring
 from sklearn.utils import check_random_state
 
 from .._optional import _import_optuna, _quiet_optuna_warnings
+from ..exceptions import TrainingDivergedError
 from .objective import (
     _FINISHED,
     _CrossValidationObjective,
@@ -111,7 +112,8 @@ def _run_study(
             study.optimize(
                 objective,
                 n_trials=1,
-                catch=(_TrialBudgetReached,),
+                # A diverging configuration is a failed trial, not the end.
+                catch=(_TrialBudgetReached, TrainingDivergedError),
                 callbacks=callbacks,
             )
 
