@@ -1,16 +1,18 @@
 r"""Accuracy benchmark: every method on five UCR/UEA datasets, official test splits.
 
-Runs :func:`sklearn_convlstm.comparison.run_comparison` on GunPoint,
+Runs :func:`sklearn_convlstm.compare.run_comparison` on GunPoint,
 ItalyPowerDemand, ArrowHead, BasicMotions and JapaneseVowels (read from
 ``--data-home``, by default ``<repository>/../shared/datasets``), with the same
-seeds for every method, and writes to ``benchmarks/results/`` (``--out``):
+seeds for every method, and writes to the study folder ``--out``:
 
 * ``accuracy.csv``: one row per dataset, method and seed;
 * ``accuracy_summary.csv``: mean and std over seeds;
 * ``accuracy.md``: accuracy table (rows: datasets, columns: methods, plus the
   mean over datasets and, clearly apart, published accuracies of other
   models), fit-time table, machine and the exact command line;
-* ``accuracy.png``: accuracy (± std) and fit time per dataset and method.
+* ``accuracy.png``: accuracy (± std) and fit time per dataset and method;
+* ``metadata.json``: command, commit, date, machine, defaults in force, wall
+  time and the data descriptions (``--merge`` reads them back).
 
 Nothing is tuned or selected on a test split: ``convlstm-tuned`` tunes by
 cross-validation on the training split only. Every dataset is reported.
@@ -18,53 +20,49 @@ cross-validation on the training split only. Every dataset is reported.
 Run from the repository root (the full run takes hours on 2 CPU cores; the
 tuned and article methods dominate)::
 
-    python benchmarks/bench_accuracy.py
-    python benchmarks/bench_accuracy.py --no-tuned --seeds 0,1,2
-    python benchmarks/bench_accuracy.py --datasets GunPoint --seeds 0 \
-        --methods rf-stats,minirocket   # a quick check
+    python -m benchmarks.accuracy.bench_accuracy --out benchmarks/results/accuracy
+    python -m benchmarks.accuracy.bench_accuracy --no-tuned --out /tmp/acc
+    python -m benchmarks.accuracy.bench_accuracy --datasets GunPoint --seeds 0 \
+        --methods rf-stats,minirocket --out /tmp/quick   # a quick check
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
-import os
-import platform
-import re
-import shlex
 import sys
 import time
 from pathlib import Path
 
 import torch
 
-from sklearn_convlstm.comparison import (
-    DEFAULT_TUNING_EPOCHS,
-    ENSEMBLE_SIZE,
+from benchmarks.harness import (
+    DATASETS,
+    add_data_arguments,
+    add_out_argument,
+    command_line,
+    machine_description,
+    markdown_table,
+    read_csv,
+    read_metadata,
+    report_preamble,
+    write_csv,
+    write_metadata,
+)
+from sklearn_convlstm.compare import (
     METHODS,
-    TUNED_ENSEMBLE_SIZE,
+    MethodOptions,
     describe_data,
     format_accuracy,
-    options_from_args,
     parse_methods,
     parse_seeds,
     plot_comparison,
     run_comparison,
     summarize,
-    write_csv,
 )
 from sklearn_convlstm.datasets import load_dataset
 
-REPOSITORY = Path(__file__).resolve().parents[1]
-DEFAULT_DATA_HOME = REPOSITORY.parent / "shared" / "datasets"
-DEFAULT_OUT = REPOSITORY / "benchmarks" / "results"
-DATASETS = (
-    "GunPoint",
-    "ItalyPowerDemand",
-    "ArrowHead",
-    "BasicMotions",
-    "JapaneseVowels",
-)
+#: The defaults of the comparison's settings (trials, folds, epoch range, sizes).
+DEFAULT_OPTIONS = MethodOptions()
 BENCH_METHODS = (
     "article-basic",
     "article-stacked",
@@ -94,38 +92,6 @@ PUBLISHED_SOURCE = (
     "thousands of epochs), not ours; no published figure was found for "
     "BasicMotions."
 )
-
-
-def machine_description() -> str:
-    return (
-        f"{platform.platform()}; Python {platform.python_version()}; "
-        f"{os.cpu_count()} CPUs; torch {torch.__version__} with "
-        f"{torch.get_num_threads()} threads"
-    )
-
-
-def report_preamble(title: str, intro: str, command: str, machine: str) -> list[str]:
-    """Markdown lines that open a benchmark report: title, intro, command, machine."""
-    return [
-        f"# {title}",
-        "",
-        intro,
-        "",
-        "Command (from the repository root):",
-        "",
-        "```",
-        command,
-        "```",
-        "",
-        f"Machine: {machine}",
-        "",
-    ]
-
-
-def markdown_table(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return "\n".join(lines)
 
 
 def pivot_tables(
@@ -186,17 +152,7 @@ def pivot_tables(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--data-home",
-        type=Path,
-        default=DEFAULT_DATA_HOME,
-        help="directory holding NAME/NAME_TRAIN.ts (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--datasets",
-        default=",".join(DATASETS),
-        help="comma-separated dataset names (default: the five)",
-    )
+    add_data_arguments(parser)
     parser.add_argument(
         "--methods",
         default=",".join(BENCH_METHODS),
@@ -213,26 +169,36 @@ def main(argv: list[str] | None = None) -> int:
         "(default: %(default)s)",
     )
     parser.add_argument(
-        "--trials", type=int, default=10, help="Optuna trials of convlstm-tuned"
+        "--trials",
+        type=int,
+        default=DEFAULT_OPTIONS.n_trials,
+        help="Optuna trials of convlstm-tuned (default: %(default)s)",
     )
-    parser.add_argument("--cv", type=int, default=3, help="CV folds of convlstm-tuned")
+    parser.add_argument(
+        "--cv",
+        type=int,
+        default=DEFAULT_OPTIONS.cv,
+        help="CV folds of convlstm-tuned (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--max-epochs",
+        type=int,
+        nargs=2,
+        default=tuple(DEFAULT_OPTIONS.tuning_epochs),
+        metavar=("LOW", "HIGH"),
+        help="range of max_epochs searched by convlstm-tuned (default: %(default)s)",
+    )
     parser.add_argument(
         "--ensemble-size",
         type=int,
-        default=ENSEMBLE_SIZE,
-        help="networks averaged by convlstm-ensemble",
+        default=DEFAULT_OPTIONS.ensemble_size,
+        help="networks averaged by convlstm-ensemble (default: %(default)s)",
     )
     parser.add_argument(
         "--tuned-ensemble-size",
         type=int,
-        default=TUNED_ENSEMBLE_SIZE,
-        help="networks of the best configuration averaged by convlstm-tuned",
-    )
-    parser.add_argument(
-        "--tuning-max-epochs",
-        type=int,
-        default=DEFAULT_TUNING_EPOCHS[1],
-        help="top of the max_epochs range searched by convlstm-tuned "
+        default=DEFAULT_OPTIONS.tuned_ensemble_size,
+        help="networks of the best configuration averaged by convlstm-tuned "
         "(default: %(default)s)",
     )
     parser.add_argument(
@@ -244,12 +210,7 @@ def main(argv: list[str] | None = None) -> int:
         "2-core machine)",
     )
     parser.add_argument("--device", default=None, help="torch device of ConvLSTMs")
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=DEFAULT_OUT,
-        help="output directory (default: %(default)s)",
-    )
+    add_out_argument(parser)
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     parser.add_argument(
         "--merge",
@@ -257,8 +218,9 @@ def main(argv: list[str] | None = None) -> int:
         nargs="+",
         default=None,
         metavar="DIR",
-        help="run nothing: merge the accuracy.csv of runs made in parallel (e.g. "
-        "one per subset of datasets, same seeds) into one report in --out",
+        help="run nothing: merge the accuracy.csv and metadata.json of runs made "
+        "in parallel (e.g. one per subset of datasets, same seeds) into one "
+        "report in --out",
     )
     args = parser.parse_args(argv)
 
@@ -271,25 +233,33 @@ def main(argv: list[str] | None = None) -> int:
         methods.remove("convlstm-tuned")
     if not methods:
         parser.error("no method left to run")
-    datasets = [name.strip() for name in args.datasets.split(",") if name.strip()]
+    low, high = args.max_epochs
+    if not 1 <= low <= high:
+        parser.error(f"--max-epochs needs 1 <= LOW <= HIGH; got {low} {high}")
     if args.threads:
         torch.set_num_threads(args.threads)
-    options = options_from_args(args)  # the same options as `compare`
-    command = "python " + shlex.join(
-        [os.path.relpath(sys.argv[0], REPOSITORY) if argv is None else __file__]
-        + (sys.argv[1:] if argv is None else list(argv))
+    options = MethodOptions(
+        n_trials=args.trials,
+        cv=args.cv,
+        tuning_epochs=(low, high),
+        convlstm_params={} if args.device is None else {"device": args.device},
+        progress_bar=not args.no_progress,
+        ensemble_size=args.ensemble_size,
+        tuned_ensemble_size=args.tuned_ensemble_size,
     )
+    command = command_line(__spec__.name if __spec__ else __name__, argv)
     machine = machine_description()
     print(f"machine: {machine}", flush=True)
+
+    if args.merge:
+        return merge_runs(args.merge, args.out, options, command)
+
+    datasets = args.datasets
     print(
         f"datasets: {', '.join(datasets)}; methods: {', '.join(methods)}; "
         f"seeds: {', '.join(map(str, seeds))}",
         flush=True,
     )
-
-    if args.merge:
-        return merge_runs(args.merge, args.out, options, command)
-
     start = time.perf_counter()
     rows: list[dict] = []
     skipped: dict[str, str] = {}
@@ -328,31 +298,37 @@ def main(argv: list[str] | None = None) -> int:
         machine=machine,
         timing=f"Total wall time: {wall_seconds:.0f} s ({wall_seconds / 60:.1f} min).",
         out=args.out,
+        wall_seconds=wall_seconds,
     )
     return 0
 
 
-def merge_runs(run_dirs, out, options, command) -> int:
-    """Merge the per-seed rows of runs made in parallel into one report."""
-    rows, timings = [], []
+def merge_runs(
+    run_dirs: list[Path], out: Path, options: MethodOptions, command: str
+) -> int:
+    """Merge the per-seed rows of runs made in parallel into one report.
+
+    Reads each run's ``accuracy.csv`` and ``metadata.json`` (command, wall
+    time, data descriptions); never its Markdown.
+    """
+    rows = read_csv(run_dir / "accuracy.csv" for run_dir in run_dirs)
+    timings, descriptions, merged = [], {}, []
     for run_dir in run_dirs:
-        with (run_dir / "accuracy.csv").open(encoding="utf-8") as handle:
-            rows += list(csv.DictReader(handle))
-        report = (run_dir / "accuracy.md").read_text(encoding="utf-8")
-        found = re.search(r"Total wall time: ([0-9]+) s", report)
-        run_command = re.search(r"```\n(.*?)\n```", report, re.S)
-        timings.append(
-            f"`{run_command.group(1) if run_command else run_dir}` "
-            f"took {found.group(1) if found else '?'} s"
-        )
+        runs = read_metadata(run_dir).get("runs") or [{"command": str(run_dir)}]
+        for run in runs:
+            wall = run.get("wall_seconds")
+            timings.append(
+                f"`{run['command']}` took "
+                + ("?" if wall is None else f"{wall:.0f}")
+                + " s"
+            )
+            descriptions.update(run.get("extra", {}).get("datasets", {}))
+        merged.append({"dir": str(run_dir), "runs": runs})
     present = {row["dataset"] for row in rows}
     datasets = [name for name in DATASETS if name in present]
+    datasets += sorted(present - set(datasets))
     methods = [name for name in METHODS if any(r["method"] == name for r in rows)]
     seeds = sorted({int(row["seed"]) for row in rows})
-    descriptions = {}
-    for run_dir in run_dirs:
-        report = (run_dir / "accuracy.md").read_text(encoding="utf-8")
-        descriptions.update(re.findall(r"^\* (\w+): (\d+ train .*)$", report, re.M))
     write_report(
         rows,
         datasets=datasets,
@@ -367,6 +343,7 @@ def merge_runs(run_dirs, out, options, command) -> int:
         + "; ".join(timings)
         + ".",
         out=out,
+        merged_runs=merged,
     )
     return 0
 
@@ -384,6 +361,8 @@ def write_report(
     machine,
     timing,
     out,
+    wall_seconds=None,
+    merged_runs=None,
 ) -> None:
     """Write accuracy.csv, accuracy_summary.csv, accuracy.md and accuracy.png."""
     summary = summarize(rows)
@@ -447,6 +426,10 @@ def write_report(
     ]
     markdown = "\n".join(lines)
     (out / "accuracy.md").write_text(markdown, encoding="utf-8")
+    extra: dict = {"datasets": descriptions, "seeds": list(seeds)}
+    if merged_runs is not None:
+        extra["merged_runs"] = merged_runs
+    write_metadata(out, command=command, wall_seconds=wall_seconds, extra=extra)
     print()
     print(accuracy_table)
     print()
@@ -455,7 +438,9 @@ def write_report(
         print(f"skipped {name}: {reason}")
     print(f"\nmachine: {machine}")
     print(timing)
-    names = "accuracy.csv, accuracy_summary.csv, accuracy.md, accuracy.png"
+    names = (
+        "accuracy.csv, accuracy_summary.csv, accuracy.md, accuracy.png, metadata.json"
+    )
     print(f"wrote {names} to {out}")
 
 

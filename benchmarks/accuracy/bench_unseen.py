@@ -9,7 +9,8 @@ shipped inside the sktime package (no download). It compares the default, the
 default without its newest ingredient (``conv_skip=False``, the previous
 default), RandomForest on statistics and on catch22, and MiniRocket, with the
 same seeds, and writes ``unseen.csv`` (one row per dataset, method and seed)
-and ``unseen.md`` (mean ± std over seeds, fit seconds) to ``--out``.
+and ``unseen.md`` (mean ± std over seeds, fit seconds) and ``metadata.json``
+to the study folder ``--out``.
 
 It is a check, not a selection: by the project's rule defaults are chosen on
 the five datasets' training splits only. PLAID (also shipped with sktime, run
@@ -18,42 +19,47 @@ the ``scaling="auto"`` rule, and its reports say so.
 
 Usage::
 
-    python benchmarks/bench_unseen.py                       # OSULeaf, ACSF1
-    python benchmarks/bench_unseen.py --datasets OSULeaf --seeds 0
+    python -m benchmarks.accuracy.bench_unseen --out benchmarks/results/unseen
+    python -m benchmarks.accuracy.bench_unseen --datasets OSULeaf --seeds 0 --out /tmp/u
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import shlex
-import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
 import torch
-from bench_accuracy import machine_description, markdown_table, report_preamble
 
-from sklearn_convlstm.comparison import (
+from benchmarks.harness import (
+    add_out_argument,
+    comma_list,
+    command_line,
+    machine_description,
+    markdown_table,
+    report_preamble,
+    write_csv,
+    write_metadata,
+)
+from sklearn_convlstm.compare import (
     MethodOptions,
     describe_data,
     format_accuracy,
     parse_seeds,
     run_comparison,
     summarize,
-    write_csv,
 )
 from sklearn_convlstm.datasets import load_dataset
 
-RESULTS = Path(__file__).resolve().parent / "results"
 DEFAULT_DATASETS = ("OSULeaf", "ACSF1")
 
 #: Shipped datasets that did shape a default since, and how (said in reports).
 INFLUENCED_A_DEFAULT = {
     "PLAID": (
         "prompted the scaling='auto' rule (its training split was diagnosed; "
-        "see benchmarks/results/unseen_plaid.md), so it is no longer unseen"
+        "see benchmarks/results/unseen_plaid/), so it is no longer unseen"
     ),
 }
 #: Label of the previous default network in the tables.
@@ -159,7 +165,12 @@ def markdown(rows: list[dict], descriptions: dict[str, str], command: str) -> st
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--datasets", default=",".join(DEFAULT_DATASETS))
+    parser.add_argument(
+        "--datasets",
+        type=comma_list,
+        default=list(DEFAULT_DATASETS),
+        help="comma-separated datasets shipped with sktime (default: %(default)s)",
+    )
     parser.add_argument(
         "--data-home",
         type=Path,
@@ -176,31 +187,37 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--methods",
-        default=",".join(STANDARD_METHODS),
+        type=comma_list,
+        default=list(STANDARD_METHODS),
         help="methods run besides the no-skip default",
     )
-    parser.add_argument("--out", type=Path, default=RESULTS)
+    add_out_argument(parser)
     args = parser.parse_args(argv)
     if args.threads > 0:
         torch.set_num_threads(args.threads)
     data_home = args.data_home if args.data_home is not None else sktime_data_home()
     seeds = parse_seeds(args.seeds)
     params = json.loads(args.convlstm_params)
-    arguments = sys.argv[1:] if argv is None else argv
-    command = shlex.join(["python", "benchmarks/bench_unseen.py", *arguments])
+    command = command_line(__spec__.name if __spec__ else __name__, argv)
     start = time.perf_counter()
     rows: list[dict] = []
     descriptions: dict[str, str] = {}
-    for name in args.datasets.split(","):
+    for name in args.datasets:
         new_rows, descriptions[name] = run_dataset(
-            name, data_home, seeds, params, tuple(args.methods.split(","))
+            name, data_home, seeds, params, tuple(args.methods)
         )
         rows += new_rows
-        args.out.mkdir(parents=True, exist_ok=True)
         write_csv(rows, args.out / "unseen.csv")
+    wall_seconds = time.perf_counter() - start
     report = markdown(rows, descriptions, command)
-    report += f"\nTotal wall time: {time.perf_counter() - start:.0f} s.\n"
+    report += f"\nTotal wall time: {wall_seconds:.0f} s.\n"
     (args.out / "unseen.md").write_text(report, encoding="utf-8")
+    write_metadata(
+        args.out,
+        command=command,
+        wall_seconds=wall_seconds,
+        extra={"datasets": descriptions, "data_home": str(data_home)},
+    )
     print(report)
     return 0
 

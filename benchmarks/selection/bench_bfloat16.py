@@ -1,6 +1,6 @@
 """Measure whether bfloat16 changes accuracy in training or in prediction.
 
-Cross-validation on TRAIN splits only (the folds of bench_default_selection.py).
+Cross-validation on TRAIN splits only (the folds of bench_default_selection).
 For each fold, two ConvLSTMClassifiers with default parameters are trained,
 one in float32 and one with ``mixed_precision=True`` (bfloat16 autocast), and
 each is scored predicting in float32 and in bfloat16 (``mixed_precision`` is
@@ -12,30 +12,37 @@ rounded, a fifth also with the gradients rounded
 (:class:`RoundGradientsToBfloat16`), to see whether that rounding explains
 the difference; two more
 train only the conv blocks or only the LSTM under autocast
-(:class:`AutocastPart`). Writes ``bfloat16_split.csv`` and ``.md``.
+(:class:`AutocastPart`). Writes ``bfloat16_split.csv``, ``bfloat16_split.md``
+and ``metadata.json`` to the study folder ``--out``.
 
 Usage::
 
-    python benchmarks/bench_bfloat16.py --datasets ArrowHead --seeds 0,1,2,3,4
+    python -m benchmarks.selection.bench_bfloat16 --datasets ArrowHead \
+        --seeds 0,1,2,3,4 --out /tmp/bfloat16
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
-import sys
-from pathlib import Path
 
 import numpy as np
 import torch
-from bench_accuracy import DEFAULT_DATA_HOME
-from bench_default_selection import _take, run_in_parallel, train_split_folds
 from skorch.callbacks import Callback
 from torch.nn.utils import parametrize
 
+from benchmarks.harness import (
+    add_data_arguments,
+    add_out_argument,
+    comma_ints,
+    command_line,
+    run_in_parallel,
+    take,
+    train_split_folds,
+    write_csv,
+    write_metadata,
+)
 from sklearn_convlstm import ConvLSTMClassifier
 
-RESULTS = Path(__file__).resolve().parent / "results"
 ROUNDED_ACTIVATIONS = "float32, activations rounded to bfloat16"
 ROUNDED_BOTH = "float32, activations and weights rounded to bfloat16"
 ROUNDED_ALL = "float32, activations, weights and gradients rounded to bfloat16"
@@ -162,10 +169,10 @@ def run_fold(dataset, fold, X, y, train_index, test_index, seed):
     """Score float32- and bfloat16-trained networks, predicting in both."""
     torch.set_num_threads(1)
     rows = []
-    X_valid, y_valid = _take(X, test_index), y[test_index]
+    X_valid, y_valid = take(X, test_index), y[test_index]
     for train_bf16 in (False, True):
         model = ConvLSTMClassifier(mixed_precision=train_bf16, random_state=seed)
-        model.fit(_take(X, train_index), y[train_index])
+        model.fit(take(X, train_index), y[train_index])
         for predict_bf16 in (False, True):
             model.set_params(mixed_precision=predict_bf16)
             rows.append(
@@ -188,7 +195,7 @@ def run_fold(dataset, fold, X, y, train_index, test_index, seed):
     for callback, label in variants:
         weights = label in (ROUNDED_BOTH, ROUNDED_ALL)
         model = ConvLSTMClassifier(callbacks=(callback,), random_state=seed)
-        model.fit(_take(X, train_index), y[train_index])
+        model.fit(take(X, train_index), y[train_index])
         rows.append(
             {
                 "dataset": dataset,
@@ -204,33 +211,30 @@ def run_fold(dataset, fold, X, y, train_index, test_index, seed):
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--datasets", default="ArrowHead")
-    parser.add_argument("--seeds", default="0,1,2,3,4")
+    add_data_arguments(parser, datasets=("ArrowHead",))
+    parser.add_argument("--seeds", type=comma_ints, default=[0, 1, 2, 3, 4])
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--data-home", default=str(DEFAULT_DATA_HOME))
-    parser.add_argument("--out", type=Path, default=RESULTS / "bfloat16_split.csv")
+    add_out_argument(parser)
     args = parser.parse_args(argv)
     tasks = [
         (dataset, fold, X, y, train_index, test_index, seed)
-        for seed in (int(s) for s in args.seeds.split(","))
+        for seed in args.seeds
         for dataset, fold, X, y, train_index, test_index in train_split_folds(
-            args.datasets.split(","), args.folds, seed, args.data_home
+            args.datasets, args.folds, seed, args.data_home
         )
     ]
     results, wall = run_in_parallel(run_fold, tasks, args.jobs)
     rows = [row for fold_rows in results for row in fold_rows]
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    with args.out.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    command = " ".join(["python benchmarks/bench_bfloat16.py", *(argv or sys.argv[1:])])
+    path = write_csv(rows, args.out / "bfloat16_split.csv")
+    command = command_line(__spec__.name if __spec__ else __name__, argv)
+    write_metadata(args.out, command=command, wall_seconds=wall)
     lines = [
         "# bfloat16 in training vs in prediction: CV on TRAIN splits only",
         "",
         f"Command: `{command}` ({args.jobs} workers x 1 torch thread; {wall:.0f} s)."
-        f" Mean {args.folds}-fold CV accuracy over CV seeds {args.seeds}; "
+        f" Mean {args.folds}-fold CV accuracy over CV seeds "
+        f"{','.join(map(str, args.seeds))}; "
         "default ConvLSTMClassifier parameters otherwise.",
         "",
         "| dataset | trained in | predicting in | mean CV accuracy | per CV seed |",
@@ -247,7 +251,7 @@ def main(argv=None) -> int:
         (CONV_ONLY, "float32"),
         (RECURRENT_ONLY, "float32"),
     ]
-    for dataset in args.datasets.split(","):
+    for dataset in args.datasets:
         for train, predict in combinations:
             group = [
                 r
@@ -265,10 +269,10 @@ def main(argv=None) -> int:
                 + ", ".join(f"{v:.3f}" for v in per_seed)
                 + " |"
             )
-    args.out.with_suffix(".md").write_text("\n".join(lines) + "\n")
+    path.with_suffix(".md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

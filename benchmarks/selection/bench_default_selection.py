@@ -2,16 +2,19 @@
 
 Runs stratified k-fold cross-validation on the training split of each of the five
 shared datasets for a set of candidate configurations (an ablation around the
-default: each candidate changes one ingredient) and writes
-``benchmarks/results/default_selection.csv`` (one row per dataset, config and
-fold) and ``default_selection.md`` (mean CV accuracy per dataset and config,
-plus mean fit seconds). Test splits are never read.
+default: each candidate changes one ingredient) and writes to the study folder
+``--out``: ``cv_seed<SEED>.csv`` (one row per dataset, config and fold of CV
+seed ``--seed``; rows of configs run again replace the old ones, others stay),
+``cv_seed<SEED>.md`` (mean CV accuracy per dataset and config, plus mean fit
+seconds) and ``metadata.json`` (each run appended). Several CV seeds go to the
+same folder, one file each; ``summarise_selection`` tabulates them together.
+Test splits are never read.
 
 Usage::
 
-    python benchmarks/bench_default_selection.py                # all configs
-    python benchmarks/bench_default_selection.py --configs default,no_bn
-    python benchmarks/bench_default_selection.py --jobs 2 --folds 5
+    python -m benchmarks.selection.bench_default_selection --out /tmp/sel  # all
+    python -m benchmarks.selection.bench_default_selection --configs default,gru \
+        --datasets ArrowHead --seed 3 --out /tmp/sel
 
 Each worker process trains with one torch thread; ``--jobs 2`` runs two folds
 at once on a 2-core machine.
@@ -20,21 +23,34 @@ at once on a 2-core machine.
 from __future__ import annotations
 
 import argparse
-import csv
-import platform
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
-from bench_accuracy import DATASETS, DEFAULT_DATA_HOME
-from joblib import Parallel, delayed
-from sklearn.model_selection import StratifiedKFold
 
-from sklearn_convlstm import ConvLSTMClassifier, load_dataset
-from sklearn_convlstm.comparison import ARTICLE_TRAINING
+from benchmarks.harness import (
+    add_data_arguments,
+    add_out_argument,
+    comma_list,
+    command_line,
+    datasets_of,
+    machine_description,
+    read_csv,
+    run_in_parallel,
+    take,
+    train_split_folds,
+    write_csv,
+    write_metadata,
+)
+from sklearn_convlstm import ConvLSTMClassifier
+from sklearn_convlstm.compare import make_estimator
 
-RESULTS = Path(__file__).resolve().parent / "results"
+
+def _article_basic_params() -> dict:
+    """Return the ``article-basic`` method's parameters (variant, naive training)."""
+    params = make_estimator("article-basic", 0).get_params()
+    del params["random_state"]
+    return params
 
 
 #: Candidate name -> parameters changed from ConvLSTMClassifier's current defaults.
@@ -52,7 +68,7 @@ CANDIDATES: dict[str, dict] = {
     "gru": {"rnn": "gru"},
     "constant_lr": {"lr_schedule": "constant", "lr": 1e-3},
     "max_epochs_100": {"max_epochs": 100},
-    "article_basic_naive": {"variant": "basic", **ARTICLE_TRAINING},
+    "article_basic_naive": _article_basic_params(),
     "augmentation": {"augmentation": True},
     "augmentation_amplitude_only": {"augmentation": True, "augmentation_window": 1.0},
     "mixed_precision": {"mixed_precision": True},
@@ -67,17 +83,16 @@ CANDIDATES: dict[str, dict] = {
 
 
 def run_fold(dataset, config_name, fold, X, y, train_index, test_index, seed):
+    """Fit one candidate on one training fold; return its row."""
     import torch
 
     torch.set_num_threads(1)
     params = {**CANDIDATES[config_name], "random_state": seed}
     clf = ConvLSTMClassifier(**params)
-    X_train = _take(X, train_index)
-    X_valid = _take(X, test_index)
     start = time.perf_counter()
-    clf.fit(X_train, y[train_index])
+    clf.fit(take(X, train_index), y[train_index])
     fit_seconds = time.perf_counter() - start
-    accuracy = clf.score(X_valid, y[test_index])
+    accuracy = clf.score(take(X, test_index), y[test_index])
     return {
         "dataset": dataset,
         "config": config_name,
@@ -89,90 +104,56 @@ def run_fold(dataset, config_name, fold, X, y, train_index, test_index, seed):
     }
 
 
-def _take(X, index):
-    return X[index] if isinstance(X, np.ndarray) else [X[i] for i in index]
-
-
-def train_split_folds(datasets, n_folds, seed, data_home):
-    """Yield ``(dataset, fold, X, y, train_index, test_index)`` on TRAIN splits.
-
-    Stratified ``n_folds``-fold CV with shuffling seeded by ``seed``: the folds
-    every CV-on-training-data benchmark here shares. Test splits are not read.
-    """
-    for dataset in datasets:
-        X, y = load_dataset(dataset, data_home=data_home, split="train")
-        folds = StratifiedKFold(n_folds, shuffle=True, random_state=seed)
-        for fold, (train_index, test_index) in enumerate(
-            folds.split(np.zeros(len(y)), y)
-        ):
-            yield dataset, fold, X, y, train_index, test_index
-
-
-def run_in_parallel(function, tasks, jobs):
-    """Run ``function(*task)`` for every task on ``jobs`` joblib workers.
-
-    Returns
-    -------
-    rows : list
-        The results, in task order.
-    wall : float
-        Seconds the whole run took.
-    """
-    start = time.perf_counter()
-    rows = Parallel(n_jobs=jobs, verbose=5)(delayed(function)(*task) for task in tasks)
-    return rows, time.perf_counter() - start
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--configs", default=",".join(CANDIDATES))
-    parser.add_argument("--datasets", default=",".join(DATASETS))
+    parser.add_argument(
+        "--configs",
+        type=comma_list,
+        default=list(CANDIDATES),
+        help="comma-separated candidates (default: all of them)",
+    )
+    add_data_arguments(parser)
     parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--seed", type=int, default=0, help="CV seed: the folds and the networks"
+    )
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--data-home", default=str(DEFAULT_DATA_HOME))
-    parser.add_argument("--out", default=str(RESULTS / "default_selection.csv"))
+    add_out_argument(parser)
     args = parser.parse_args(argv)
-    configs = args.configs.split(",")
-    unknown = sorted(set(configs) - set(CANDIDATES))
+    unknown = sorted(set(args.configs) - set(CANDIDATES))
     if unknown:
         parser.error(f"unknown configs {unknown}; choose from {sorted(CANDIDATES)}")
 
     tasks = [
         (dataset, config, fold, X, y, train_index, test_index, args.seed)
         for dataset, fold, X, y, train_index, test_index in train_split_folds(
-            args.datasets.split(","), args.folds, args.seed, args.data_home
+            args.datasets, args.folds, args.seed, args.data_home
         )
-        for config in configs
+        for config in args.configs
     ]
     rows, wall = run_in_parallel(run_fold, tasks, args.jobs)
 
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    existing = []
-    if out.exists():
-        with out.open() as handle:
-            existing = [
-                row
-                for row in csv.DictReader(handle)
-                if (row["dataset"], row["config"])
-                not in {(r["dataset"], r["config"]) for r in rows}
-            ]
+    path = args.out / f"cv_seed{args.seed}.csv"
+    rerun = {(row["dataset"], row["config"]) for row in rows}
+    existing = [
+        row
+        for row in (read_csv([path]) if path.exists() else [])
+        if (row["dataset"], row["config"]) not in rerun
+    ]
     all_rows = existing + rows
-    with out.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(all_rows)
-    write_markdown(all_rows, out.with_suffix(".md"), wall, argv, args.jobs)
-    print(out.with_suffix(".md").read_text())
+    write_csv(all_rows, path)
+    command = command_line(__spec__.name if __spec__ else __name__, argv)
+    write_markdown(all_rows, path.with_suffix(".md"), wall, command, args.jobs)
+    write_metadata(args.out, command=command, wall_seconds=wall, append=True)
+    print(path.with_suffix(".md").read_text())
     return 0
 
 
-def write_markdown(rows, path: Path, wall: float, argv, jobs: int) -> None:
+def write_markdown(rows, path: Path, wall: float, command: str, jobs: int) -> None:
     """Write the mean CV accuracy per dataset and config; folds and seeds from rows."""
     n_folds = 1 + max(int(r["fold"]) for r in rows)
     seeds = ", ".join(sorted({str(r["seed"]) for r in rows}, key=int))
-    datasets = [d for d in DATASETS if any(r["dataset"] == d for r in rows)]
+    datasets = datasets_of(rows)
     configs = [c for c in CANDIDATES if any(r["config"] == c for r in rows)]
 
     def cell(dataset, config, key):
@@ -186,10 +167,9 @@ def write_markdown(rows, path: Path, wall: float, argv, jobs: int) -> None:
     lines = [
         "# Default selection: cross-validation on TRAIN splits only",
         "",
-        f"Command: `python benchmarks/bench_default_selection.py "
-        f"{' '.join(argv if argv is not None else sys.argv[1:])}`  ",
-        f"Machine: {platform.platform()}, {platform.processor() or 'cpu'}, "
-        f"{jobs} workers x 1 torch thread; last run's wall time {wall:.0f} s.",
+        f"Command: `{command}`  ",
+        f"Machine: {machine_description()}; {jobs} workers x 1 torch thread; "
+        f"last run's wall time {wall:.0f} s.",
         "",
         f"Mean stratified-CV accuracy ({n_folds} folds, seed {seeds}) per dataset; "
         "the test splits were not used.",
@@ -209,4 +189,4 @@ def write_markdown(rows, path: Path, wall: float, argv, jobs: int) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

@@ -1,7 +1,7 @@
 """Does a seed ensemble beat one network? Cross-validation on TRAIN splits only.
 
 For each shared dataset, stratified k-fold cross-validation on the training
-split (the folds of ``bench_default_selection.py``). In each fold, ``--members``
+split (the folds of ``bench_default_selection``). In each fold, ``--ensemble-size``
 networks with the same parameters (default: ``ConvLSTMClassifier``'s defaults)
 and the seeds of :func:`sklearn_convlstm.ensemble.member_seeds` are trained;
 their held-out probabilities give, from the same fits,
@@ -9,33 +9,39 @@ their held-out probabilities give, from the same fits,
 * the accuracy of one network (mean over the members), and
 * the accuracy of the soft-voting ensemble of the first k members.
 
-Writes ``benchmarks/results/ensemble_selection.csv`` (one row per dataset,
-fold and member, with the held-out probabilities) and ``.md``. Test splits are
-never read.
+Writes to the study folder ``--out``: ``ensemble_seed<SEED>.csv`` (one row per
+dataset, fold and member, with the held-out probabilities), its table
+``ensemble_seed<SEED>.md`` and ``metadata.json`` (each run appended). Test
+splits are never read.
 
 Usage::
 
-    python benchmarks/bench_ensemble.py --jobs 2
+    python -m benchmarks.selection.bench_ensemble --jobs 2 --out /tmp/ensemble
+    python -m benchmarks.selection.bench_ensemble --datasets ArrowHead --seed 3 \
+        --ensemble-size 5 --out /tmp/ensemble
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import json
-import platform
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
-from bench_accuracy import DATASETS, DEFAULT_DATA_HOME
-from bench_default_selection import _take, run_in_parallel, train_split_folds
 
+from benchmarks.harness import (
+    add_data_arguments,
+    add_out_argument,
+    command_line,
+    machine_description,
+    run_in_parallel,
+    take,
+    train_split_folds,
+    write_csv,
+    write_metadata,
+)
 from sklearn_convlstm import ConvLSTMClassifier
 from sklearn_convlstm.ensemble import member_seeds
-
-RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def run_member(dataset, fold, member, seed, X, y, train_index, test_index, params):
@@ -45,9 +51,9 @@ def run_member(dataset, fold, member, seed, X, y, train_index, test_index, param
     torch.set_num_threads(1)
     clf = ConvLSTMClassifier(**params, random_state=seed)
     start = time.perf_counter()
-    clf.fit(_take(X, train_index), y[train_index])
+    clf.fit(take(X, train_index), y[train_index])
     fit_seconds = time.perf_counter() - start
-    proba = clf.predict_proba(_take(X, test_index))
+    proba = clf.predict_proba(take(X, test_index))
     return {
         "dataset": dataset,
         "fold": fold,
@@ -94,51 +100,52 @@ def accuracies(rows: list[dict], sizes: list[int]) -> dict[str, dict[str, float]
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--datasets", default=",".join(DATASETS))
+    add_data_arguments(parser)
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0, help="folds and member seeds")
-    parser.add_argument("--members", type=int, default=5)
+    parser.add_argument(
+        "--ensemble-size",
+        type=int,
+        default=5,
+        help="networks per fold; ensembles of 1, 3 and this size are scored",
+    )
     parser.add_argument(
         "--params", default="{}", help="JSON of ConvLSTMClassifier parameters"
     )
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--data-home", default=str(DEFAULT_DATA_HOME))
-    parser.add_argument("--out", default=str(RESULTS / "ensemble_selection.csv"))
+    add_out_argument(parser)
     args = parser.parse_args(argv)
     params = json.loads(args.params)
-    seeds = member_seeds(args.seed, args.members)
+    size = args.ensemble_size
+    seeds = member_seeds(args.seed, size)
 
     tasks = [
         (dataset, fold, member, seed, X, y, train_index, test_index, params)
         for dataset, fold, X, y, train_index, test_index in train_split_folds(
-            args.datasets.split(","), args.folds, args.seed, args.data_home
+            args.datasets, args.folds, args.seed, args.data_home
         )
         for member, seed in enumerate(seeds)
     ]
     rows, wall = run_in_parallel(run_member, tasks, args.jobs)
 
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    sizes = sorted({k for k in (1, 3, args.members) if k <= args.members})
+    out = write_csv(rows, args.out / f"ensemble_seed{args.seed}.csv")
+    command = command_line(__spec__.name if __spec__ else __name__, argv)
+    write_metadata(args.out, command=command, wall_seconds=wall, append=True)
+    sizes = sorted({k for k in (1, 3, size) if k <= size})
     table = accuracies(rows, sizes)
     columns = list(next(iter(table.values())))
     lines = [
         "# Seed ensembles: cross-validation on TRAIN splits only",
         "",
-        "Command: `python benchmarks/bench_ensemble.py "
-        f"{' '.join(sys.argv[1:] if argv is None else argv)}`  ",
-        f"Machine: {platform.platform()}, {args.jobs} workers x 1 torch thread; "
+        f"Command: `{command}`  ",
+        f"Machine: {machine_description()}; {args.jobs} workers x 1 torch thread; "
         f"wall time {wall:.0f} s.",
         "",
         f"Mean {args.folds}-fold stratified CV accuracy (folds of seed {args.seed}, "
         "as in default_selection.md); ConvLSTMClassifier parameters "
         f"{params or 'default'}; "
-        f"{args.members} networks per fold with seeds `member_seeds({args.seed}, "
-        f"{args.members})`. 'one network' is the mean accuracy of those networks "
+        f"{size} networks per fold with seeds `member_seeds({args.seed}, "
+        f"{size})`. 'one network' is the mean accuracy of those networks "
         "alone, 'ensemble of k' averages the probabilities of the first k.",
         "",
         "| dataset | " + " | ".join(columns) + " |",

@@ -1,44 +1,52 @@
 r"""Exploratory CV of training ideas that are not (yet) ConvLSTMClassifier options.
 
 Stratified 5-fold cross-validation on TRAIN splits only (the folds and network
-seeds of ``bench_default_selection.py``), for candidate ideas implemented here,
-outside the package, so they can be tried before being built in:
+seeds of ``bench_default_selection``), for candidate ideas implemented here,
+outside the package as skorch callbacks, so they can be tried before being
+built in:
 
 * weight averaging (``swa*``: the mean of the weights at the end of each epoch
   from a fraction of training on, BatchNorm statistics recomputed afterwards;
   ``ema*``: an exponential moving average updated every batch),
 * noise (``jitter``: Gaussian noise on the scaled input; ``featnoise``:
   multiplicative Gaussian noise on the last conv block's output),
-* mixup (a patched training step mixing pairs of series and their losses),
+* mixup (:class:`Mixup`: pairs of series and their losses mixed in training),
 * plain parameter changes (kernels, width, epochs, GRU).
 
-One JSON line per fold is appended to ``--out``; a per-seed table is printed.
+One row per fold is appended to ``<out>/candidates.csv`` (and the run to
+``<out>/metadata.json``); a per-seed table is printed.
 
 Usage::
 
-    python benchmarks/explore_training_candidates.py --configs default,swa75 \\
-        --datasets ArrowHead --seeds 0,1,2 --out /tmp/explore.jsonl
+    python -m benchmarks.selection.explore_training_candidates \\
+        --configs default,swa75 --datasets ArrowHead --seeds 0,1,2 --out /tmp/explore
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
-import json
 import time
+from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
-from bench_accuracy import DEFAULT_DATA_HOME
-from bench_default_selection import _take, train_split_folds
-from joblib import Parallel, delayed
 from skorch.callbacks import Callback
-from skorch.dataset import unpack_data
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
+from benchmarks.harness import (
+    add_data_arguments,
+    add_out_argument,
+    append_csv,
+    comma_ints,
+    comma_list,
+    command_line,
+    run_in_parallel,
+    take,
+    train_split_folds,
+    write_metadata,
+)
 from sklearn_convlstm import ConvLSTMClassifier
-from sklearn_convlstm import classifier as classifier_module
 
 
 class WeightAveraging(Callback):
@@ -163,27 +171,70 @@ class GaussianNoise(Callback):
         del self.handle_
 
 
-_PLAIN_TRAIN_STEP = classifier_module._AutocastNeuralNetClassifier.train_step_single
-_MIXUP = {"alpha": None}
+class _MixedLoss(torch.nn.Module):
+    """The loss of a mixed batch: ``lam * loss(y) + (1 - lam) * loss(y[perm])``.
+
+    ``state["mix"]``, set by :class:`Mixup`'s hook when it mixed the batch, is
+    consumed by the next call; without it (validation) the plain loss.
+    """
+
+    def __init__(self, loss: torch.nn.Module, state: dict[str, Any]) -> None:
+        super().__init__()
+        self.loss = loss
+        self.state = state
+
+    def forward(self, y_pred: torch.Tensor, y_true: torch.Tensor) -> torch.Tensor:
+        mix = self.state.pop("mix", None)
+        if mix is None:
+            return self.loss(y_pred, y_true)
+        lam, partner = mix
+        return lam * self.loss(y_pred, y_true) + (1 - lam) * self.loss(
+            y_pred, y_true[partner]
+        )
 
 
-def _mixup_train_step(self, batch, **fit_params):
-    """Run the training step, with mixup when ``_MIXUP["alpha"]`` is set."""
-    alpha = _MIXUP["alpha"]
-    if alpha is None:
-        return _PLAIN_TRAIN_STEP(self, batch, **fit_params)
-    self._set_training(True)
-    X, y = unpack_data(batch)
-    # Seeded from torch's generator, so the network seed fixes it.
-    seed = int(torch.randint(0, 2**31, ()).item())
-    lam = float(np.random.default_rng(seed).beta(alpha, alpha))
-    partner = torch.randperm(len(y))
-    y_pred = self.infer(lam * X + (1 - lam) * X[partner], **fit_params)
-    loss = lam * F.cross_entropy(y_pred, y) + (1 - lam) * F.cross_entropy(
-        y_pred, y[partner]
-    )
-    loss.backward()
-    return {"loss": loss, "y_pred": y_pred}
+class Mixup(Callback):
+    """Mixup in training: each batch mixed with a shuffled copy of itself.
+
+    A forward pre-hook on the network replaces a training batch ``x`` by
+    ``lam * x + (1 - lam) * x[perm]`` with ``lam ~ Beta(alpha, alpha)`` and a
+    random permutation ``perm``; the criterion, wrapped while training, scores
+    that batch ``lam * loss(y) + (1 - lam) * loss(y[perm])``. Both draws come
+    from torch's generator, which the network seed fixes. Networks in eval
+    mode (validation, prediction) see the series unmixed.
+
+    Parameters
+    ----------
+    alpha : float
+        Parameter of the Beta distribution of the mixing weight.
+    """
+
+    def __init__(self, alpha: float = 0.2) -> None:
+        self.alpha = alpha
+
+    def on_train_begin(self, net, **kwargs):
+        """Register the mixing hook and wrap the criterion."""
+        state: dict[str, Any] = {}
+        alpha = self.alpha
+
+        def mix(module, args):
+            if not module.training:
+                return None
+            x = args[0]
+            seed = int(torch.randint(0, 2**31, ()).item())
+            lam = float(np.random.default_rng(seed).beta(alpha, alpha))
+            partner = torch.randperm(len(x))
+            state["mix"] = (lam, partner)
+            return (lam * x + (1 - lam) * x[partner], *args[1:])
+
+        self.handle_ = net.module_.register_forward_pre_hook(mix)
+        net.criterion_ = _MixedLoss(net.criterion_, state)
+
+    def on_train_end(self, net, **kwargs):
+        """Remove the hook and unwrap the criterion."""
+        self.handle_.remove()
+        del self.handle_
+        net.criterion_ = net.criterion_.loss
 
 
 CANDIDATES: dict[str, dict] = {
@@ -200,8 +251,8 @@ CANDIDATES: dict[str, dict] = {
     },
     "jitter0.1": {"callbacks": (GaussianNoise("input", 0.1),)},
     "featnoise0.1": {"callbacks": (GaussianNoise("features", 0.1),)},
-    "mixup0.2": {"_mixup": 0.2},
-    "mixup0.4": {"_mixup": 0.4},
+    "mixup0.2": {"callbacks": (Mixup(0.2),)},
+    "mixup0.4": {"callbacks": (Mixup(0.4),)},
     "kernels975": {"kernel_sizes": (9, 7, 5)},
     "fcn_width": {"conv_channels": (128, 256, 128), "kernel_sizes": (8, 5, 3)},
     "epochs200": {"max_epochs": 200},
@@ -212,16 +263,11 @@ CANDIDATES: dict[str, dict] = {
 def run_fold(dataset, config, fold, X, y, train_index, test_index, seed):
     """Fit one candidate on one fold; return its row."""
     torch.set_num_threads(1)
-    # Patched here, in the worker process: joblib workers do not run this
-    # module's top level.
-    classifier_module._AutocastNeuralNetClassifier.train_step_single = _mixup_train_step
-    params = dict(CANDIDATES[config])
-    _MIXUP["alpha"] = params.pop("_mixup", None)
-    clf = ConvLSTMClassifier(**params, random_state=seed)
+    clf = ConvLSTMClassifier(**CANDIDATES[config], random_state=seed)
     start = time.perf_counter()
-    clf.fit(_take(X, train_index), y[train_index])
+    clf.fit(take(X, train_index), y[train_index])
     fit_seconds = time.perf_counter() - start
-    accuracy = clf.score(_take(X, test_index), y[test_index])
+    accuracy = clf.score(take(X, test_index), y[test_index])
     return {
         "dataset": dataset,
         "config": config,
@@ -234,19 +280,16 @@ def run_fold(dataset, config, fold, X, y, train_index, test_index, seed):
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--configs", default="default,swa75")
-    parser.add_argument("--datasets", default="ArrowHead")
-    parser.add_argument("--seeds", default="0,1,2,3,4")
+    parser.add_argument("--configs", type=comma_list, default=["default", "swa75"])
+    add_data_arguments(parser, datasets=("ArrowHead",))
+    parser.add_argument("--seeds", type=comma_ints, default=[0, 1, 2, 3, 4])
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--data-home", default=str(DEFAULT_DATA_HOME))
-    parser.add_argument("--out", required=True)
+    add_out_argument(parser)
     args = parser.parse_args(argv)
-    configs = args.configs.split(",")
+    configs, datasets, seeds = args.configs, args.datasets, args.seeds
     unknown = sorted(set(configs) - set(CANDIDATES))
     if unknown:
         parser.error(f"unknown configs {unknown}; choose from {sorted(CANDIDATES)}")
-    datasets = args.datasets.split(",")
-    seeds = [int(seed) for seed in args.seeds.split(",")]
     tasks = [
         (dataset, config, fold, X, y, train_index, test_index, seed)
         for seed in seeds
@@ -255,10 +298,10 @@ def main(argv=None) -> int:
         )
         for config in configs
     ]
-    rows = Parallel(n_jobs=args.jobs)(delayed(run_fold)(*task) for task in tasks)
-    with open(args.out, "a", encoding="utf-8") as handle:
-        for row in rows:
-            handle.write(json.dumps(row) + "\n")
+    rows, wall = run_in_parallel(run_fold, tasks, args.jobs)
+    append_csv(rows, args.out / "candidates.csv")
+    command = command_line(__spec__.name if __spec__ else __name__, argv)
+    write_metadata(args.out, command=command, wall_seconds=wall, append=True)
     per_seed = collections.defaultdict(list)
     for row in rows:
         per_seed[row["dataset"], row["config"], row["seed"]].append(row["cv_accuracy"])

@@ -1,61 +1,44 @@
-"""Summarise several runs of bench_default_selection.py (one per CV seed).
+"""Summarise several runs of bench_default_selection (one per CV seed).
 
 Each run writes per-fold rows (dataset, config, fold, seed, cv_accuracy, ...)
-to its own CSV. This script reads them all and writes one Markdown table:
-mean CV accuracy per dataset and config for every seed, and the mean over the
-seeds each (dataset, config) was run with. Test splits are never involved.
+to its own CSV (``cv_seed<SEED>.csv`` in its study folder). This script reads
+them all (the CSVs given, by default every ``cv_seed*.csv`` of ``--out``) and
+writes ``<out>/summary.md``: mean CV accuracy per dataset and config for every
+seed, the mean over the seeds each (dataset, config) was run with and, with
+``--baseline``, paired differences. Test splits are never involved.
 
 Usage::
 
-    python benchmarks/summarise_selection.py run0.csv run1.csv ... \
-        --out benchmarks/results/augmentation_selection.md --title "..."
+    python -m benchmarks.selection.summarise_selection --out /tmp/sel --title "..."
+    python -m benchmarks.selection.summarise_selection a/cv_seed0.csv \
+        b/cv_seed0.csv --baseline default --out /tmp/summary
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 from pathlib import Path
 
 import numpy as np
-from bench_accuracy import DATASETS
 
-
-def read_rows(paths: list[Path]) -> list[dict]:
-    """Read the per-fold rows of every CSV."""
-    rows = []
-    for path in paths:
-        with path.open(newline="") as handle:
-            rows += list(csv.DictReader(handle))
-    return rows
-
-
-def mean_accuracy(
-    rows: list[dict], dataset: str, config: str, seed: int | None
-) -> float:
-    """Mean CV accuracy over the folds of one CV seed (``None``: of every seed)."""
-    values = [
-        float(r["cv_accuracy"])
-        for r in rows
-        if r["dataset"] == dataset
-        and r["config"] == config
-        and (seed is None or int(r["seed"]) == seed)
-    ]
-    return float(np.mean(values)) if values else float("nan")
-
-
-def _datasets(rows: list[dict]) -> list[str]:
-    return [d for d in DATASETS if any(r["dataset"] == d for r in rows)]
+from benchmarks.harness import (
+    add_out_argument,
+    command_line,
+    datasets_of,
+    mean_cv_accuracy,
+    read_csv,
+    write_metadata,
+)
 
 
 def summary_lines(rows: list[dict]) -> list[str]:
     """Markdown table: one line per (config, seed) and per config over seeds."""
-    datasets = _datasets(rows)
+    datasets = datasets_of(rows)
     configs = list(dict.fromkeys(r["config"] for r in rows))
     seeds = sorted({int(r["seed"]) for r in rows})
 
     def line(config: str, seed: int | None) -> str | None:
-        values = [mean_accuracy(rows, d, config, seed) for d in datasets]
+        values = [mean_cv_accuracy(rows, d, config, seed) for d in datasets]
         if all(np.isnan(values)):
             return None
         label = "all" if seed is None else str(seed)
@@ -83,7 +66,7 @@ def paired_lines(rows: list[dict], baseline: str) -> list[str]:
     better, equal and worse. Folds differ between CV seeds, not between
     configs of one seed, so the differences are paired.
     """
-    datasets = _datasets(rows)
+    datasets = datasets_of(rows)
     configs = [c for c in dict.fromkeys(r["config"] for r in rows) if c != baseline]
     seeds = sorted({int(r["seed"]) for r in rows})
     lines = [
@@ -95,8 +78,8 @@ def paired_lines(rows: list[dict], baseline: str) -> list[str]:
         for dataset in datasets:
             differences = np.array(
                 [
-                    mean_accuracy(rows, dataset, config, seed)
-                    - mean_accuracy(rows, dataset, baseline, seed)
+                    mean_cv_accuracy(rows, dataset, config, seed)
+                    - mean_cv_accuracy(rows, dataset, baseline, seed)
                     for seed in seeds
                 ]
             )
@@ -116,8 +99,13 @@ def paired_lines(rows: list[dict], baseline: str) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("csvs", type=Path, nargs="+")
-    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument(
+        "csvs",
+        type=Path,
+        nargs="*",
+        help="per-fold CSVs (default: every cv_seed*.csv of --out)",
+    )
+    add_out_argument(parser)
     parser.add_argument("--title", default="Cross-validation on TRAIN splits only")
     parser.add_argument(
         "--intro", default="", help="Markdown paragraph(s) after the title"
@@ -133,7 +121,13 @@ def main(argv: list[str] | None = None) -> int:
         help="also tabulate every config's per-seed difference to this config",
     )
     args = parser.parse_args(argv)
-    rows = read_rows(args.csvs)
+    csvs = args.csvs or sorted(
+        args.out.glob("cv_seed*.csv"),
+        key=lambda path: int(path.stem.removeprefix("cv_seed")),
+    )
+    if not csvs:
+        parser.error(f"no CSV given and no cv_seed*.csv in {args.out}")
+    rows = read_csv(csvs)
     if args.configs is not None:
         keep = args.configs.split(",")
         rows = sorted(
@@ -144,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     lines += [
         "Mean stratified 5-fold CV accuracy per dataset; 'all' averages the "
         "folds of every CV seed the (dataset, config) pair was run with. "
-        "Sources: " + ", ".join(f"`{p}`" for p in args.csvs) + ".",
+        "Sources: " + ", ".join(f"`{p}`" for p in csvs) + ".",
         "",
         *summary_lines(rows),
     ]
@@ -156,7 +150,10 @@ def main(argv: list[str] | None = None) -> int:
             "",
             *paired_lines(rows, args.baseline),
         ]
-    args.out.write_text("\n".join(lines) + "\n")
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "summary.md").write_text("\n".join(lines) + "\n")
+    command = command_line(__spec__.name if __spec__ else __name__, argv)
+    write_metadata(args.out, command=command, append=True)
     print("\n".join(lines))
     return 0
 

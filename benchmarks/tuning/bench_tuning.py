@@ -20,13 +20,15 @@ a time, so wall times compare the work done, not parallelism.
 
 Run (one sampler seed, about 10 minutes on a 2-core machine)::
 
-    python benchmarks/bench_tuning.py --dataset GunPoint --n-trials 20
+    python -m benchmarks.tuning.bench_tuning --dataset GunPoint --n-trials 20 \
+        --out /tmp/tuning
 
 Runs split over processes (e.g. one sampler seed each, written to their own
-``--output-dir``) are combined with ``--merge DIR [DIR ...]``; the committed
-results name their commands.
+``--out``) are combined with ``--merge DIR [DIR ...]`` (which reads their CSV
+files back); the committed results name their commands.
 
-Results go to ``benchmarks/results/tuning_<dataset>.csv`` and ``.md``.
+Results go to ``<out>/tuning_<dataset>.csv`` and ``.md``, the run to
+``<out>/metadata.json``.
 """
 
 from __future__ import annotations
@@ -36,7 +38,6 @@ import csv
 import functools
 import json
 import platform
-import sys
 import time
 import warnings
 from pathlib import Path
@@ -49,7 +50,13 @@ from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from skorch.callbacks import Callback
 
-from sklearn_convlstm.classifier import ConvLSTMClassifier
+from benchmarks.harness import (
+    add_out_argument,
+    command_line,
+    optional_path,
+    write_metadata,
+)
+from sklearn_convlstm import ConvLSTMClassifier
 from sklearn_convlstm.datasets import load_dataset
 from sklearn_convlstm.tuning import (
     REPORTS_PER_FOLD,
@@ -58,8 +65,6 @@ from sklearn_convlstm.tuning import (
     suggest_convlstm_params,
     tune,
 )
-
-RESULTS = Path(__file__).parent / "results"
 
 #: --sampler choices -> the name used in method labels.
 SAMPLER_NAMES = {"tpe": "TPE", "random": "Random"}
@@ -211,10 +216,15 @@ def run_grid(
     }
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--dataset", default="GunPoint")
-    parser.add_argument("--data-home", default=None)
+    parser.add_argument(
+        "--data-home",
+        type=optional_path,
+        default=None,
+        help="directory of the dataset (default: the datasets inside the package)",
+    )
     parser.add_argument("--n-trials", type=int, default=20)
     parser.add_argument("--cv", type=int, default=3)
     parser.add_argument(
@@ -228,7 +238,7 @@ def main() -> None:
         help="TPE seeds; each runs without and with every pruner",
     )
     parser.add_argument(
-        "--epochs",
+        "--max-epochs",
         type=int,
         nargs=2,
         default=(20, 200),
@@ -246,9 +256,7 @@ def main() -> None:
     parser.add_argument("--startup-trials", type=int, default=5)
     parser.add_argument("--warmup-steps", type=int, default=3)
     parser.add_argument("--skip-grid", action="store_true")
-    parser.add_argument(
-        "--output-dir", type=Path, default=RESULTS, help="default: %(default)s"
-    )
+    add_out_argument(parser)
     parser.add_argument("--skip-unpruned", action="store_true")
     parser.add_argument(
         "--sampler",
@@ -264,10 +272,12 @@ def main() -> None:
         metavar="DIR",
         help="only combine the CSVs that earlier runs wrote to these directories",
     )
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
+    command = command_line(__spec__.name if __spec__ else __name__, argv)
     if args.merge:
         rows = merge(args)
-        report(rows, args, commands=sorted({row["command"] for row in rows}))
+        commands = sorted({row["command"] for row in rows})
+        report(rows, args, commands=commands, command=command)
         return
 
     torch.set_num_threads(1)
@@ -280,11 +290,13 @@ def main() -> None:
         )
     )
     estimator = ConvLSTMClassifier(random_state=args.seed, callbacks=(EpochCounter(),))
-    space = functools.partial(suggest_convlstm_params, max_epochs=tuple(args.epochs))
+    space = functools.partial(
+        suggest_convlstm_params, max_epochs=tuple(args.max_epochs)
+    )
     print(
         f"{args.dataset}: {len(y)} training series, {args.cv}-fold CV, "
         f"{args.n_trials} trials, TPE seeds {args.sampler_seeds}, max_epochs in "
-        f"{args.epochs}"
+        f"{args.max_epochs}"
     )
 
     # Warm up torch (first-call initialisation) before anything is timed.
@@ -316,8 +328,8 @@ def main() -> None:
     for row in rows:
         model = clone(estimator).set_params(**row["best_params"]).fit(X, y)
         row["test_accuracy_of_best"] = float(model.score(X_test, y_test))
-        row["command"] = " ".join(sys.argv[1:])
-    report(rows, args, commands=[" ".join(sys.argv[1:])])
+        row["command"] = command
+    report(rows, args, commands=[command], command=command)
 
 
 COLUMNS = [
@@ -451,10 +463,13 @@ def merge(args: argparse.Namespace) -> list[dict[str, Any]]:
 
 
 def report(
-    rows: list[dict[str, Any]], args: argparse.Namespace, commands: list[str]
+    rows: list[dict[str, Any]],
+    args: argparse.Namespace,
+    commands: list[str],
+    command: str,
 ) -> None:
-    args.output_dir.mkdir(parents=True, exist_ok=True)
-    stem = args.output_dir / f"tuning_{args.dataset}"
+    args.out.mkdir(parents=True, exist_ok=True)
+    stem = args.out / f"tuning_{args.dataset}"
     for row in rows:  # speedup against the unpruned run of the same seed
         reference = next(
             (
@@ -494,8 +509,8 @@ def report(
         f"(Random rows: the same configurations with and without pruning) for s "
         f"in {args.sampler_seeds} (each seed runs without and with each pruner), "
         "max_epochs sampled in "
-        f"{list(args.epochs)} (log scale), no early stopping: each trial trains its "
-        "max_epochs on the whole training fold. Pruning reports the running "
+        f"{list(args.max_epochs)} (log scale), no early stopping: each trial "
+        "trains its max_epochs on the whole training fold. Pruning reports the running "
         f"CV accuracy at {REPORTS_PER_FOLD} checkpoints of each fold's training "
         f"(step = fold * {REPORTS_PER_FOLD} + checkpoint - 1); a warm-up of w "
         "steps allows the first pruning at w+1 tenths of the first fold. "
@@ -524,20 +539,20 @@ def report(
         "",
         "Commands:",
         "",
-        *(f"* `python benchmarks/bench_tuning.py {command}`" for command in commands),
-        *(
-            [
-                "",
-                "Merged with `python benchmarks/bench_tuning.py "
-                f"{' '.join(sys.argv[1:])}`.",
-            ]
-            if args.merge
-            else []
-        ),
+        *(f"* `{_full_command(run)}`" for run in commands),
+        *(["", f"Merged with `{command}`."] if args.merge else []),
     ]
     Path(f"{stem}.md").write_text("\n".join(lines) + "\n")
+    write_metadata(args.out, command=command, extra={"runs_merged": commands})
     print("\n" + "\n".join(lines))
     print(f"\nwrote {stem}.csv and {stem}.md")
+
+
+def _full_command(command: str) -> str:
+    """Return a run's command; CSVs written before ``-m`` held only the arguments."""
+    if command.startswith("python"):
+        return command
+    return f"python benchmarks/bench_tuning.py {command}"
 
 
 def _expand(grid_part: dict[str, list]) -> list:
