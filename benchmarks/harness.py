@@ -87,14 +87,20 @@ def add_data_arguments(
 
 
 def add_out_argument(
-    parser: argparse.ArgumentParser, default: Path | None = None
+    parser: argparse.ArgumentParser,
+    default: Path | None = None,
+    required: bool | None = None,
 ) -> None:
-    """Add ``--out DIR``: the study folder the run writes its files to."""
+    """Add ``--out DIR``: the study folder the run writes its files to.
+
+    Required unless a ``default`` is given or ``required=False`` (a script
+    that checks it itself, e.g. only when it is not a worker).
+    """
     parser.add_argument(
         "--out",
         type=Path,
         default=default,
-        required=default is None,
+        required=default is None if required is None else required,
         help="study folder for the report, the CSV rows and metadata.json"
         + (" (default: %(default)s)" if default is not None else ""),
     )

@@ -6,9 +6,11 @@ Catch22Features is timed on fewer series, with its cost per series.
 
 Run from the repository root::
 
-    python benchmarks/bench_features.py [--repeats 5] [--catch22-series 500]
+    python -m benchmarks.speed.bench_features --out /tmp/features \
+        [--repeats 5] [--catch22-series 500]
 
-Prints a table and writes ``benchmarks/results/features_speed.csv``. Each
+Prints a table and writes ``features_speed.csv`` and ``metadata.json`` to the
+study folder ``--out``. Each
 figure is the best of ``--repeats`` runs after one warm-up run (the best run
 is the least disturbed by other processes on a shared machine); the median is
 reported too.
@@ -17,18 +19,20 @@ reported too.
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import platform
 import statistics
 import time
-from pathlib import Path
 
 import numpy as np
 
+from benchmarks.harness import (
+    add_out_argument,
+    command_line,
+    write_csv,
+    write_metadata,
+)
 from sklearn_convlstm.features import Catch22Features, StatisticalFeatures
-
-RESULTS = Path(__file__).resolve().parent / "results" / "features_speed.csv"
 
 
 def time_fit_transform(transformer, X, repeats: int) -> list[float]:
@@ -41,13 +45,15 @@ def time_fit_transform(transformer, X, repeats: int) -> list[float]:
     return timings
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--n-series", type=int, default=10_000)
     parser.add_argument("--n-timesteps", type=int, default=500)
     parser.add_argument("--catch22-series", type=int, default=500)
-    args = parser.parse_args()
+    add_out_argument(parser)
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
 
     rng = np.random.default_rng(0)
     shape = (args.n_series, 1, args.n_timesteps)
@@ -98,12 +104,10 @@ def main() -> None:
             f"{row['transformer']:44s} {row['n_series']:7d} {row['best_s']:8.3f} "
             f"{row['median_s']:9.3f} {row['us_per_series']:10.1f}"
         )
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    with RESULTS.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    print(f"written to {RESULTS}")
+    path = write_csv(rows, args.out / "features_speed.csv")
+    command = command_line(__spec__.name if __spec__ else __name__, argv)
+    write_metadata(args.out, command=command, wall_seconds=time.perf_counter() - start)
+    print(f"written to {path}")
 
 
 if __name__ == "__main__":
