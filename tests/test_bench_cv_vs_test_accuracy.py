@@ -1,4 +1,4 @@
-"""benchmarks/bench_cv_vs_test.py: CV rows, the CV-vs-test table and the shift AUC."""
+"""benchmarks/selection/bench_cv_vs_test_accuracy: CV rows, CV-vs-test, shift AUC."""
 
 from __future__ import annotations
 
@@ -7,13 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from benchmark_loader import benchmark_module
 
-
-@pytest.fixture(scope="module")
-def bench():
-    with benchmark_module("bench_cv_vs_test") as module:
-        yield module
+from benchmarks.selection import bench_cv_vs_test_accuracy as bench
 
 
 def _write_tsv(path: Path, X: np.ndarray, y: np.ndarray) -> None:
@@ -35,15 +30,15 @@ def data_home(tmp_path_factory):
     return home
 
 
-def test_shift_auc_separates_shifted_splits_from_alike_ones(bench, data_home):
+def test_shift_auc_separates_shifted_splits_from_alike_ones(data_home):
     alike = bench.split_shift_auc("Alike", 0, data_home)
     shifted = bench.split_shift_auc("Shifted", 0, data_home)
     assert shifted > 0.95
     assert alike < 0.75
 
 
-def test_main_cross_validates_and_reports_test_minus_cv(bench, tmp_path):
-    cv_out = tmp_path / "cv.csv"
+def test_main_cross_validates_and_reports_test_minus_cv(tmp_path):
+    study = tmp_path / "study"
     test_csv = tmp_path / "test.csv"
     with test_csv.open("w", newline="") as handle:
         writer = csv.DictWriter(
@@ -71,17 +66,16 @@ def test_main_cross_validates_and_reports_test_minus_cv(bench, tmp_path):
                 for seed, accuracy in enumerate([0.5, 0.7])
             ]
         )
-    out = tmp_path / "report.md"
     argv = ["--methods", "rf-stats", "--datasets", "ItalyPowerDemand", "--seeds", "0"]
-    argv += ["--jobs", "1", "--data-home", "", "--cv-out", str(cv_out)]
-    bench.main([*argv, "--test-csv", str(test_csv), "--out", str(out)])
-    with cv_out.open(newline="") as handle:
+    argv += ["--jobs", "1", "--data-home", ""]
+    bench.main([*argv, "--test-csv", str(test_csv), "--out", str(study)])
+    with (study / "cv.csv").open(newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert [(r["config"], r["fold"], r["seed"]) for r in rows] == [
         ("rf-stats", str(fold), "0") for fold in range(5)
     ]
     cv = np.mean([float(r["cv_accuracy"]) for r in rows])
-    report = out.read_text()
+    report = (study / "cv_vs_test.md").read_text()
     expected = (
         f"| ItalyPowerDemand | rf-stats | {cv:.3f} (1) | 0.600 (2) | "
         f"{(0.6 - cv) * 100:+.1f} |"
@@ -90,7 +84,7 @@ def test_main_cross_validates_and_reports_test_minus_cv(bench, tmp_path):
     assert f"| rf-stats | {cv:.3f} | 0.600 |" in report
 
 
-def test_renamed_rows_count_as_the_new_method(bench, tmp_path):
+def test_renamed_rows_count_as_the_new_method(tmp_path):
     selection = tmp_path / "selection.csv"
     with selection.open("w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=bench.CV_FIELDS)
@@ -111,7 +105,6 @@ def test_renamed_rows_count_as_the_new_method(bench, tmp_path):
         "dataset,method,seed,accuracy,fit_seconds,predict_seconds\n"
         "GunPoint,convlstm-default,0,0.9,1.0,0.1\n"
     )
-    out = tmp_path / "report.md"
     bench.main(
         [
             "--datasets",
@@ -125,9 +118,10 @@ def test_renamed_rows_count_as_the_new_method(bench, tmp_path):
             "--test-csv",
             str(test_csv),
             "--out",
-            str(out),
+            str(tmp_path),
         ]
     )
     assert "| GunPoint | convlstm-default | 0.750 (1) | 0.900 (1) | +15.0 |" in (
-        out.read_text()
+        (tmp_path / "cv_vs_test.md").read_text()
     )
+    assert not (tmp_path / "cv.csv").exists()  # nothing cross-validated now
