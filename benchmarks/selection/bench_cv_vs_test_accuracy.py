@@ -111,7 +111,7 @@ def split_shift_auc(dataset: str, seed: int, data_home) -> float:
 
 
 def summarise_test_rows(rows: list[dict]) -> dict[tuple[str, str], dict]:
-    """Per-seed test rows of ``bench_accuracy.py`` summarised by (dataset, method)."""
+    """Per-seed test rows of ``bench_accuracy`` summarised by (dataset, method)."""
     return {(row["dataset"], row["method"]): row for row in summarize(rows)}
 
 
