@@ -23,6 +23,13 @@ from skorch.dataset import Dataset
 from skorch.helper import predefined_split
 
 from ._callbacks import EpochProgressBar
+from ._fast_training import (
+    FastNeuralNetClassifier,
+    autocast,
+    fused_optimizer_kwargs,
+    predict_logits_cuda,
+    resolve_precision,
+)
 from ._validation import (
     Interval,
     StrOptions,
@@ -377,7 +384,8 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "callbacks": [tuple, list, None],
         "device": [str],
-        "mixed_precision": ["boolean"],
+        "mixed_precision": ["boolean", StrOptions({"auto", "bfloat16", "float16"})],
+        "cuda_graphs": ["boolean", StrOptions({"auto"})],
         "verbose": ["verbose"],
         "progress_bar": ["boolean"],
         "random_state": ["random_state"],
@@ -416,7 +424,8 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         class_weight: dict | str | None = None,
         callbacks: tuple | None = None,
         device: str = "cpu",
-        mixed_precision: bool = False,
+        mixed_precision: bool | str = False,
+        cuda_graphs: bool | str = "auto",
         verbose: int = 0,
         progress_bar: bool = False,
         random_state: int | np.random.RandomState | None = None,
@@ -452,6 +461,7 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         self.callbacks = callbacks
         self.device = device
         self.mixed_precision = mixed_precision
+        self.cuda_graphs = cuda_graphs
         self.verbose = verbose
         self.progress_bar = progress_bar
         self.random_state = random_state
@@ -712,13 +722,20 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
             if isinstance(self.optimizer, str)
             else self.optimizer
         )
+        self.mixed_precision_ = resolve_precision(self.mixed_precision, device)
+        optimizer_kwargs = {
+            f"optimizer__{key}": value
+            for key, value in fused_optimizer_kwargs(optimizer, device).items()
+        }
         net = _AutocastNeuralNetClassifier(
             module,
-            mixed_precision=self.mixed_precision,
+            mixed_precision=self.mixed_precision_,
+            cuda_graphs=self.cuda_graphs,
             criterion=torch.nn.CrossEntropyLoss,
             criterion__weight=criterion_weight,
             optimizer=optimizer,
             optimizer__weight_decay=self.weight_decay,
+            **optimizer_kwargs,
             lr=self.lr,
             batch_size=batch_size,
             max_epochs=max_epochs,
@@ -799,11 +816,19 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         if module.training:
             module.eval()
         device = self.net_.device
+        precision = resolve_precision(
+            getattr(self, "mixed_precision", False), device, inference=True
+        )
+        if isinstance(X, np.ndarray) and torch.device(device).type == "cuda":
+            with torch.inference_mode():
+                return predict_logits_cuda(
+                    module, X, device, PREDICT_BATCH_SIZE, precision
+                )
         outputs = []
         with (
             torch.inference_mode(),
             _read_only_ok(X),
-            _autocast(device, self.mixed_precision),
+            autocast(device, precision),
         ):
             for start in range(0, len(X), PREDICT_BATCH_SIZE):
                 stop = start + PREDICT_BATCH_SIZE
@@ -838,29 +863,11 @@ def _warn_if_amplitudes_vary_widely(X: Any, scaling: str) -> None:
         )
 
 
-class _AutocastNeuralNetClassifier(NeuralNetClassifier):
-    """skorch's NeuralNetClassifier whose forward passes can run under autocast."""
+class _AutocastNeuralNetClassifier(FastNeuralNetClassifier):
+    """The skorch net of ``ConvLSTMClassifier`` (see ``_fast_training``).
 
-    def __init__(self, *args: Any, mixed_precision: bool = False, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self.mixed_precision = mixed_precision
-
-    def infer(self, x: Any, **fit_params: Any) -> torch.Tensor:
-        """Forward pass; in bfloat16 autocast with ``mixed_precision``.
-
-        The logits come back as float32, so the loss is computed in float32.
-        """
-        if not self.mixed_precision:
-            return super().infer(x, **fit_params)
-        with _autocast(self.device, True):
-            return super().infer(x, **fit_params).float()
-
-
-def _autocast(device: str, enabled: bool) -> contextlib.AbstractContextManager:
-    """bfloat16 autocast on ``device``'s type when enabled, else a no-op."""
-    if not enabled:
-        return contextlib.nullcontext()
-    return torch.autocast(torch.device(device).type, dtype=torch.bfloat16)
+    Kept under this name so that pickled estimators keep loading.
+    """
 
 
 @contextlib.contextmanager
