@@ -219,6 +219,7 @@ class TensorBatches:
         self.on_device = bool(on_device) or self.device.type == "cpu"
         if self.on_device and cuda:
             x = x.to(self.device, torch.float32)
+        if cuda:  # targets and lengths are small: always on the GPU
             if y_tensor is not None:
                 y_tensor = y_tensor.to(self.device)
             if lengths_tensor is not None:
@@ -249,15 +250,15 @@ class TensorBatches:
 
     def __iter__(self) -> Iterator[tuple[Any, torch.Tensor | None]]:
         order = self._order()
-        if order is not None and self.on_device and self.device.type != "cpu":
-            order = order.to(self.device, non_blocking=True)
+        device_order = order
+        if order is not None and self.device.type != "cpu":
+            device_order = order.to(self.device, non_blocking=True)
         for index, start in enumerate(range(0, self.n_samples, self.batch_size)):
             stop = min(start + self.batch_size, self.n_samples)
-            if order is None:
-                select: slice | torch.Tensor = slice(start, stop)
+            if order is None or device_order is None:
+                yield self._batch(slice(start, stop), slice(start, stop), index)
             else:
-                select = order[start:stop]
-            yield self._batch(select, index)
+                yield self._batch(order[start:stop], device_order[start:stop], index)
 
     def _take(self, tensor: torch.Tensor, select: slice | torch.Tensor) -> torch.Tensor:
         if isinstance(select, slice):
@@ -265,30 +266,24 @@ class TensorBatches:
         return tensor.index_select(0, select)
 
     def _batch(
-        self, select: slice | torch.Tensor, index: int
+        self,
+        select: slice | torch.Tensor,
+        device_select: slice | torch.Tensor,
+        index: int,
     ) -> tuple[Any, torch.Tensor | None]:
+        """Return batch ``index``: ``select`` on host data, ``device_select`` else."""
         if self.pinned:
             x = self._pinned_copy(select, index)
-            y = None if self.y is None else self._take(self.y, select)
-            lengths = (
-                None
-                if self.lengths_tensor is None
-                else self._take(self.lengths_tensor, select)
-            )
-            if y is not None:
-                y = y.to(self.device, non_blocking=False)
-            if lengths is not None:
-                lengths = lengths.to(self.device, non_blocking=False)
         else:
-            x = self._take(self.x, select)
+            x = self._take(self.x, device_select)
             if x.dtype != torch.float32:
                 x = x.float()
-            y = None if self.y is None else self._take(self.y, select)
-            lengths = (
-                None
-                if self.lengths_tensor is None
-                else self._take(self.lengths_tensor, select)
-            )
+        y = None if self.y is None else self._take(self.y, device_select)
+        lengths = (
+            None
+            if self.lengths_tensor is None
+            else self._take(self.lengths_tensor, device_select)
+        )
         if lengths is not None:
             return {"x": x, "lengths": lengths}, y
         return x, y

@@ -315,7 +315,7 @@ CUDA_PARAMS = {
 
 
 @cuda
-def test_cuda_graph_training_replays_and_repeats_exactly():
+def test_on_cuda_graph_training_replays_and_repeats_exactly():
     X, y = _cuda_data()  # 8 full batches x 8 epochs
     first = ConvLSTMClassifier(**CUDA_PARAMS).fit(X, y)
     assert first.net_.cuda_graph_obstacle_ is None
@@ -327,7 +327,7 @@ def test_cuda_graph_training_replays_and_repeats_exactly():
 
 @cuda
 @pytest.mark.parametrize("n_samples", [256, 250])  # 250: a partial last batch
-def test_cuda_graph_training_matches_eager_training(n_samples):
+def test_on_cuda_graph_training_matches_eager_training(n_samples):
     X, y = _cuda_data(n_samples)
     params = {**CUDA_PARAMS, "conv_dropout": 0.0, "recurrent_dropout": 0.0}
     graphed = ConvLSTMClassifier(**params).fit(X, y)
@@ -349,7 +349,7 @@ def test_cuda_graph_training_matches_eager_training(n_samples):
 @cuda
 @pytest.mark.parametrize("precision", ["bfloat16", "float16"])
 @pytest.mark.parametrize("cuda_graphs", ["auto", False])
-def test_mixed_precision_trains_on_cuda(precision, cuda_graphs):
+def test_on_cuda_mixed_precision_trains(precision, cuda_graphs):
     X, y = _cuda_data()
     clf = ConvLSTMClassifier(
         **{**CUDA_PARAMS, "max_epochs": 12},
@@ -365,7 +365,7 @@ def test_mixed_precision_trains_on_cuda(precision, cuda_graphs):
 
 
 @cuda
-def test_cuda_predict_proba_matches_the_module():
+def test_on_cuda_predict_proba_matches_the_module():
     X, y = _cuda_data(300)
     clf = ConvLSTMClassifier(**CUDA_PARAMS).fit(X, y)
     module = clf.net_.module_.eval()
@@ -380,7 +380,7 @@ def test_cuda_predict_proba_matches_the_module():
 
 
 @cuda
-def test_pinned_streaming_gives_the_on_device_batches():
+def test_on_cuda_pinned_streaming_gives_the_on_device_batches():
     X, y = _cuda_data(100)
     kwargs = {"batch_size": 32, "shuffle": True, "device": "cuda"}
     streamed = TensorBatches(X, y, None, on_device=False, **kwargs)
