@@ -647,6 +647,7 @@ class FastNeuralNetClassifier(NeuralNetClassifier):
                 torch.cuda.synchronize(self.device)
                 return self._eager_step(batch)
         assert graphed.graph is not None and graphed.loss is not None
+        self._set_training(True)  # the graph trains; keep the flags in step
         graphed.x.copy_(Xi)
         graphed.y.copy_(yi)  # type: ignore[union-attr]
         graphed.graph.replay()

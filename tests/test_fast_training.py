@@ -271,7 +271,8 @@ def test_gpu_benchmark_runs_quick_on_cpu(tmp_path):
     assert sections == {
         "throughput 64x1x40",
         "throughput 64x1x60",
-        "mixed precision 64x1x60",
+        "mixed precision 64x1x60 on cpu",
+        "mixed precision 64x1x40 on cpu",
         "large data 128x3x50",
         "GunPoint default fit",
     }

@@ -24,6 +24,9 @@ mixed_precision
     ``"float16"`` (CUDA only) against float32 at 40,000 x 1 x 500, batch 512,
     with and without CUDA graphs; and where the time goes: forward+backward
     of the conv stack and of the LSTM alone under each dtype.
+cpu_mixed_precision
+    The same for bfloat16 on the CPU (4,000 x 1 x 150, batch 32, one epoch,
+    all cores), whatever ``--device`` is.
 large_data
     200,000 x 3 x 1,000 float32 (2.4 GB), batch 512, one epoch: ``fit``
     against the hand-written loop on the same data, with the peak GPU memory
@@ -91,6 +94,8 @@ QUICK_SIZES = (
     Size("64x1x60", 64, 1, 60, 32, 1, 64, 1),
 )
 FULL_LARGE = Size("200000x3x1000", 200_000, 3, 1_000, 512, 1, 0, 1)
+#: bfloat16 against float32 on the CPU of the machine (all its cores).
+CPU_MIXED_PRECISION = Size("4000x1x150", 4_000, 1, 150, 32, 1, 4_000, 2)
 QUICK_LARGE = Size("128x3x50", 128, 3, 50, 64, 1, 0, 1)
 
 
@@ -344,7 +349,7 @@ def bench_mixed_precision(size: Size, device: str, part_repeats: int) -> list[di
     X, y = random_data(size.n_train, size.n_channels, size.n_timesteps)
     X_predict, _ = random_data(size.n_predict, size.n_channels, size.n_timesteps, 1)
     n_seen = size.n_train * size.max_epochs
-    section = f"mixed precision {size.name}"
+    section = f"mixed precision {size.name} on {device}"
     rows = []
     warm = slice(0, min(4 * size.batch_size, len(X)))
     for graphs in graph_options:
@@ -666,7 +671,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument(
         "--sections",
-        default="throughput,mixed_precision,large_data,gunpoint",
+        default="throughput,mixed_precision,cpu_mixed_precision,large_data,gunpoint",
         help="comma-separated subset of the default",
     )
     parser.add_argument(
@@ -708,6 +713,14 @@ def main(argv: list[str] | None = None) -> None:
                 lambda: bench_mixed_precision(
                     sizes[-1], args.device, 2 if args.quick else 20
                 ),
+            )
+        )
+    if "cpu_mixed_precision" in sections:
+        cpu_size = QUICK_SIZES[0] if args.quick else CPU_MIXED_PRECISION
+        jobs.append(
+            (
+                "mixed precision on cpu",
+                lambda: bench_mixed_precision(cpu_size, "cpu", 2 if args.quick else 5),
             )
         )
     if "large_data" in sections:
