@@ -64,12 +64,26 @@ AMP_DTYPES = {"bfloat16": torch.bfloat16, "float16": torch.float16}
 
 #: What ``mixed_precision=True`` (or ``"auto"``) trains with on each device
 #: type: the autocast dtype measured faster than float32 there, or ``None``
-#: (float32) where none was (``benchmarks/speed/bench_gpu.py``; see the
-#: ``mixed_precision`` parameter of ``ConvLSTMClassifier`` for the figures).
+#: (float32) where none was. Measured with ``benchmarks/speed/bench_gpu.py``
+#: (``benchmarks/results/gpu_speed/``): on an H200 float16 trains 0.73x as
+#: fast as float32 eagerly and 1.06x with CUDA graphs, bfloat16 0.74x and
+#: 0.94x (cuDNN's LSTM is slower in both: 0.61-0.67x); on a 16-core Xeon
+#: bfloat16 trains 0.88x as fast. So none is used for training.
 AUTO_TRAINING_PRECISION: dict[str, str | None] = {"cuda": None, "cpu": None}
 
-#: The same for ``predict``/``predict_proba`` under ``mixed_precision="auto"``.
-AUTO_INFERENCE_PRECISION: dict[str, str | None] = {"cuda": None, "cpu": None}
+#: The same for ``predict``/``predict_proba``: bfloat16 predicts 2.2x as fast
+#: as float32 on the Xeon (CPUs with bfloat16 instructions only; without
+#: them float32 is kept), 0.63x on the H200 (float16 0.70x).
+AUTO_INFERENCE_PRECISION: dict[str, str | None] = {"cuda": None, "cpu": "bfloat16"}
+
+
+def cpu_has_bfloat16() -> bool:
+    """Whether oneDNN runs bfloat16 natively on this CPU (AVX512-BF16, AMX)."""
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):  # pragma: no cover - old/odd builds
+        return False
+
 
 #: skorch and package callbacks known to need no Python between the forward
 #: and backward pass of a batch (they may act before or after a batch).
@@ -103,7 +117,10 @@ def resolve_precision(
     device_type = torch.device(device).type
     if mixed_precision is True or mixed_precision == "auto":
         table = AUTO_INFERENCE_PRECISION if inference else AUTO_TRAINING_PRECISION
-        return table.get(device_type)
+        choice = table.get(device_type)
+        if choice == "bfloat16" and device_type == "cpu" and not cpu_has_bfloat16():
+            return None
+        return choice
     if mixed_precision not in AMP_DTYPES:
         raise ValueError(
             f"mixed_precision must be a bool, 'auto', 'bfloat16' or 'float16'; got "
@@ -405,6 +422,19 @@ class FastNeuralNetClassifier(NeuralNetClassifier):
         self.grad_scaler_ = None
         self.defer_losses_ = False
 
+    def _set_training(self, training: bool = True) -> None:
+        """Set train/eval mode like skorch, skipping modules already in it.
+
+        skorch calls this before every batch; switching ~25 submodules costs
+        more Python time than some of the GPU steps it precedes.
+        """
+        for name in self._modules + self._criteria:
+            module = getattr(self, name + "_")
+            if isinstance(module, torch.nn.Module) and any(
+                sub.training != training for sub in module.modules()
+            ):
+                module.train(training)
+
     # -------------------------------------------------------------- batches
 
     def get_iterator(self, dataset: Any, training: bool = False) -> Any:
@@ -527,13 +557,11 @@ class FastNeuralNetClassifier(NeuralNetClassifier):
             super().run_single_epoch(iterator, training, prefix, step_fn, **fit_params)
             return
         losses: list[torch.Tensor] = []
-        records: list[dict] = []
         batch_count = 0
         for batch in iterator:
             self.notify("on_batch_begin", batch=batch, training=training)
             step = step_fn(batch, **fit_params)
             losses.append(step["loss"].detach().reshape(()))
-            records.append(self.history[-1]["batches"][-1])
             batch_size = (
                 get_len(batch[0])
                 if isinstance(batch, (tuple, list))
@@ -544,6 +572,7 @@ class FastNeuralNetClassifier(NeuralNetClassifier):
             batch_count += 1
         if losses:
             values = torch.stack([loss.float() for loss in losses]).tolist()
+            records = self.history[-1]["batches"][-len(losses) :]  # this loop's
             for record, value in zip(records, values, strict=True):
                 record[prefix + "_loss"] = value
         self.history.record(prefix + "_batch_count", batch_count)
@@ -674,7 +703,10 @@ class FastNeuralNetClassifier(NeuralNetClassifier):
             y_pred = self.infer(graphed.x)
             loss = self.get_loss(y_pred, graphed.y, X=graphed.x, training=True)
             (loss if scaler is None else scaler.scale(loss)).backward()
-        graphed.graph, graphed.loss, graphed.y_pred = graph, loss, y_pred
+        # Detached: the captured autograd graph (and its gradient accumulators,
+        # bound to the capture stream) is freed; the outputs stay static.
+        graphed.graph = graph
+        graphed.loss, graphed.y_pred = loss.detach(), y_pred.detach()
         graphed.grad_pointers = _grad_pointers(self)
 
     def _zero_grad_optimizer(self, set_to_none: bool | None = None) -> None:
@@ -734,7 +766,7 @@ def predict_logits_cuda(
     Batches are copied into two alternating pinned buffers and sent without
     blocking, so the host prepares batch ``i + 1`` while the GPU computes
     batch ``i``; the logits stay on the GPU until the single copy back at the
-    end. Call under ``torch.inference_mode()`` with ``module`` in eval mode.
+    end. ``module`` must be in eval mode.
     """
     device = torch.device(device)
     x = _as_cpu_tensor(X)
@@ -745,7 +777,7 @@ def predict_logits_cuda(
     ]
     events: list[torch.cuda.Event | None] = [None] * len(buffers)
     outputs = []
-    with autocast(device, precision):
+    with torch.inference_mode(), autocast(device, precision):
         for index, start in enumerate(range(0, n, batch_size)):
             slot = index % len(buffers)
             stop = min(start + batch_size, n)

@@ -217,8 +217,13 @@ def test_graph_selection_on_cuda_needs_cuda_and_tensor_batches(pattern_data):
 # -------------------------------------------------------- mixed precision
 
 
-def test_mixed_precision_resolves_per_device():
+def test_mixed_precision_resolves_per_device(monkeypatch):
     assert resolve_precision(False, "cpu") is None
+    assert resolve_precision(True, "cuda", inference=True) is None  # measured slower
+    monkeypatch.setattr(_fast_training, "cpu_has_bfloat16", lambda: True)
+    assert resolve_precision(True, "cpu", inference=True) == "bfloat16"
+    monkeypatch.setattr(_fast_training, "cpu_has_bfloat16", lambda: False)
+    assert resolve_precision(True, "cpu", inference=True) is None
     assert resolve_precision("bfloat16", "cpu") == "bfloat16"
     assert resolve_precision(True, "cpu") == AUTO_TRAINING_PRECISION["cpu"]
     assert resolve_precision("auto", "cuda") == AUTO_TRAINING_PRECISION["cuda"]
@@ -322,8 +327,13 @@ def test_on_cuda_graph_training_replays_and_repeats_exactly():
     assert first.net_.cuda_graph_obstacle_ is None
     assert first.net_.cuda_graph_replays_ == 8 * 8 - GRAPH_WARMUP_STEPS
     second = ConvLSTMClassifier(**CUDA_PARAMS).fit(X, y)
-    np.testing.assert_array_equal(first.predict_proba(X), second.predict_proba(X))
-    assert first.history_[:, "train_loss"] == second.history_[:, "train_loss"]
+    # cuDNN may pick non-deterministic kernels (atomics): equal up to rounding
+    np.testing.assert_allclose(
+        first.predict_proba(X), second.predict_proba(X), atol=1e-4
+    )
+    np.testing.assert_allclose(
+        first.history_[:, "train_loss"], second.history_[:, "train_loss"], atol=1e-4
+    )
 
 
 @cuda
@@ -352,17 +362,17 @@ def test_on_cuda_graph_training_matches_eager_training(n_samples):
 @pytest.mark.parametrize("cuda_graphs", ["auto", False])
 def test_on_cuda_mixed_precision_trains(precision, cuda_graphs):
     X, y = _cuda_data()
-    clf = ConvLSTMClassifier(
-        **{**CUDA_PARAMS, "max_epochs": 12},
-        mixed_precision=precision,
-        cuda_graphs=cuda_graphs,
-    ).fit(X, y)
+    params = {**CUDA_PARAMS, "max_epochs": 12, "cuda_graphs": cuda_graphs}
+    clf = ConvLSTMClassifier(**params, mixed_precision=precision).fit(X, y)
+    full = ConvLSTMClassifier(**params).fit(X, y)
     assert clf.mixed_precision_ == precision
     assert (clf.net_.cuda_graph_obstacle_ is None) == (cuda_graphs == "auto")
-    assert np.isfinite(clf.history_[:, "train_loss"]).all()
-    assert clf.history_[-1, "train_loss"] < clf.history_[0, "train_loss"]
+    losses = np.array(clf.history_[:, "train_loss"])
+    assert np.isfinite(losses).all()
+    # it learns like float32 training does
+    np.testing.assert_allclose(losses, full.history_[:, "train_loss"], atol=0.05)
     assert {p.dtype for p in clf.net_.module_.parameters()} == {torch.float32}
-    assert clf.score(X, y) > 0.9
+    assert abs(clf.score(X, y) - full.score(X, y)) <= 0.05
 
 
 @cuda
@@ -374,6 +384,7 @@ def test_on_cuda_predict_proba_matches_the_module():
         expected = torch.softmax(module(torch.from_numpy(X).cuda()), 1).cpu()
     # the streaming path with three batches
     logits = _fast_training.predict_logits_cuda(module, X, "cuda", 128, None)
+    assert logits.device.type == "cpu" and logits.shape == (300, 2)
     np.testing.assert_allclose(
         torch.softmax(logits, 1).numpy(), expected.numpy(), atol=1e-5
     )

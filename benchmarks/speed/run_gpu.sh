@@ -34,8 +34,8 @@ cat "$OUT/environment.txt"
 
 echo "== CUDA tests"
 timeout 150 python -m pytest tests/test_fast_training.py -q -p no:cacheprovider \
-    -k on_cuda 2>&1 | tail -n 40 > "$OUT/pytest_cuda.txt"
-cat "$OUT/pytest_cuda.txt"
+    -k on_cuda > "$OUT/pytest_cuda.txt" 2>&1
+tail -n 15 "$OUT/pytest_cuda.txt"
 
 echo "== benchmark"
 timeout 330 python benchmarks/speed/bench_gpu.py --out "$OUT" ${BENCH_ARGS:-} 2>&1 | tee "$OUT/bench_gpu.log"
