@@ -272,12 +272,50 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         :mod:`sklearn_convlstm.tuning`'s pruning callback does).
     device : str, default="cpu"
         ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or ``"auto"`` (CUDA when available).
-    mixed_precision : bool, default=False
-        Train and predict under ``torch.autocast`` with bfloat16: convolutions,
-        the LSTM and the head compute in bfloat16, weights, losses and
-        optimizer state stay float32 (bfloat16 has float32's range, so no
-        gradient scaler is needed). Meant for GPUs with bfloat16 units
-        (NVIDIA Ampere and newer); on CPUs without them it is usually slower.
+        On CUDA an in-memory training set is moved to the GPU once when it
+        takes at most half of the free GPU memory (otherwise batches stream
+        through pinned memory), AdamW and Adam use their fused kernels, and
+        the batch losses are read back once per epoch.
+    mixed_precision : bool or {"auto", "bfloat16", "float16"}, default=False
+        Run the forward passes under ``torch.autocast`` in a 16-bit type;
+        weights, losses and optimizer state stay float32. ``"bfloat16"``
+        trains and predicts in bfloat16 (float32's range: no loss scaling);
+        ``"float16"`` (CUDA only) does so in float16 with a
+        ``torch.amp.GradScaler``. ``True`` or ``"auto"`` uses, per device
+        type, only what was measured faster than float32: float32 for
+        training on every device measured (the type used is
+        ``mixed_precision_``), and bfloat16 for ``predict``/``predict_proba``
+        on CPUs with bfloat16 instructions (AVX512-BF16, AMX). Measured with
+        ``benchmarks/speed/bench_gpu.py`` (``benchmarks/results/gpu_speed/``),
+        speed relative to float32:
+
+        - NVIDIA H200, 40,000 x 1 x 500, batch 512: training with CUDA
+          graphs 1.06x (float16) and 0.94x (bfloat16), without graphs 0.73x
+          and 0.74x; ``predict_proba`` 0.70x and 0.63x. The LSTM is what
+          loses: cuDNN's LSTM forward and backward on a batch of 512 take
+          3.18 ms in float16 and 3.47 ms in bfloat16 against 2.11 ms in
+          float32 (0.67x, 0.61x), while the conv stack gains at most 1.07x.
+        - 16-core Intel Xeon (the H200's host), 4,000 x 1 x 150, batch 32:
+          bfloat16 training 0.88x (LSTM forward and backward 0.67x, conv
+          stack 1.08x), ``predict_proba`` 2.15x.
+        - AMD EPYC with AVX512-BF16, one thread (a loaded shared machine),
+          the same data: bfloat16 training 1.40x, ``predict_proba`` 2.46x.
+          On such CPUs ``"bfloat16"`` is worth trying for training too.
+    cuda_graphs : bool or "auto", default="auto"
+        On CUDA, capture the forward and backward pass of a training batch as
+        a CUDA graph once and replay it for every full batch; the optimizer
+        step (fused AdamW/Adam) stays eager, so learning-rate schedules and
+        loss scaling work as usual, and a smaller last batch trains eagerly.
+        ``"auto"``: when the series have equal lengths, X is an in-memory
+        array, no module hook and no user callback acting on every batch needs
+        Python inside the step, and the fit has at least 50 full batches;
+        ``True``: whenever the data allow it (with a warning otherwise). Why a
+        fit trained eagerly is in ``net_.cuda_graph_obstacle_``. No effect on
+        CPU. On an H200, ``fit`` ran 5.6x as fast as a plain PyTorch loop at
+        4,000 x 1 x 150 (batch 32) and 1.52x at 40,000 x 1 x 500 (batch 512),
+        against 0.84x and 0.93x with ``cuda_graphs=False``. Dropout draws
+        its random numbers differently inside a graph, so a seed gives other
+        (equally good) weights than with ``cuda_graphs=False``.
     verbose : int, default=0
         ``1`` prints skorch's per-epoch table of losses.
     progress_bar : bool, default=False
@@ -302,6 +340,9 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
     scaling_ : {"per_channel", "per_series", "per_series_amplitude", "minmax"} \
             or None
         The scaling applied (``scaling`` with ``"auto"`` resolved).
+    mixed_precision_ : {"bfloat16", "float16"} or None
+        The autocast type training used (``mixed_precision`` resolved for
+        the device); ``None``: float32.
     scaler_ : TimeSeriesScaler or None
         The scaler fitted on the training series. The network applies it to
         each batch (``net_.module_.input_scaling``), so no scaled copy of X is
