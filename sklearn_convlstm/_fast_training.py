@@ -67,14 +67,16 @@ AMP_DTYPES = {"bfloat16": torch.bfloat16, "float16": torch.float16}
 #: (float32) where none was. Measured with ``benchmarks/speed/bench_gpu.py``
 #: (``benchmarks/results/gpu_speed/``): on an H200 float16 trains 0.73x as
 #: fast as float32 eagerly and 1.06x with CUDA graphs, bfloat16 0.74x and
-#: 0.94x (cuDNN's LSTM is slower in both: 0.61-0.67x); on a 16-core Xeon
-#: bfloat16 trains 0.88x as fast (1.40x on one thread of an AMD EPYC with
-#: AVX512-BF16: CPU-dependent, so "auto" keeps float32 for training).
-AUTO_TRAINING_PRECISION: dict[str, str | None] = {"cuda": None, "cpu": None}
+#: 0.94x (cuDNN's LSTM is slower in both: 0.61-0.67x), so float32. On CPUs
+#: with bfloat16 units bfloat16 trained 1.40x as fast on one thread of an AMD
+#: EPYC (AVX512-BF16) and 1.61x on an AMX CPU (``speed_cpu_mixed_precision``),
+#: but 0.88x on 16 threads of the H200's Xeon host; CPUs without bfloat16
+#: units keep float32 (``cpu_has_bfloat16``).
+AUTO_TRAINING_PRECISION: dict[str, str | None] = {"cuda": None, "cpu": "bfloat16"}
 
-#: The same for ``predict``/``predict_proba``: bfloat16 predicts 2.2x as fast
-#: as float32 on the Xeon (CPUs with bfloat16 instructions only; without
-#: them float32 is kept), 0.63x on the H200 (float16 0.70x).
+#: The same for ``predict``/``predict_proba``: bfloat16 predicts 2.15x as fast
+#: as float32 on the Xeon and 2.46x on the EPYC (CPUs with bfloat16 units
+#: only), 0.63x on the H200 (float16 0.70x).
 AUTO_INFERENCE_PRECISION: dict[str, str | None] = {"cuda": None, "cpu": "bfloat16"}
 
 

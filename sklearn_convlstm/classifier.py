@@ -282,10 +282,10 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         trains and predicts in bfloat16 (float32's range: no loss scaling);
         ``"float16"`` (CUDA only) does so in float16 with a
         ``torch.amp.GradScaler``. ``True`` or ``"auto"`` uses, per device
-        type, only what was measured faster than float32: float32 for
-        training on every device measured (the type used is
-        ``mixed_precision_``), and bfloat16 for ``predict``/``predict_proba``
-        on CPUs with bfloat16 instructions (AVX512-BF16, AMX). Measured with
+        type, what was measured faster than float32: on CUDA nothing (float32
+        training and prediction), on CPUs with bfloat16 instructions
+        (AVX512-BF16, AMX) bfloat16, on other CPUs float32 (the type training
+        used is ``mixed_precision_``). Measured with
         ``benchmarks/speed/bench_gpu.py`` (``benchmarks/results/gpu_speed/``),
         speed relative to float32:
 
@@ -299,8 +299,8 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
           bfloat16 training 0.88x (LSTM forward and backward 0.67x, conv
           stack 1.08x), ``predict_proba`` 2.15x.
         - AMD EPYC with AVX512-BF16, one thread (a loaded shared machine),
-          the same data: bfloat16 training 1.40x, ``predict_proba`` 2.46x.
-          On such CPUs ``"bfloat16"`` is worth trying for training too.
+          the same data: bfloat16 training 1.40x, ``predict_proba`` 2.46x;
+          an earlier run on a CPU with AMX: training 1.61x, prediction 2.53x.
     cuda_graphs : bool or "auto", default="auto"
         On CUDA, capture the forward and backward pass of a training batch as
         a CUDA graph once and replay it for every full batch; the optimizer

@@ -219,14 +219,15 @@ def test_graph_selection_on_cuda_needs_cuda_and_tensor_batches(pattern_data):
 
 def test_mixed_precision_resolves_per_device(monkeypatch):
     assert resolve_precision(False, "cpu") is None
-    assert resolve_precision(True, "cuda", inference=True) is None  # measured slower
+    assert resolve_precision(True, "cuda") is None  # measured slower on the H200
+    assert resolve_precision("auto", "cuda", inference=True) is None
     monkeypatch.setattr(_fast_training, "cpu_has_bfloat16", lambda: True)
-    assert resolve_precision(True, "cpu", inference=True) == "bfloat16"
+    assert resolve_precision(True, "cpu") == "bfloat16"
+    assert resolve_precision("auto", "cpu", inference=True) == "bfloat16"
     monkeypatch.setattr(_fast_training, "cpu_has_bfloat16", lambda: False)
+    assert resolve_precision(True, "cpu") is None
     assert resolve_precision(True, "cpu", inference=True) is None
-    assert resolve_precision("bfloat16", "cpu") == "bfloat16"
-    assert resolve_precision(True, "cpu") == AUTO_TRAINING_PRECISION["cpu"]
-    assert resolve_precision("auto", "cuda") == AUTO_TRAINING_PRECISION["cuda"]
+    assert resolve_precision("bfloat16", "cpu") == "bfloat16"  # explicit: as asked
     assert resolve_precision("float16", "cuda:1") == "float16"
 
 
@@ -238,6 +239,7 @@ def test_float16_needs_cuda(pattern_data):
 
 def test_auto_mixed_precision_is_recorded(pattern_data, monkeypatch):
     X, y = pattern_data
+    monkeypatch.setattr(_fast_training, "cpu_has_bfloat16", lambda: True)
     monkeypatch.setitem(AUTO_TRAINING_PRECISION, "cpu", "bfloat16")
     clf = ConvLSTMClassifier(**FAST_PARAMS, mixed_precision=True).fit(X, y)
     assert clf.mixed_precision_ == "bfloat16"
