@@ -14,7 +14,6 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import StratifiedShuffleSplit
-from sklearn.utils import check_random_state
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNetClassifier
@@ -27,7 +26,9 @@ from ._validation import (
     Interval,
     StrOptions,
     _fit_context,
+    _take,
     check_classification_labels,
+    draw_seed,
     pad_series,
     series_lengths,
     validate_series_input,
@@ -493,9 +494,7 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         lengths = series_lengths(X)
         self.network_params_ = self._resolve_network_params(int(lengths.max()))
         device = self._resolve_device()
-        seed = int(
-            check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        )
+        seed = draw_seed(self.random_state)
 
         all_lengths = lengths
         valid_dataset = None
@@ -877,10 +876,3 @@ def _read_only_ok(X: Any) -> Iterator[None]:
             yield
     else:
         yield
-
-
-def _take(X: Any, index: np.ndarray) -> Any:
-    """Select series by position from canonical data (array or list)."""
-    if isinstance(X, np.ndarray):
-        return X[index]
-    return [X[i] for i in index]

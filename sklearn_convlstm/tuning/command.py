@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from sklearn.base import BaseEstimator
 
-from .._optional import _import_optuna, _quiet_optuna_warnings
+from .._optional import import_optional, quiet_optuna_warnings
 from .objective import _state_counts
 from .report import _jsonable
 from .spaces import (
@@ -175,7 +175,7 @@ def run_command(args: argparse.Namespace) -> int:
     exit_code : int
         0 on success, 1 when the study has no completed trial.
     """
-    _import_optuna()
+    import_optional("optuna", purpose="Tuning")
     from ..datasets import load_dataset
 
     X, y = load_dataset(args.dataset, data_home=args.data_home, split="train")
@@ -232,6 +232,6 @@ def run_command(args: argparse.Namespace) -> int:
 
 
 def _worker_sampler(seed: int | None) -> Any:
-    optuna = _import_optuna()
-    with _quiet_optuna_warnings():
+    optuna = import_optional("optuna", purpose="Tuning")
+    with quiet_optuna_warnings():
         return optuna.samplers.TPESampler(seed=seed, constant_liar=True)

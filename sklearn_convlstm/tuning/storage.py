@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .._optional import _import_optuna, _quiet_optuna_warnings
+from .._optional import import_optional, quiet_optuna_warnings
 
 if TYPE_CHECKING:  # pragma: no cover
     import optuna
@@ -59,7 +59,7 @@ def make_storage(
     >>> storage.heartbeat_interval, storage.grace_period
     (10, None)
     """
-    optuna = _import_optuna()
+    optuna = import_optional("optuna", purpose="Tuning")
     if storage is None or isinstance(storage, optuna.storages.BaseStorage):
         return storage
     if not isinstance(storage, (str, os.PathLike)):
@@ -71,12 +71,12 @@ def make_storage(
     if "://" in text:
         callback = None
         if heartbeat_interval is not None and max_retry != 0:
-            with _quiet_optuna_warnings():
+            with quiet_optuna_warnings():
                 callback = optuna.storages.RetryHeartbeatStaleTrialCallback(
                     max_retry=max_retry
                 )
         engine_kwargs = {} if text.startswith("sqlite") else {"pool_pre_ping": True}
-        with _quiet_optuna_warnings():
+        with quiet_optuna_warnings():
             return optuna.storages.RDBStorage(
                 text,
                 engine_kwargs=engine_kwargs,
@@ -116,7 +116,7 @@ def load_study(
     >>> study = load_study("gunpoint", url)  # doctest: +SKIP
     >>> study.best_params  # doctest: +SKIP
     """
-    optuna = _import_optuna()
+    optuna = import_optional("optuna", purpose="Tuning")
     return optuna.load_study(
         study_name=study_name,
         storage=make_storage(storage),
