@@ -39,11 +39,7 @@ from .networks import (
     ConvLSTMNetwork,
     auto_pool_sizes,
 )
-from .preprocessing import (
-    TimeSeriesScaler,
-    log_amplitude_statistics,
-    series_amplitude_spread,
-)
+from .preprocessing import ScalingPlan, series_amplitude_spread
 
 #: ``series_amplitude_spread`` above which ``fit`` warns that per-channel
 #: scaling suits the data badly (three orders of magnitude between the 10 %
@@ -71,15 +67,6 @@ _OPTIMIZERS = {
     "adamw": torch.optim.AdamW,
     "adam": torch.optim.Adam,
     "sgd": torch.optim.SGD,
-}
-
-#: The network's in-batch scaling for each ``scaling`` option.
-_INPUT_SCALING = {
-    None: None,
-    "per_channel": "affine",
-    "minmax": "affine",
-    "per_series": "per_series",
-    "per_series_amplitude": "per_series_amplitude",
 }
 
 #: Series per forward pass in predict/predict_proba (inference needs no small
@@ -220,7 +207,7 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         (a window of ``augmentation_window`` of each series stretched back to
         full length; equal-length input only) and amplitude scaling (a factor
         ``1 + augmentation_scale * N(0, 1)`` per series); see
-        :class:`~sklearn_convlstm.networks.TrainingAugmentation`. Predictions
+        :class:`~sklearn_convlstm.input_layers.TrainingAugmentation`. Predictions
         are not augmented. Draws are seeded by ``random_state``.
     augmentation_window : float, default=0.9
         Share of each series a training window keeps, in (0, 1]; 1 turns
@@ -511,19 +498,8 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         # X is made, and predict streams raw batches. Its statistics come from
         # the series the network trains on (not the early-stopping split).
         self.scaling_ = self._resolve_scaling(X)
-        self.scaler_ = None
-        if self.scaling_ is not None:
-            # "per_series_amplitude" is per-series scaling; the network adds
-            # the log-amplitude channels.
-            method = (
-                "per_series"
-                if self.scaling_ == "per_series_amplitude"
-                else self.scaling_
-            )
-            self.scaler_ = TimeSeriesScaler(method=method).fit(X)
-        log_amplitude = None
-        if self.scaling_ == "per_series_amplitude":
-            log_amplitude = log_amplitude_statistics(X)
+        scaling_plan = ScalingPlan.from_training_data(self.scaling_, X)
+        self.scaler_ = scaling_plan.scaler
         if self.early_stopping:
             valid_dataset = Dataset(
                 self._network_input(X_valid, lengths_valid), y_valid
@@ -537,7 +513,7 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
             module = ConvLSTMNetwork(
                 self.n_channels_in_,
                 len(self.classes_),
-                input_scaling=_INPUT_SCALING[self.scaling_],
+                input_scaling=scaling_plan,
                 augmentation=(
                     (self.augmentation_window, self.augmentation_scale)
                     if self.augmentation
@@ -545,12 +521,6 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
                 ),
                 **self.network_params_,
             )
-            if self.scaling_ in ("per_channel", "minmax"):
-                assert module.input_scaling is not None and self.scaler_ is not None
-                module.input_scaling.set_affine(*self.scaler_.get_affine_parameters())
-            if log_amplitude is not None:
-                assert module.input_scaling is not None
-                module.input_scaling.set_log_amplitude_statistics(*log_amplitude)
             self.min_length_ = module.min_length
             self._check_min_length(all_lengths)
             self.net_ = self._build_net(module, y_encoded, valid_dataset, device)
