@@ -95,9 +95,15 @@ def save_plots(study: optuna.Study, directory: str | os.PathLike) -> list[Path]:
 
     Examples
     --------
+    Skipped when the doctests run: drawing the three figures takes seconds.
+
+    >>> import optuna
     >>> from sklearn_convlstm.tuning import save_plots
+    >>> study = optuna.create_study(direction="maximize")
+    >>> study.optimize(lambda trial: trial.suggest_float("lr", 1e-4, 1e-1), n_trials=5)
     >>> save_plots(study, "plots/")  # doctest: +SKIP
-    [PosixPath('plots/optimization_history.png'), ...]
+    [PosixPath('plots/optimization_history.png'),
+     PosixPath('plots/param_importances.png')]
     """
     import_optional("optuna", purpose="Tuning")
     matplotlib = import_optional("matplotlib", purpose="Saving plots")

@@ -111,10 +111,24 @@ def load_study(
 
     Examples
     --------
-    >>> from sklearn_convlstm.tuning import load_study  # doctest: +SKIP
+    A study that workers share through a journal file:
+
+    >>> import pathlib, tempfile
+    >>> import optuna
+    >>> from sklearn_convlstm.tuning import load_study, make_storage
+    >>> journal = pathlib.Path(tempfile.mkdtemp()) / "gunpoint.journal"
+    >>> storage = make_storage(journal)
+    >>> study = optuna.create_study(study_name="gunpoint", storage=storage)
+    >>> study.enqueue_trial({"x": 2.0})
+    >>> study.optimize(lambda trial: trial.suggest_float("x", 0, 5) ** 2, n_trials=1)
+    >>> load_study("gunpoint", journal).best_params
+    {'x': 2.0}
+
+    Through a database (skipped here: it needs a running PostgreSQL server):
+
     >>> url = "postgresql+psycopg2://user:password@host/db"
-    >>> study = load_study("gunpoint", url)  # doctest: +SKIP
-    >>> study.best_params  # doctest: +SKIP
+    >>> load_study("gunpoint", url).best_params  # doctest: +SKIP
+    {'x': 2.0}
     """
     optuna = import_optional("optuna", purpose="Tuning")
     return optuna.load_study(

@@ -235,8 +235,12 @@ def tune(
     >>> X = rng.normal(size=(40, 1, 50))
     >>> y = np.arange(40) % 2
     >>> X[y == 1, 0] += np.linspace(0, 2, 50)
+    >>> def small_forests(trial):  # a search space: trial -> parameters
+    ...     return {"classifier__n_estimators": trial.suggest_int("trees", 10, 40),
+    ...             "classifier__max_depth": trial.suggest_int("depth", 2, 6)}
     >>> study, best = tune(make_feature_baseline(random_state=0), X, y, cv=3,
-    ...                    n_trials=3, random_state=0, verbose=0)
+    ...                    param_space=small_forests, n_trials=3, random_state=0,
+    ...                    verbose=0)
     >>> len(study.trials), best.score(X, y)
     (3, 1.0)
     """
