@@ -31,6 +31,11 @@ EXTRAS = {
     "pycatch22": "catch22",
     "sktime": "sktime",
     "numba": "sktime",
+    "onnx": "export",
+    "onnxruntime": "export",
+    "accelerate": "distributed",
+    "dask": "distributed",
+    "distributed": "distributed",
 }
 
 

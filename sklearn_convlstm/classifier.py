@@ -14,25 +14,30 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import StratifiedShuffleSplit
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNetClassifier
-from skorch.callbacks import EarlyStopping, LRScheduler
+from skorch.callbacks import Callback, EarlyStopping
 from skorch.dataset import Dataset
 from skorch.helper import predefined_split
 
-from ._callbacks import EpochProgressBar
+from ._callbacks import EpochProgressBar, FiniteTrainingCheck, PicklableLRScheduler
 from ._validation import (
     Interval,
     StrOptions,
     _fit_context,
     _take,
+    check_class_weight,
     check_classification_labels,
+    check_instances_param,
+    check_int_entries,
+    check_subclass_param,
     draw_seed,
     pad_series,
+    resolve_device,
     series_lengths,
     validate_series_input,
 )
+from .exceptions import TrainingInterruptedWarning
 from .networks import (
     ARCHITECTURE_VARIANTS,
     READOUTS,
@@ -259,6 +264,19 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         optimizer state stay float32 (bfloat16 has float32's range, so no
         gradient scaler is needed). Meant for GPUs with bfloat16 units
         (NVIDIA Ampere and newer); on CPUs without them it is usually slower.
+        Like every parameter, it takes effect at ``fit``: ``predict`` uses the
+        value the model was trained with.
+    accelerator : accelerate.Accelerator or None, default=None
+        Train data-parallel across the processes of a ``torchrun`` or
+        ``accelerate launch`` job through Hugging Face Accelerate (skorch's
+        ``AccelerateMixin``): every process calls ``fit`` on the same full
+        training set, takes its share of every batch (``batch_size`` is the
+        global batch) and the gradients are averaged, so all processes hold
+        one model. It must be created with
+        ``DataLoaderConfiguration(split_batches=True)``; ``device`` is then
+        the accelerator's. It is not pickled: a saved model loads with
+        ``accelerator=None``. See :mod:`sklearn_convlstm.distributed`.
+        ``None``: train in this process only.
     verbose : int, default=0
         ``1`` prints skorch's per-epoch table of losses.
     progress_bar : bool, default=False
@@ -302,6 +320,20 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
     --------
     sklearn_convlstm.networks.ConvLSTMNetwork : The PyTorch module.
     sklearn_convlstm.preprocessing.TimeSeriesScaler : Scaling for pipelines.
+    sklearn_convlstm.persistence.save_model : Save a fitted model without pickle.
+
+    Notes
+    -----
+    Saving a fitted model: pickle and joblib keep the whole object (with the
+    optimizer state, to continue training ``net_``), but loading a pickle can
+    run arbitrary code: unpickle only files you trust.
+    :func:`~sklearn_convlstm.persistence.save_model` writes a file whose
+    loading runs nothing (hyperparameters and fitted attributes as JSON, the
+    weights read back with ``torch.load(weights_only=True)``) and records the
+    SHA-256 of the weights, which
+    :func:`~sklearn_convlstm.persistence.load_model` checks: an altered or
+    corrupted file raises a ``ValueError``. The loaded model predicts exactly
+    as the saved one.
 
     Examples
     --------
@@ -366,6 +398,7 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         "callbacks": [tuple, list, None],
         "device": [str],
         "mixed_precision": ["boolean"],
+        "accelerator": "no_validation",  # checked in fit (optional package)
         "verbose": ["verbose"],
         "progress_bar": ["boolean"],
         "random_state": ["random_state"],
@@ -405,6 +438,7 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         callbacks: tuple | None = None,
         device: str = "cpu",
         mixed_precision: bool = False,
+        accelerator: Any = None,
         verbose: int = 0,
         progress_bar: bool = False,
         random_state: int | np.random.RandomState | None = None,
@@ -440,9 +474,19 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         self.callbacks = callbacks
         self.device = device
         self.mixed_precision = mixed_precision
+        self.accelerator = accelerator
         self.verbose = verbose
         self.progress_bar = progress_bar
         self.random_state = random_state
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = super().__getstate__()
+        if state.get("accelerator") is not None:
+            # An Accelerator belongs to the processes of one launch: a model
+            # saved from a data-parallel job loads as a one-process estimator,
+            # in a process without Accelerate.
+            state = {**state, "accelerator": None}
+        return state
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -469,7 +513,10 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         self : ConvLSTMClassifier
             The fitted estimator.
         """
-        X = validate_series_input(self, X, reset=True, require_fitted_length=True)
+        self._check_parameter_entries()
+        X = validate_series_input(
+            self, X, reset=True, require_fitted_length=True, warn_channels_last=True
+        )
         y = check_classification_labels(y, len(X))
         self.classes_, y_encoded = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
@@ -524,8 +571,27 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
             self.min_length_ = module.min_length
             self._check_min_length(all_lengths)
             self.net_ = self._build_net(module, y_encoded, valid_dataset, device)
-            self.net_.fit(self._network_input(X, lengths), y_encoded)
+            if self.accelerator is None:
+                self.net_.fit(self._network_input(X, lengths), y_encoded)
+            else:
+                from .distributed import fit_data_parallel
+
+                self.net_ = fit_data_parallel(
+                    self.net_,
+                    self._network_input(X, lengths),
+                    y_encoded,
+                    accelerator=self.accelerator,
+                    seed=seed,
+                )
         self.history_ = self.net_.history
+        if getattr(self.net_, "interrupted_", False):
+            warnings.warn(
+                f"Training was interrupted (KeyboardInterrupt) after "
+                f"{len(self.history_)} epoch(s); the model is only partly "
+                "trained. Fit again to train it fully.",
+                TrainingInterruptedWarning,
+                stacklevel=3,
+            )
         return self
 
     def _resolve_scaling(self, X: Any) -> str | None:
@@ -574,21 +640,29 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         return params
 
     def _resolve_device(self) -> str:
-        if self.device == "auto":
-            return "cuda" if torch.cuda.is_available() else "cpu"
-        try:
-            device = torch.device(self.device)
-        except RuntimeError as error:
-            raise ValueError(
-                f"device={self.device!r} is not a valid torch device; use 'cpu', "
-                "'cuda', 'cuda:N' or 'auto'."
-            ) from error
-        if device.type == "cuda" and not torch.cuda.is_available():
-            raise ValueError(
-                f"device={self.device!r} was requested but CUDA is not available on "
-                "this machine; use device='cpu' or device='auto'."
-            )
-        return self.device
+        if self.accelerator is not None:
+            from .distributed import accelerator_device
+
+            return accelerator_device(self.accelerator)
+        return resolve_device(self.device)
+
+    def _check_parameter_entries(self) -> None:
+        """Check what ``_parameter_constraints`` cannot: entries and classes."""
+        check_int_entries(self, ("conv_channels", "kernel_sizes", "pool_sizes"))
+        check_subclass_param(
+            self,
+            "optimizer",
+            torch.optim.Optimizer,
+            expected=f"one of {', '.join(map(repr, _OPTIMIZERS))} or a subclass "
+            "of torch.optim.Optimizer",
+        )
+        check_instances_param(
+            self,
+            "callbacks",
+            Callback,
+            expected="a tuple of skorch callbacks (skorch.callbacks.Callback "
+            "instances) or None",
+        )
 
     def _check_min_length(self, lengths: np.ndarray) -> None:
         shortest = int(lengths.min())
@@ -646,7 +720,7 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
             callbacks.append(
                 (
                     "lr_schedule",
-                    LRScheduler(
+                    PicklableLRScheduler(
                         policy=torch.optim.lr_scheduler.OneCycleLR,
                         max_lr=self.lr,
                         total_steps=steps,
@@ -658,23 +732,24 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
             callbacks.append(
                 (
                     "lr_schedule",
-                    LRScheduler(
+                    PicklableLRScheduler(
                         policy=torch.optim.lr_scheduler.CosineAnnealingLR,
                         T_max=max_epochs,
                         step_every="epoch",
                     ),
                 )
             )
+        callbacks.append(("finite_training_check", FiniteTrainingCheck()))
         if self.progress_bar:
             callbacks.append(("progress_bar", EpochProgressBar(total=max_epochs)))
         for index, callback in enumerate(self.callbacks or ()):
             callbacks.append((f"user_callback_{index}", copy.deepcopy(callback)))
 
         criterion_weight = None
-        if self.class_weight is not None:
-            weights = compute_class_weight(
-                self.class_weight, classes=self.classes_, y=self.classes_[y_train]
-            )
+        weights = check_class_weight(
+            self.class_weight, self.classes_, self.classes_[y_train]
+        )
+        if weights is not None:
             criterion_weight = torch.as_tensor(weights, dtype=torch.float32)
         optimizer = (
             _OPTIMIZERS[self.optimizer]
@@ -772,7 +847,8 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         with (
             torch.inference_mode(),
             _read_only_ok(X),
-            _autocast(device, self.mixed_precision),
+            # The setting fit trained with, not a later set_params.
+            _autocast(device, self.net_.mixed_precision),
         ):
             for start in range(0, len(X), PREDICT_BATCH_SIZE):
                 stop = start + PREDICT_BATCH_SIZE
@@ -814,6 +890,25 @@ class _AutocastNeuralNetClassifier(NeuralNetClassifier):
         super().__init__(*args, **kwargs)
         self.mixed_precision = mixed_precision
 
+    def fit_loop(self, X: Any, y: Any = None, epochs: Any = None, **fit_params: Any):
+        """Run skorch's training loop, remembering a KeyboardInterrupt.
+
+        skorch's ``partial_fit`` swallows the interrupt; ``interrupted_`` lets
+        the estimator warn that the model is only partly trained.
+        """
+        self.interrupted_ = False
+        try:
+            return super().fit_loop(X, y, epochs, **fit_params)
+        except KeyboardInterrupt:
+            # skorch's EarlyStopping stops training with a KeyboardInterrupt
+            # too; only an interrupt it did not raise is the user's.
+            self.interrupted_ = not any(
+                isinstance(callback, EarlyStopping)
+                and callback.misses_ == callback.patience
+                for _, callback in self.callbacks_
+            )
+            raise
+
     def infer(self, x: Any, **fit_params: Any) -> torch.Tensor:
         """Forward pass; in bfloat16 autocast with ``mixed_precision``.
 
@@ -823,6 +918,25 @@ class _AutocastNeuralNetClassifier(NeuralNetClassifier):
             return super().infer(x, **fit_params)
         with _autocast(self.device, True):
             return super().infer(x, **fit_params).float()
+
+    def __getstate__(self) -> dict[str, Any]:
+        # ``module`` (the instance passed in) is ``module_``: skorch pickles
+        # module_ on its own, so pickling ``module`` too stored the weights
+        # twice and unpickled them as two different modules.
+        state = super().__getstate__()
+        if state.get("module") is self.__dict__.get("module_"):
+            state["module"] = _SAME_AS_MODULE_
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        same = isinstance(state.get("module"), str)
+        super().__setstate__(state)
+        if same:
+            self.module = self.module_
+
+
+#: Stands for ``module_`` in the pickled state of ``_AutocastNeuralNetClassifier``.
+_SAME_AS_MODULE_ = "<same as module_>"
 
 
 def _autocast(device: str, enabled: bool) -> contextlib.AbstractContextManager:

@@ -30,9 +30,10 @@ public research data; cite the archive when you publish results:
 
 from __future__ import annotations
 
+import codecs
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, overload
@@ -78,13 +79,19 @@ def _check_missing_option(missing: str) -> None:
         )
 
 
-def _parse_values(text: str, *, where: str) -> np.ndarray:
-    """Parse comma-separated numbers (``?`` means missing) into float64."""
+def _parse_values(text: str, *, where: str, separator: str = ",") -> np.ndarray:
+    """Parse numbers separated by ``separator`` (``?`` means missing) into float64.
+
+    Only ``separator`` separates values: with tabs, ``"0,5"`` is one cell that
+    is not a number (a decimal comma), never two values.
+    """
     if not text.strip():
-        raise ValueError(f"{where} is empty; expected comma-separated numbers.")
+        raise ValueError(
+            f"{where} is empty; expected numbers separated by {separator!r}."
+        )
     if "?" in text:
         text = text.replace("?", "nan")
-    tokens = text.split(",")
+    tokens = text.split(separator)
     try:
         return np.array(tokens, dtype=np.float64)
     except ValueError:
@@ -95,10 +102,32 @@ def _parse_values(text: str, *, where: str) -> np.ndarray:
         except ValueError:
             raise ValueError(
                 f"{where}, value {position}: {token.strip()!r} is not a number. "
-                "Values must be numbers separated by ',' ('?' or NaN for a "
-                "missing value)."
+                f"Values must be numbers separated by {separator!r} ('?' or NaN "
+                "for a missing value; '.' as the decimal point)."
             ) from None
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _read_text_lines(path: str) -> Iterator[str]:
+    """Yield the lines of a UTF-8 text file, naming the line of any bad byte.
+
+    A UTF-8 byte-order mark at the start of the file (as some Windows editors
+    write) is dropped. Undecodable bytes raise a ValueError that names the
+    file, the line and the column, instead of a bare ``UnicodeDecodeError``.
+    """
+    with open(path, "rb") as file:
+        for line_number, raw_line in enumerate(file, start=1):
+            if line_number == 1 and raw_line.startswith(codecs.BOM_UTF8):
+                raw_line = raw_line[len(codecs.BOM_UTF8) :]
+            try:
+                yield raw_line.decode("utf-8")
+            except UnicodeDecodeError as error:
+                raise ValueError(
+                    f"{path}, line {line_number}: not valid UTF-8 (byte "
+                    f"0x{raw_line[error.start]:02x} at column {error.start + 1}). "
+                    "Save the file as UTF-8 (the encoding of the UCR/UEA archive "
+                    "files)."
+                ) from None
 
 
 def _raise_on_missing(
@@ -369,8 +398,7 @@ def load_ts_file(
     """
     _check_missing_option(missing)
     path = os.fspath(path)
-    with open(path, encoding="utf-8") as file:
-        return _parse_ts_lines(file, source=path, missing=missing)
+    return _parse_ts_lines(_read_text_lines(path), source=path, missing=missing)
 
 
 # --------------------------------------------------------------------------- #
@@ -430,33 +458,40 @@ def load_ucr_tsv(
     series: list[np.ndarray] = []
     labels: list[str] = []
     n_missing = n_missing_cases = first_missing_line = 0
-    with open(source, encoding="utf-8") as file:
-        for line_number, raw_line in enumerate(file, start=1):
-            line = raw_line.strip()
-            if not line:
-                continue
-            where = f"{source}, line {line_number}"
-            label, separator, values_text = line.partition(delimiter)
-            if not separator or not values_text.strip():
-                raise ValueError(
-                    f"{where}: expected a class label then values separated by "
-                    f"{delimiter!r}; found no values."
-                )
-            values = _parse_values(
-                values_text.replace(delimiter, ","), where=f"{where}, series"
+    for line_number, raw_line in enumerate(_read_text_lines(source), start=1):
+        # Only the end of the line is trimmed: a leading delimiter is an empty
+        # label cell, not whitespace.
+        line = raw_line.rstrip()
+        if not line:
+            continue
+        where = f"{source}, line {line_number}"
+        label, separator, values_text = line.partition(delimiter)
+        if not separator or not values_text.strip():
+            raise ValueError(
+                f"{where}: expected a class label then values separated by "
+                f"{delimiter!r}; found no values."
             )
-            observed = np.flatnonzero(~np.isnan(values))
-            if observed.size == 0:
-                raise ValueError(f"{where}: the series has no values (all NaN).")
-            values = values[: observed[-1] + 1]
-            case_missing = values.size - observed.size
-            if case_missing:
-                if not n_missing:
-                    first_missing_line = line_number
-                n_missing += case_missing
-                n_missing_cases += 1
-            labels.append(label.strip())
-            series.append(values[np.newaxis, :])
+        label = label.strip()
+        if not label:
+            raise ValueError(
+                f"{where}: the class label (first field) is empty; each line must "
+                f"start with the label, then the values, separated by {delimiter!r}."
+            )
+        values = _parse_values(
+            values_text, where=f"{where}, series", separator=delimiter
+        )
+        observed = np.flatnonzero(~np.isnan(values))
+        if observed.size == 0:
+            raise ValueError(f"{where}: the series has no values (all NaN).")
+        values = values[: observed[-1] + 1]
+        case_missing = values.size - observed.size
+        if case_missing:
+            if not n_missing:
+                first_missing_line = line_number
+            n_missing += case_missing
+            n_missing_cases += 1
+        labels.append(label)
+        series.append(values[np.newaxis, :])
     if not series:
         raise ValueError(f"{source}: the file has no cases.")
     if n_missing and missing == "raise":

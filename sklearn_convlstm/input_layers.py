@@ -35,7 +35,10 @@ def z_normalise(
     network's :class:`InputScaling` calls it on each batch and
     :class:`~sklearn_convlstm.preprocessing.TimeSeriesScaler` on NumPy data.
     The std is the population std (``correction=0``) over the valid steps; a
-    constant series (std 0) becomes zeros, never NaN.
+    constant series (std 0) becomes zeros, never NaN. Each series is first
+    divided by its peak absolute value, so that the sums behind the mean and
+    std stay far from float32's limit (3.4e38) even for values near it: the
+    z-scores do not change.
 
     Parameters
     ----------
@@ -49,35 +52,43 @@ def z_normalise(
     scaled : Tensor of the shape of ``x``
         ``(x - mean) / std``; padded steps hold garbage when ``lengths`` is
         given (the network masks them).
-    std : Tensor of shape (..., 1)
-        Each series' std, 1 where ``constant``.
+    log_std : Tensor of shape (..., 1)
+        The log of each series' std, in the units of ``x`` (meaningless where
+        ``constant``).
     constant : Tensor of bool, shape (..., 1)
         Whether the series is constant (over its valid steps).
 
     Examples
     --------
-    >>> scaled, std, constant = z_normalise(torch.tensor([[1.0, 2.0, 3.0], [4.0, 4.0, 4.0]]))
+    >>> x = torch.tensor([[1.0, 2.0, 3.0], [4.0, 4.0, 4.0]])
+    >>> scaled, log_std, constant = z_normalise(x)
     >>> scaled
     tensor([[-1.2247,  0.0000,  1.2247],
             [ 0.0000,  0.0000,  0.0000]])
-    >>> std.flatten(), constant.flatten()
-    (tensor([0.8165, 1.0000]), tensor([False,  True]))
-    """  # noqa: E501
+    >>> log_std[0].exp(), constant.flatten()
+    (tensor([0.8165]), tensor([False,  True]))
+    """
+    if lengths is None:
+        maximum = x.amax(dim=-1, keepdim=True)
+        minimum = x.amin(dim=-1, keepdim=True)
+    else:
+        mask = _time_mask(lengths.to(x.device), x.shape[-1]).unsqueeze(1)
+        maximum = x.masked_fill(~mask, float("-inf")).amax(dim=-1, keepdim=True)
+        minimum = x.masked_fill(~mask, float("inf")).amin(dim=-1, keepdim=True)
+    constant = maximum == minimum
+    peak = torch.maximum(maximum.abs(), minimum.abs())
+    peak = torch.where(peak == 0, torch.ones_like(peak), peak)
+    x = x / peak
     if lengths is None:
         mean = x.mean(dim=-1, keepdim=True)
         std = x.std(dim=-1, keepdim=True, correction=0)
-        constant = x.amax(dim=-1, keepdim=True) == x.amin(dim=-1, keepdim=True)
     else:
-        mask = _time_mask(lengths.to(x.device), x.shape[-1]).unsqueeze(1)
         counts = lengths.to(device=x.device, dtype=x.dtype).view(-1, 1, 1)
         mean = (x * mask).sum(dim=-1, keepdim=True) / counts
         deviations = (x - mean) * mask
         std = torch.sqrt((deviations**2).sum(dim=-1, keepdim=True) / counts)
-        constant = x.masked_fill(~mask, float("-inf")).amax(
-            dim=-1, keepdim=True
-        ) == x.masked_fill(~mask, float("inf")).amin(dim=-1, keepdim=True)
     std = torch.where(constant, torch.ones_like(std), std)
-    return (x - mean) / std, std, constant
+    return (x - mean) / std, torch.log(std) + torch.log(peak), constant
 
 
 class InputScaling(nn.Module):
@@ -165,11 +176,11 @@ class InputScaling(nn.Module):
         """Scale ``x`` of shape (batch, channels, timesteps)."""
         if self.method == "affine":
             return x * self.weight + self.bias
-        scaled, std, constant = z_normalise(x, lengths)
+        scaled, log_std, constant = z_normalise(x, lengths)
         if self.method == "per_series":
             return scaled
         log_amplitude = torch.where(
-            constant, torch.zeros_like(std), torch.log(std) * self.weight + self.bias
+            constant, torch.zeros_like(log_std), log_std * self.weight + self.bias
         )
         return torch.cat([scaled, log_amplitude.expand_as(scaled)], dim=1)
 

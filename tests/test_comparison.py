@@ -295,7 +295,9 @@ def test_parse_seeds():
     with pytest.raises(ValueError, match="seeds must be integers; got 'a,b'"):
         parse_seeds("a,b")
     assert parse_seeds("0") == (0,)
-    with pytest.raises(ValueError, match="number of seeds must be at least 1; got -2"):
+    with pytest.raises(
+        ValueError, match="number of seeds must be between 1 and 1000; got -2"
+    ):
         parse_seeds("-2")
     with pytest.raises(ValueError, match="distinct non-negative"):
         parse_seeds("1,1")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._threads import torch_threads
+from ..cli import check_writable_directory, int_at_least
 from ..tuning.estimator import DEFAULT_CV, DEFAULT_TRIALS, DEFAULT_TUNING_EPOCHS
 from .methods import (
     DEFAULT_METHODS,
@@ -44,24 +44,7 @@ def _seeds_argument(text: str) -> tuple[int, ...]:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
-def _int_at_least(minimum: int) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        import argparse
-
-        try:
-            value = int(text)
-        except ValueError:
-            value = minimum - 1
-        if value < minimum:
-            raise argparse.ArgumentTypeError(
-                f"expected an integer >= {minimum}; got {text!r}."
-            )
-        return value
-
-    return parse
-
-
-_positive_int = _int_at_least(1)
+_positive_int = int_at_least(1)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -111,7 +94,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--cv",
-        type=_int_at_least(2),
+        type=int_at_least(2),
         default=DEFAULT_CV,
         help="cross-validation folds of convlstm-tuned, on the training split "
         "(default: %(default)s)",
@@ -153,7 +136,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--threads",
-        type=_int_at_least(0),
+        type=int_at_least(0),
         default=1,
         help="torch threads (torch.set_num_threads) during the run; 0 keeps "
         "torch's default of one per core. Default: %(default)s, which the small "
@@ -213,6 +196,11 @@ def run_command(args: argparse.Namespace) -> int:
     """
     from ..datasets import load_dataset
 
+    if args.out is not None:
+        problem = check_writable_directory(args.out, "--out")
+        if problem is not None:
+            print(f"error: {problem}", file=sys.stderr)
+            return 2
     try:
         X_train, y_train, X_test, y_test = load_dataset(
             args.dataset, data_home=args.data_home

@@ -292,6 +292,10 @@ def parse_methods(text: str | Iterable[str]) -> tuple[str, ...]:
     return tuple(methods)
 
 
+#: Most seeds a count may ask for (each seed is a full run of every method).
+MAX_SEEDS = 1000
+
+
 def parse_seeds(text: str | int | Iterable[int]) -> tuple[int, ...]:
     """Turn ``"0,1,2"`` (the seeds) or ``"3"`` (a count: 0, 1, 2) into seeds.
 
@@ -335,9 +339,10 @@ def parse_seeds(text: str | int | Iterable[int]) -> tuple[int, ...]:
     except (TypeError, ValueError):
         raise ValueError(f"seeds must be integers; got {text!r}. {help_text}") from None
     if is_count:
-        if values[0] < 0:
+        if values[0] < 0 or values[0] > MAX_SEEDS:
             raise ValueError(
-                f"The number of seeds must be at least 1; got {values[0]}. {help_text}"
+                f"The number of seeds must be between 1 and {MAX_SEEDS}; got "
+                f"{values[0]}. {help_text}"
             )
         return tuple(range(max(values[0], 1)))
     if not values:
@@ -345,6 +350,10 @@ def parse_seeds(text: str | int | Iterable[int]) -> tuple[int, ...]:
     if min(values) < 0 or len(set(values)) != len(values):
         raise ValueError(
             f"seeds must be distinct non-negative integers; got {text!r}. {help_text}"
+        )
+    if max(values) >= 2**32:
+        raise ValueError(
+            f"seeds must be below 2**32 (NumPy's seed range); got {max(values)}."
         )
     return tuple(values)
 

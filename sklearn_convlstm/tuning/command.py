@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from sklearn.base import BaseEstimator
 
 from .._optional import import_optional, quiet_optuna_warnings
+from ..cli import check_writable_directory, int_at_least
 from .objective import _state_counts
 from .report import _jsonable
 from .spaces import (
@@ -19,10 +20,16 @@ from .spaces import (
     suggest_convlstm_params,
     suggest_forest_params,
 )
+from .storage import make_storage
 from .tune import tune
 
 if TYPE_CHECKING:  # pragma: no cover
     import argparse
+
+#: Environment variable read for ``--storage`` when the option is not given.
+STORAGE_ENVIRONMENT_VARIABLE = "SKLEARN_CONVLSTM_STORAGE"
+#: Journal file used when neither ``--storage`` nor the variable is set.
+DEFAULT_STORAGE = "sklearn_convlstm_tuning.journal"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -50,10 +57,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--storage",
-        default="sklearn_convlstm_tuning.journal",
-        help="journal file path (one machine, no server) or database URL such as "
-        "postgresql+psycopg2://user:password@host:5432/db (many machines); "
-        "default: %(default)s",
+        default=os.environ.get(STORAGE_ENVIRONMENT_VARIABLE, DEFAULT_STORAGE),
+        help="journal file path (one machine or a shared file system, no server) "
+        "or database URL such as postgresql://user:password@host:5432/db (many "
+        f"machines). Default: ${STORAGE_ENVIRONMENT_VARIABLE} when set (keeps a "
+        "database password out of the process list), else "
+        f"{DEFAULT_STORAGE}",
     )
     parser.add_argument(
         "--study-name",
@@ -63,7 +72,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--n-trials",
-        type=int,
+        type=int_at_least(1),
         default=20,
         help="finished trials the whole study should have, all workers together "
         "(default: %(default)s)",
@@ -71,7 +80,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--timeout", type=float, default=None, help="seconds for this worker"
     )
-    parser.add_argument("--cv", type=int, default=5, help="number of CV folds")
+    parser.add_argument(
+        "--cv", type=int_at_least(2), default=5, help="number of CV folds"
+    )
     parser.add_argument(
         "--scoring", default=None, help="scikit-learn scoring (default: accuracy)"
     )
@@ -96,33 +107,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--max-epochs",
-        type=int,
+        type=int_at_least(1),
         default=200,
         help="upper end of the max_epochs range of convlstm (default: %(default)s)",
     )
     parser.add_argument(
         "--min-epochs",
-        type=int,
+        type=int_at_least(1),
         default=None,
         help="lower end of the max_epochs range (default: min(20, --max-epochs))",
     )
     parser.add_argument("--device", default="cpu", help="torch device for convlstm")
     parser.add_argument(
         "--heartbeat-interval",
-        type=int,
+        type=int_at_least(1),
         default=60,
         help="seconds between heartbeats of a running trial (database storage)",
     )
     parser.add_argument(
         "--grace-period",
-        type=int,
+        type=int_at_least(1),
         default=None,
         help="seconds without heartbeat before a trial counts as crashed "
         "(default: twice the heartbeat interval)",
     )
     parser.add_argument(
         "--max-retry",
-        type=int,
+        type=int_at_least(0),
         default=3,
         help="times a crashed trial is queued again (default: %(default)s)",
     )
@@ -131,7 +142,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--threads",
-        type=int,
+        type=int_at_least(1),
         default=1,
         help="torch threads of this worker (default: %(default)s)",
     )
@@ -173,12 +184,33 @@ def run_command(args: argparse.Namespace) -> int:
     Returns
     -------
     exit_code : int
-        0 on success, 1 when the study has no completed trial.
+        0 on success, 1 when the study has no completed trial, 2 on usage
+        errors (dataset, storage or ``--plots`` unusable), 130 when
+        interrupted (Ctrl-C / SIGINT).
     """
     import_optional("optuna", purpose="Tuning")
     from ..datasets import load_dataset
 
-    X, y = load_dataset(args.dataset, data_home=args.data_home, split="train")
+    if args.plots is not None:
+        problem = check_writable_directory(args.plots, "--plots")
+        if problem is not None:
+            return _usage_error(problem)
+    try:
+        X, y = load_dataset(args.dataset, data_home=args.data_home, split="train")
+    except (ValueError, OSError) as error:
+        return _usage_error(str(error))
+    try:
+        storage = make_storage(
+            args.storage,
+            heartbeat_interval=args.heartbeat_interval,
+            grace_period=args.grace_period,
+            max_retry=args.max_retry,
+        )
+    except Exception as error:  # driver, permissions, unreachable server
+        return _usage_error(
+            f"cannot open the storage {_describe_storage(args.storage)}: "
+            f"{_first_line(error)}"
+        )
     estimator, space = _worker_estimator(args)
     study_name = args.study_name or f"{Path(str(args.dataset)).name}-{args.estimator}"
     print(
@@ -196,20 +228,25 @@ def run_command(args: argparse.Namespace) -> int:
             n_trials=args.n_trials,
             timeout=args.timeout,
             scoring=args.scoring,
-            storage=args.storage,
+            storage=storage,
             study_name=study_name,
             sampler=_worker_sampler(args.sampler_seed),
             pruning=None if args.pruning == "none" else args.pruning,
             pruner=None if args.pruning == "none" else "auto",
             refit=False,
             random_state=args.seed,
-            heartbeat_interval=args.heartbeat_interval,
-            grace_period=args.grace_period,
-            max_retry=args.max_retry,
             torch_threads=args.threads,
             plots_dir=args.plots,
             verbose=0 if args.quiet else 1,
         )
+    except KeyboardInterrupt:
+        print(
+            f"worker pid {os.getpid()}: interrupted; its running trial is recorded "
+            "as failed, not complete. Run the command again to continue the study.",
+            file=sys.stderr,
+            flush=True,
+        )
+        return 130
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -231,7 +268,28 @@ def run_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _usage_error(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip() or type(error).__name__
+    return text.splitlines()[0]
+
+
+def _describe_storage(storage: str) -> str:
+    """Name the storage in a message: a URL without its password, or the path."""
+    if "://" in storage:
+        from ._database import redact_url
+
+        return redact_url(storage)
+    return repr(storage)
+
+
 def _worker_sampler(seed: int | None) -> Any:
-    optuna = import_optional("optuna", purpose="Tuning")
+    import_optional("optuna", purpose="Tuning")
     with quiet_optuna_warnings():
-        return optuna.samplers.TPESampler(seed=seed, constant_liar=True)
+        from ._sampler import TrialSeededTPESampler
+
+        return TrialSeededTPESampler(seed=seed, constant_liar=True)

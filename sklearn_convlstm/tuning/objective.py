@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import warnings
 from collections.abc import Callable, Iterable
 from numbers import Integral
 from typing import Any
@@ -14,6 +15,7 @@ from skorch.callbacks import Callback
 
 from .._optional import import_optional
 from .._validation import _take
+from ..exceptions import TrainingInterruptedWarning
 from .report import _jsonable
 from .spaces import ParamSpace, _final_step
 
@@ -188,7 +190,14 @@ class _CrossValidationObjective:
                     reported_steps,
                 )
                 estimator.set_params(**{prefix + "callbacks": (*callbacks, pruning)})
-            estimator.fit(_take(self.X, train), self.y[train])
+            with warnings.catch_warnings():
+                # An interrupted fit is a partly trained model: its score must
+                # not be recorded; end the trial (failed) and the worker.
+                warnings.simplefilter("error", TrainingInterruptedWarning)
+                try:
+                    estimator.fit(_take(self.X, train), self.y[train])
+                except TrainingInterruptedWarning:
+                    raise KeyboardInterrupt from None
             scores.append(float(self.scorer(estimator, X_test, y_test)))
             if self.pruning is None or fold == n_folds - 1:
                 continue  # after the last fold pruning saves nothing

@@ -30,14 +30,19 @@ def make_storage(
           of machines. PostgreSQL is the documented choice
           (``postgresql+psycopg2://user:password@host:5432/db``);
           ``sqlite:///file.db`` works for one process.
-        * Any other string or path: Optuna's journal file
-          (:class:`optuna.storages.JournalStorage` with a
-          ``JournalFileBackend``), created if missing: no server, any number
-          of processes on one machine or on a shared file system.
+        * Any other string or path: Optuna's journal file, created if
+          missing: no server, any number of processes on one machine or on a
+          shared file system. It gets heartbeats too (a trial whose worker
+          was killed is recovered), a torn last record left by a killed
+          writer is moved aside with a warning, and a damaged file is refused
+          with an error naming the line.
+        Files (journal, SQLite) are created readable by their owner only.
+        ``postgresql://`` uses whichever of psycopg or psycopg2 is installed;
+        a missing driver is named with its install command.
         * An Optuna storage object: used as is.
     heartbeat_interval : int or None, default=60
-        Seconds between the heartbeats a running trial sends (URL storages
-        only; ``None`` disables heartbeats and crash recovery).
+        Seconds between the heartbeats a running trial sends (``None``
+        disables heartbeats and crash recovery).
     grace_period : int or None, default=None
         Seconds without a heartbeat after which a running trial counts as
         crashed and is marked failed; ``None``: twice ``heartbeat_interval``.
@@ -68,27 +73,45 @@ def make_storage(
             f"Optuna storage; got {type(storage).__name__}."
         )
     text = os.fspath(storage)
+    callback = None
+    if heartbeat_interval is not None and max_retry != 0:
+        with quiet_optuna_warnings():
+            callback = optuna.storages.RetryHeartbeatStaleTrialCallback(
+                max_retry=max_retry
+            )
     if "://" in text:
-        callback = None
-        if heartbeat_interval is not None and max_retry != 0:
-            with quiet_optuna_warnings():
-                callback = optuna.storages.RetryHeartbeatStaleTrialCallback(
-                    max_retry=max_retry
-                )
+        from ._database import create_rdb_storage
+
+        if text.startswith("sqlite:///"):
+            _create_private_file(Path(text[len("sqlite:///") :]))
         engine_kwargs = {} if text.startswith("sqlite") else {"pool_pre_ping": True}
         with quiet_optuna_warnings():
-            return optuna.storages.RDBStorage(
+            return create_rdb_storage(
                 text,
                 engine_kwargs=engine_kwargs,
                 heartbeat_interval=heartbeat_interval,
                 grace_period=grace_period,
                 heartbeat_stale_trial_callback=callback,
             )
-    from optuna.storages.journal import JournalFileBackend
+    from ._journal import CrashSafeJournalStorage
 
     path = Path(text).expanduser()
     path.parent.mkdir(parents=True, exist_ok=True)
-    return optuna.storages.JournalStorage(JournalFileBackend(str(path)))
+    with quiet_optuna_warnings():
+        return CrashSafeJournalStorage(
+            str(path),
+            heartbeat_interval=heartbeat_interval,
+            grace_period=grace_period,
+            heartbeat_stale_trial_callback=callback,
+        )
+
+
+def _create_private_file(path: Path) -> None:
+    """Create ``path`` readable and writable by its owner only, if missing."""
+    if not path.name or path.name == ":memory:" or path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
 
 
 def load_study(

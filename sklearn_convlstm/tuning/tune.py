@@ -15,6 +15,7 @@ from sklearn.metrics import check_scoring
 from .. import _threads
 from .._optional import import_optional, quiet_optuna_warnings
 from .._validation import draw_seed
+from ..exceptions import TrainingDivergedError
 from .objective import (
     _FINISHED,
     _CrossValidationObjective,
@@ -88,7 +89,8 @@ def _run_study(
             study.optimize(
                 objective,
                 n_trials=1,
-                catch=(_TrialBudgetReached,),
+                # A diverging configuration is a failed trial, not the end.
+                catch=(_TrialBudgetReached, TrainingDivergedError),
                 callbacks=callbacks,
             )
 
@@ -168,7 +170,10 @@ def tune(
     study_name : str or None, default=None
         Name of the study in the storage; loaded if it exists.
     sampler : optuna.samplers.BaseSampler or None, default=None
-        ``None``: ``TPESampler(seed=random_state, constant_liar=True)``.
+        ``None``: a ``TPESampler(seed=random_state, constant_liar=True)``
+        reseeded before each trial from ``(random_state, trial number)``, so
+        restarted or concurrent workers with the same seed never draw the
+        same configurations again.
         Give workers different seeds (or none) so they do not sample the same
         first trials.
     pruner : optuna.pruners.BasePruner, "auto" or None, default="auto"
@@ -268,13 +273,17 @@ def tune(
     splits = _make_splits(cv, X, y, groups, random_state)
     # An int seeds the sampler as given; an instance gives one drawn seed.
     seed = (
-        random_state
-        if random_state is None or isinstance(random_state, Integral)
+        None
+        if random_state is None
+        else int(random_state)
+        if isinstance(random_state, Integral)
         else draw_seed(random_state)
     )
     if sampler is None:
+        from ._sampler import TrialSeededTPESampler
+
         with quiet_optuna_warnings():
-            sampler = optuna.samplers.TPESampler(seed=seed, constant_liar=True)
+            sampler = TrialSeededTPESampler(seed=seed, constant_liar=True)
     if pruner is None:
         pruner, pruning = optuna.pruners.NopPruner(), None
     elif isinstance(pruner, str):
