@@ -36,7 +36,7 @@ import torch
 # estimator modules import them from here, the one module that touches
 # scikit-learn's private API.
 from sklearn.base import _fit_context
-from sklearn.utils import check_array
+from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import (
     Interval,
     InvalidParameterError,
@@ -736,6 +736,7 @@ def validate_series_input(
 # scikit-learn's parameter validation machinery, re-exported so that estimators
 # import private scikit-learn helpers from this module only.
 __all__ = [
+    "SEED_BOUND",
     "CHANNELS_LAST_RATIO",
     "Interval",
     "InvalidParameterError",
@@ -746,6 +747,8 @@ __all__ = [
     "check_instances_param",
     "check_int_entries",
     "check_series",
+    "draw_seed",
+    "draw_seeds",
     "check_subclass_param",
     "n_channels_of",
     "pad_series",
@@ -754,6 +757,55 @@ __all__ = [
     "validate_params",
     "validate_series_input",
 ]
+
+
+#: Seeds are drawn in ``[0, SEED_BOUND)``: torch, NumPy and sktime accept them.
+SEED_BOUND = int(np.iinfo(np.int32).max)
+
+
+def draw_seed(random_state: Any) -> int:
+    """Draw one int seed from ``random_state``: the package's one derivation.
+
+    ``check_random_state(random_state).randint(SEED_BOUND)``: an int gives the
+    same seed every time, a RandomState instance advances, ``None`` draws
+    from NumPy's global generator.
+
+    Parameters
+    ----------
+    random_state : int, RandomState instance or None
+
+    Returns
+    -------
+    seed : int
+
+    Examples
+    --------
+    >>> draw_seed(0) == draw_seed(0), 0 <= draw_seed(None) < SEED_BOUND
+    (True, True)
+    """
+    return int(check_random_state(random_state).randint(SEED_BOUND))
+
+
+def draw_seeds(random_state: Any, n_seeds: int) -> list[int]:
+    """Draw ``n_seeds`` int seeds from ``random_state`` in one call.
+
+    Parameters
+    ----------
+    random_state : int, RandomState instance or None
+    n_seeds : int
+
+    Returns
+    -------
+    seeds : list of int
+        ``check_random_state(random_state).randint(SEED_BOUND, size=n_seeds)``.
+
+    Examples
+    --------
+    >>> draw_seeds(0, 3)[0] == draw_seed(0)
+    True
+    """
+    rng = check_random_state(random_state)
+    return [int(seed) for seed in rng.randint(SEED_BOUND, size=n_seeds)]
 
 
 def _take(X: Any, index: np.ndarray) -> Any:

@@ -17,6 +17,8 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
+from ._optional import import_optional
+from ._threads import torch_threads
 from ._validation import check_series, n_channels_of
 from .features import Catch22Features, StatisticalFeatures
 
@@ -197,20 +199,14 @@ class MiniRocketRidge(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
 
     def _features(self, X: Any, *, fit: bool) -> np.ndarray:
-        import torch
-
         X_fixed = self.padder_.fit_transform(X) if fit else self.padder_.transform(X)
         X_fixed = np.asarray(X_fixed, dtype=np.float64)
         # numba's OpenMP threading layer resets the OpenMP thread count that
         # torch uses: keep torch's setting (e.g. --threads 1) for later fits.
-        torch_threads = torch.get_num_threads()
-        try:
+        with torch_threads():
             if fit:
                 return np.asarray(self.transformer_.fit_transform(X_fixed))
             return np.asarray(self.transformer_.transform(X_fixed))
-        finally:
-            if torch.get_num_threads() != torch_threads:
-                torch.set_num_threads(torch_threads)
 
     def fit(self, X: Any, y: Any) -> MiniRocketRidge:
         """Fit MiniRocket on ``X``, then the ridge classifier on its features.
@@ -227,18 +223,13 @@ class MiniRocketRidge(ClassifierMixin, BaseEstimator):
         self : MiniRocketRidge
             The fitted estimator.
         """
-        try:
-            from sktime.transformations.panel.rocket import (
-                MiniRocket,
-                MiniRocketMultivariate,
-            )
-        except ImportError as error:
-            raise ImportError(
-                "MiniRocketRidge needs the optional package sktime; install it "
-                "with: pip install 'sklearn-convlstm[sktime]'"
-            ) from error
+        import_optional("sktime", purpose="MiniRocketRidge")
         from sklearn.linear_model import RidgeClassifierCV
         from sklearn.preprocessing import StandardScaler
+        from sktime.transformations.panel.rocket import (
+            MiniRocket,
+            MiniRocketMultivariate,
+        )
 
         from .preprocessing import PadTruncate
 

@@ -14,7 +14,6 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import StratifiedShuffleSplit
-from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNetClassifier
 from skorch.callbacks import Callback, EarlyStopping
@@ -33,11 +32,13 @@ from ._validation import (
     Interval,
     StrOptions,
     _fit_context,
+    _take,
     check_class_weight,
     check_classification_labels,
     check_instances_param,
     check_int_entries,
     check_subclass_param,
+    draw_seed,
     pad_series,
     resolve_device,
     series_lengths,
@@ -50,11 +51,7 @@ from .networks import (
     ConvLSTMNetwork,
     auto_pool_sizes,
 )
-from .preprocessing import (
-    TimeSeriesScaler,
-    log_amplitude_statistics,
-    series_amplitude_spread,
-)
+from .preprocessing import ScalingPlan, series_amplitude_spread
 
 #: ``series_amplitude_spread`` above which ``fit`` warns that per-channel
 #: scaling suits the data badly (three orders of magnitude between the 10 %
@@ -82,15 +79,6 @@ _OPTIMIZERS = {
     "adamw": torch.optim.AdamW,
     "adam": torch.optim.Adam,
     "sgd": torch.optim.SGD,
-}
-
-#: The network's in-batch scaling for each ``scaling`` option.
-_INPUT_SCALING = {
-    None: None,
-    "per_channel": "affine",
-    "minmax": "affine",
-    "per_series": "per_series",
-    "per_series_amplitude": "per_series_amplitude",
 }
 
 #: Series per forward pass in predict/predict_proba (inference needs no small
@@ -231,7 +219,7 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         (a window of ``augmentation_window`` of each series stretched back to
         full length; equal-length input only) and amplitude scaling (a factor
         ``1 + augmentation_scale * N(0, 1)`` per series); see
-        :class:`~sklearn_convlstm.networks.TrainingAugmentation`. Predictions
+        :class:`~sklearn_convlstm.input_layers.TrainingAugmentation`. Predictions
         are not augmented. Draws are seeded by ``random_state``.
     augmentation_window : float, default=0.9
         Share of each series a training window keeps, in (0, 1]; 1 turns
@@ -591,9 +579,7 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         lengths = series_lengths(X)
         self.network_params_ = self._resolve_network_params(int(lengths.max()))
         device = self._resolve_device()
-        seed = int(
-            check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        )
+        seed = draw_seed(self.random_state)
 
         all_lengths = lengths
         valid_dataset = None
@@ -610,19 +596,8 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         # X is made, and predict streams raw batches. Its statistics come from
         # the series the network trains on (not the early-stopping split).
         self.scaling_ = self._resolve_scaling(X)
-        self.scaler_ = None
-        if self.scaling_ is not None:
-            # "per_series_amplitude" is per-series scaling; the network adds
-            # the log-amplitude channels.
-            method = (
-                "per_series"
-                if self.scaling_ == "per_series_amplitude"
-                else self.scaling_
-            )
-            self.scaler_ = TimeSeriesScaler(method=method).fit(X)
-        log_amplitude = None
-        if self.scaling_ == "per_series_amplitude":
-            log_amplitude = log_amplitude_statistics(X)
+        scaling_plan = ScalingPlan.from_training_data(self.scaling_, X)
+        self.scaler_ = scaling_plan.scaler
         if self.early_stopping:
             valid_dataset = Dataset(
                 self._network_input(X_valid, lengths_valid), y_valid
@@ -636,7 +611,7 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
             module = ConvLSTMNetwork(
                 self.n_channels_in_,
                 len(self.classes_),
-                input_scaling=_INPUT_SCALING[self.scaling_],
+                input_scaling=scaling_plan,
                 augmentation=(
                     (self.augmentation_window, self.augmentation_scale)
                     if self.augmentation
@@ -644,12 +619,6 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
                 ),
                 **self.network_params_,
             )
-            if self.scaling_ in ("per_channel", "minmax"):
-                assert module.input_scaling is not None and self.scaler_ is not None
-                module.input_scaling.set_affine(*self.scaler_.get_affine_parameters())
-            if log_amplitude is not None:
-                assert module.input_scaling is not None
-                module.input_scaling.set_log_amplitude_statistics(*log_amplitude)
             self.min_length_ = module.min_length
             self._check_min_length(all_lengths)
             self.net_ = self._build_net(module, y_encoded, valid_dataset, device)
@@ -1040,10 +1009,3 @@ def _read_only_ok(X: Any) -> Iterator[None]:
             yield
     else:
         yield
-
-
-def _take(X: Any, index: np.ndarray) -> Any:
-    """Select series by position from canonical data (array or list)."""
-    if isinstance(X, np.ndarray):
-        return X[index]
-    return [X[i] for i in index]

@@ -47,6 +47,7 @@ import torch
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
+from ._optional import import_optional
 from ._validation import (
     _is_sequence_of_series,
     pad_series,
@@ -410,13 +411,9 @@ def plot_attribution(
     ValueError
         If the two arrays differ in shape or are not 1D/2D.
     """
-    try:
-        import matplotlib.pyplot as plt
-    except ImportError as error:
-        raise ImportError(
-            "plot_attribution needs matplotlib; install it with: "
-            "pip install 'sklearn-convlstm[plot]'"
-        ) from error
+    import_optional("matplotlib", purpose="plot_attribution")
+    import matplotlib.pyplot as plt
+
     values = np.asarray(series, dtype=float)
     heat = np.asarray(attribution, dtype=float)
     if values.ndim not in (1, 2) or values.shape != heat.shape:

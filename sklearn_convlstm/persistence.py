@@ -36,14 +36,13 @@ from skorch.history import History
 
 from ._validation import resolve_device
 from .classifier import (
-    _INPUT_SCALING,
     _OPTIMIZERS,
     PREDICT_BATCH_SIZE,
     ConvLSTMClassifier,
     _AutocastNeuralNetClassifier,
 )
 from .networks import ConvLSTMNetwork
-from .preprocessing import TimeSeriesScaler
+from .preprocessing import NETWORK_SCALING, TimeSeriesScaler
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "load_model", "save_model"]
 
@@ -389,7 +388,7 @@ def load_model(
     module = ConvLSTMNetwork(
         estimator.n_channels_in_,
         len(estimator.classes_),
-        input_scaling=_INPUT_SCALING[estimator.scaling_],
+        input_scaling=NETWORK_SCALING[estimator.scaling_],
         augmentation=(
             (estimator.augmentation_window, estimator.augmentation_scale)
             if estimator.augmentation

@@ -262,7 +262,11 @@ def test_missing_requirement_skips_with_a_note(monkeypatch, tiny_split):
     assert list(result.skipped) == ["needs-missing"]
     assert "no_such_module_xyz" in result.skipped["needs-missing"]
     assert notes == [f"skipping {result.skipped['needs-missing']}"]
-    with pytest.raises(ImportError, match="needs no_such_module_xyz, not installed"):
+    with pytest.raises(
+        ImportError,
+        match=r"^method 'needs-missing' needs the optional package no_such_module_xyz; "
+        r"install it with: pip install no_such_module_xyz$",
+    ):
         make_estimator("needs-missing", seed=0)
 
 

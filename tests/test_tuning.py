@@ -6,6 +6,7 @@ import functools
 import subprocess
 import sys
 import textwrap
+import warnings
 from typing import ClassVar
 
 import numpy as np
@@ -164,6 +165,44 @@ def test_params_from_trial_replays_the_space():
     assert params["conv_channels"] == (16, 32)
     pipeline = Pipeline([("scale", TimeSeriesScaler()), ("net", fast())])
     assert tuning.params_from_trial(TWO_BLOCKS, pipeline)["net__kernel_sizes"] == (5, 3)
+
+
+def test_one_table_defines_the_space_its_docs_and_the_default_trial():
+    from sklearn_convlstm.tuning import spaces
+
+    # The docstring tables are made from the table: every row is there.
+    for doc in (tuning.__doc__, tuning.suggest_convlstm_params.__doc__):
+        for param in spaces.CONVLSTM_SPACE:
+            assert f"``{param.name}``" in doc
+            assert param.describe() in doc
+    assert "``lr``                            1e-4 to 3e-2, log scale" in doc
+    # The default trial is a point of the space: replaying it warns about no
+    # value outside the choices, and gives back the default network.
+    default = tuning.default_trial_params(60, 3, max_epochs=50)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        params = tuning.suggest_convlstm_params(
+            optuna.trial.FixedTrial(default), max_epochs=(20, 50)
+        )
+    assert set(default) == {
+        "n_conv_blocks",
+        *(f"{name}_{i}" for name in ("conv_channels", "kernel_size") for i in range(3)),
+        *(param.name for param in spaces.CONVLSTM_SPACE),
+        "max_epochs",
+    }
+    assert params["conv_channels"] == (64, 128, 128)
+    assert params["kernel_sizes"] == (7, 5, 3)
+    assert params["pool_sizes"] == "auto"
+    assert (params["lr"], params["weight_decay"]) == (
+        ConvLSTMClassifier().lr,
+        ConvLSTMClassifier().weight_decay,
+    )
+    assert (params["batch_size"], params["max_epochs"]) == (8, 50)
+    # The flat form has every parameter of the table that it claims to have.
+    flat = tuning.convlstm_distributions()
+    for param in spaces.CONVLSTM_SPACE:
+        name = spaces._ESTIMATOR_NAMES.get(param.name, param.name)
+        assert (name in flat) == param.in_distributions
 
 
 def test_distribution_spaces_are_optuna_distributions():

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .._threads import torch_threads
 from ..cli import check_writable_directory, int_at_least
 from ..tuning.estimator import DEFAULT_CV, DEFAULT_TRIALS, DEFAULT_TUNING_EPOCHS
 from .methods import (
@@ -193,8 +194,6 @@ def run_command(args: argparse.Namespace) -> int:
     exit_code : int
         0 on success, 2 when the dataset cannot be loaded.
     """
-    import torch
-
     from ..datasets import load_dataset
 
     if args.out is not None:
@@ -209,13 +208,8 @@ def run_command(args: argparse.Namespace) -> int:
     except (ValueError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    threads_before = torch.get_num_threads()
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    try:
+    with torch_threads(args.threads):
         return _compare(args, X_train, y_train, X_test, y_test)
-    finally:
-        torch.set_num_threads(threads_before)
 
 
 def _compare(

@@ -9,7 +9,7 @@ from typing import Any, cast
 import numpy as np
 from sklearn.base import BaseEstimator
 
-from .._optional import _missing_message, _module_available
+from .._optional import missing_message, module_available
 from ..baselines import MiniRocketRidge
 from ..tuning.estimator import (
     DEFAULT_CV,
@@ -133,7 +133,7 @@ class Method:
         missing : list of str
             Empty when the method can run.
         """
-        return [name for name in self.requires if not _module_available(name)]
+        return [name for name in self.requires if not module_available(name)]
 
 
 def _convlstm(seed: int, options: MethodOptions, **params: Any) -> BaseEstimator:
@@ -394,5 +394,5 @@ def make_estimator(
     method = METHODS[name]
     missing = method.missing_requirements()
     if missing:
-        raise ImportError(_missing_message(name, missing))
+        raise ImportError(missing_message(f"method {name!r}", missing))
     return method.build(int(seed), options or MethodOptions())

@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from .._optional import import_optional
+
 
 def summarize(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Aggregate per-seed rows into one row per dataset and method.
@@ -248,16 +250,9 @@ def plot_comparison(
     ...     path.read_bytes()[:4] == bytes([0x89]) + b"PNG"
     True
     """
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
-    except ImportError as error:
-        raise ImportError(
-            "plot_comparison needs matplotlib; install it with: "
-            "pip install 'sklearn-convlstm[plot]'"
-        ) from error
+    matplotlib = import_optional("matplotlib", purpose="plot_comparison")
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

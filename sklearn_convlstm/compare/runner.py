@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .._optional import _missing_message
+from .._optional import missing_message
 from .._validation import check_series, n_channels_of, series_lengths
 from ..tuning.estimator import TunedConvLSTM
 from .methods import (
@@ -134,7 +134,7 @@ def run_comparison(
     for name in methods:
         missing = METHODS[name].missing_requirements()
         if missing:
-            result.skipped[name] = _missing_message(name, missing)
+            result.skipped[name] = missing_message(f"method {name!r}", missing)
             log(f"skipping {result.skipped[name]}")
         else:
             runnable.append(name)

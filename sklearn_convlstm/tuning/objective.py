@@ -13,7 +13,7 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from skorch.callbacks import Callback
 
-from .._optional import _import_optuna
+from .._optional import import_optional
 from .._validation import _take
 from ..exceptions import TrainingInterruptedWarning
 from .report import _jsonable
@@ -115,7 +115,7 @@ class _HeldOutFoldPruning(Callback):
         self.trial.report(float(np.mean([*self.finished_scores, score])), step)
         self.reported_steps.add(step)
         if self.trial.should_prune():
-            optuna = _import_optuna()
+            optuna = import_optional("optuna", purpose="Tuning")
             raise optuna.TrialPruned(
                 f"pruned in fold {self.fold + 1} after {len(net.history)} of "
                 f"{net.max_epochs} epochs (step {step})"
@@ -166,7 +166,7 @@ class _CrossValidationObjective:
         return None
 
     def __call__(self, trial: Any) -> float:
-        optuna = _import_optuna()
+        optuna = import_optional("optuna", purpose="Tuning")
         _check_trial_budget(trial, self.n_trials)
         params = self.param_space(trial)
         trial.set_user_attr("estimator_params", _jsonable(params))
@@ -274,7 +274,7 @@ def default_pruner(pruning: str | None = "epochs") -> Any:
     scores within one series; three unpruned start-up trials instead of five
     pruned harder but lost 2.7 points on GunPoint.
     """
-    optuna = _import_optuna()
+    optuna = import_optional("optuna", purpose="Tuning")
     if pruning is None:
         return optuna.pruners.NopPruner()
     if pruning == "folds":
