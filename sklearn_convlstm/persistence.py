@@ -34,6 +34,7 @@ import numpy as np
 import torch
 from skorch.history import History
 
+from ._fast_training import resolve_precision
 from ._validation import resolve_device
 from .classifier import (
     _OPTIMIZERS,
@@ -368,6 +369,12 @@ def load_model(
         )
     net_state = fitted["net"]
     target = _loading_device(device, net_state["device"])
+    # Training's precision as saved; prediction's as ``fit`` would resolve it
+    # on the device the model is loaded onto.
+    estimator.mixed_precision_ = net_state["mixed_precision"]
+    estimator.inference_precision_ = resolve_precision(
+        estimator.mixed_precision, target, inference=True
+    )
     tensors = torch.load(io.BytesIO(weights), map_location=target, weights_only=True)
 
     estimator.scaler_ = None
