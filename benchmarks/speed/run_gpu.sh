@@ -33,8 +33,8 @@ export BENCH_COMMIT=${BENCH_COMMIT:-$(cat COMMIT 2>/dev/null || git rev-parse HE
 cat "$OUT/environment.txt"
 
 echo "== CUDA tests"
-timeout 150 python -m pytest tests/test_fast_training.py -q -p no:cacheprovider \
-    -k on_cuda > "$OUT/pytest_cuda.txt" 2>&1
+timeout 150 python -m pytest tests/test_fast_training.py tests/test_explain.py -q \
+    -p no:cacheprovider -k cuda > "$OUT/pytest_cuda.txt" 2>&1
 tail -n 15 "$OUT/pytest_cuda.txt"
 
 echo "== benchmark"
