@@ -13,7 +13,7 @@ from sklearn.ensemble import VotingClassifier
 
 from sklearn_convlstm import ConvLSTMClassifier
 from sklearn_convlstm.cli import main
-from sklearn_convlstm.comparison import (
+from sklearn_convlstm.compare import (
     ARTICLE_TRAINING,
     DEFAULT_METHODS,
     METHODS,
@@ -163,7 +163,7 @@ def test_each_method_runs_end_to_end(name, tiny_split):
 
 def test_the_first_tuning_trial_is_the_default_network(tiny_split):
     optuna = pytest.importorskip("optuna")
-    from sklearn_convlstm.comparison import default_trial_params
+    from sklearn_convlstm.compare import default_trial_params
     from sklearn_convlstm.tuning import suggest_convlstm_params
 
     X, y = tiny_split[:2]
@@ -382,7 +382,11 @@ def test_missing_requirement_skips_with_a_note(monkeypatch, tiny_split):
     assert list(result.skipped) == ["needs-missing"]
     assert "no_such_module_xyz" in result.skipped["needs-missing"]
     assert notes == [f"skipping {result.skipped['needs-missing']}"]
-    with pytest.raises(ImportError, match="needs no_such_module_xyz, not installed"):
+    with pytest.raises(
+        ImportError,
+        match=r"^method 'needs-missing' needs the optional package no_such_module_xyz; "
+        r"install it with: pip install no_such_module_xyz$",
+    ):
         make_estimator("needs-missing", seed=0)
 
 
@@ -411,7 +415,9 @@ def test_parse_seeds():
     with pytest.raises(ValueError, match="seeds must be integers; got 'a,b'"):
         parse_seeds("a,b")
     assert parse_seeds("0") == (0,)
-    with pytest.raises(ValueError, match="number of seeds must be at least 1; got -2"):
+    with pytest.raises(
+        ValueError, match="number of seeds must be between 1 and 1000; got -2"
+    ):
         parse_seeds("-2")
     with pytest.raises(ValueError, match="distinct non-negative"):
         parse_seeds("1,1")
