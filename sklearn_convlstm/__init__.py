@@ -16,8 +16,12 @@ from .datasets import (
     make_pattern_classification,
 )
 from .ensemble import make_seed_ensemble
+from .exceptions import TrainingDivergedError, TrainingInterruptedWarning
+from .explain import explain, plot_attribution
+from .export import OnnxModel, export_onnx, load_onnx
 from .features import Catch22Features, StatisticalFeatures
 from .networks import ARCHITECTURE_VARIANTS, ConvLSTMNetwork, make_network
+from .persistence import load_model, save_model
 from .preprocessing import PadTruncate, TimeSeriesScaler
 from .windowing import SlidingWindows, make_windows
 
@@ -28,13 +32,20 @@ __all__ = [
     "Catch22Features",
     "ConvLSTMClassifier",
     "ConvLSTMNetwork",
+    "OnnxModel",
     "PadTruncate",
     "SlidingWindows",
     "StatisticalFeatures",
     "TimeSeriesScaler",
+    "TrainingDivergedError",
+    "TrainingInterruptedWarning",
     "__version__",
+    "explain",
+    "export_onnx",
     "list_datasets",
     "load_dataset",
+    "load_onnx",
+    "load_model",
     "load_ts_file",
     "load_ucr_tsv",
     "make_feature_baseline",
@@ -42,4 +53,6 @@ __all__ = [
     "make_network",
     "make_pattern_classification",
     "make_windows",
+    "plot_attribution",
+    "save_model",
 ]

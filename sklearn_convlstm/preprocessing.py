@@ -12,10 +12,12 @@ Both transformers keep the number of rows (series): they can sit in a
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import Any, ClassVar
 
 import numpy as np
+import torch
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import Tags
 from sklearn.utils.metaestimators import available_if
@@ -34,9 +36,20 @@ from sklearn_convlstm._validation import (
     series_lengths,
     validate_series_input,
 )
+from sklearn_convlstm.input_layers import z_normalise
 from sklearn_convlstm.lazy import LazySeries, RaggedSeries
 
-__all__ = ["PadTruncate", "TimeSeriesScaler"]
+__all__ = ["NETWORK_SCALING", "PadTruncate", "ScalingPlan", "TimeSeriesScaler"]
+
+#: The network's in-batch scaling (:class:`~sklearn_convlstm.input_layers.
+#: InputScaling` method) for each ``scaling`` option of the classifier.
+NETWORK_SCALING: dict[str | None, str | None] = {
+    None: None,
+    "per_channel": "affine",
+    "minmax": "affine",
+    "per_series": "per_series",
+    "per_series_amplitude": "per_series_amplitude",
+}
 
 
 def _check_transform_input(estimator: BaseEstimator, X: Any) -> SeriesData:
@@ -193,7 +206,7 @@ def log_amplitude_statistics(
     Returns
     -------
     mean, std : ndarray of shape (n_channels,)
-        What :class:`~sklearn_convlstm.networks.InputScaling` with
+        What :class:`~sklearn_convlstm.input_layers.InputScaling` with
         ``method="per_series_amplitude"`` standardises log-amplitudes with.
 
     Examples
@@ -283,13 +296,13 @@ def _apply(
 def _z_normalise(series: np.ndarray) -> np.ndarray:
     """Z-normalise ``(..., n_timesteps)`` float32 data along its last axis.
 
-    A constant row (standard deviation 0) becomes zeros, never NaN.
+    With the network's implementation (:func:`~sklearn_convlstm.input_layers.
+    z_normalise`), computed in float64 and returned as float32. A constant
+    row (standard deviation 0) becomes zeros, never NaN.
     """
-    mean = series.mean(axis=-1, keepdims=True, dtype=np.float64)
-    std = series.std(axis=-1, keepdims=True, dtype=np.float64)
-    constant = series.max(axis=-1, keepdims=True) == series.min(axis=-1, keepdims=True)
-    std[constant] = 1.0
-    return (series - mean.astype(np.float32)) / std.astype(np.float32)
+    with torch.no_grad():
+        scaled, _, _ = z_normalise(torch.from_numpy(series.astype(np.float64)))
+    return scaled.numpy().astype(np.float32)
 
 
 class TimeSeriesScaler(TransformerMixin, BaseEstimator):
@@ -656,3 +669,88 @@ class PadTruncate(TransformerMixin, BaseEstimator):
         tags.input_tags.three_d_array = True
         tags.transformer_tags.preserves_dtype = ["float32"]
         return tags
+
+
+@dataclass(frozen=True)
+class ScalingPlan:
+    """How the network scales its input, computed once from the training series.
+
+    The one owner of input scaling: :meth:`from_training_data` turns a
+    ``scaling`` option of :class:`~sklearn_convlstm.ConvLSTMClassifier` and its
+    training series into the network's method and statistics;
+    :class:`~sklearn_convlstm.networks.ConvLSTMNetwork` consumes the plan
+    (:meth:`~sklearn_convlstm.input_layers.InputScaling.load_plan`) and scales
+    each batch with it.
+
+    Parameters
+    ----------
+    scaling : {"per_channel", "minmax", "per_series", "per_series_amplitude"} \
+            or None
+        The option.
+    method : {"affine", "per_series", "per_series_amplitude"} or None
+        The network's :class:`~sklearn_convlstm.input_layers.InputScaling`
+        method (:data:`NETWORK_SCALING`).
+    scaler : TimeSeriesScaler or None
+        The scaler fitted on the training series (``per_series`` for the
+        per-series options: stateless).
+    affine : (ndarray, ndarray) or None
+        Per-channel ``(weight, bias)`` of ``"affine"`` scaling.
+    log_amplitude : (ndarray, ndarray) or None
+        Per-channel ``(mean, std)`` of the training log-amplitudes
+        (:func:`log_amplitude_statistics`) of ``"per_series_amplitude"``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_convlstm.preprocessing import ScalingPlan
+    >>> X = np.array([[[1.0, 3.0]], [[5.0, 7.0]]], dtype=np.float32)
+    >>> plan = ScalingPlan.from_training_data("per_channel", X)
+    >>> plan.method, plan.affine
+    ('affine', (array([0.4472136]), array([-1.78885438])))
+    """
+
+    scaling: str | None
+    method: str | None
+    scaler: TimeSeriesScaler | None = None
+    affine: tuple[np.ndarray, np.ndarray] | None = None
+    log_amplitude: tuple[np.ndarray, np.ndarray] | None = None
+
+    @classmethod
+    def from_training_data(cls, scaling: str | None, X: SeriesData) -> ScalingPlan:
+        """Compute the plan of ``scaling`` from the canonical training series.
+
+        Parameters
+        ----------
+        scaling : {"per_channel", "minmax", "per_series", \
+"per_series_amplitude"} or None
+            A resolved option (not ``"auto"``).
+        X : ndarray of shape (n_samples, n_channels, n_timesteps) or list
+            The series the network trains on, in canonical form.
+
+        Returns
+        -------
+        plan : ScalingPlan
+        """
+        if scaling not in NETWORK_SCALING:
+            raise ValueError(
+                f"scaling must be one of {list(NETWORK_SCALING)}; got {scaling!r}."
+            )
+        method = NETWORK_SCALING[scaling]
+        if scaling is None:
+            return cls(scaling, method)
+        # "per_series_amplitude" is per-series scaling; the network adds the
+        # log-amplitude channels.
+        scaler = TimeSeriesScaler(
+            method="per_series" if scaling == "per_series_amplitude" else scaling
+        ).fit(X)
+        return cls(
+            scaling,
+            method,
+            scaler=scaler,
+            affine=scaler.get_affine_parameters() if method == "affine" else None,
+            log_amplitude=(
+                log_amplitude_statistics(X)
+                if scaling == "per_series_amplitude"
+                else None
+            ),
+        )

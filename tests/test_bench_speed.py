@@ -1,25 +1,19 @@
-"""The analytic FLOP count of benchmarks/bench_speed.py against hand counts."""
+"""benchmarks/speed: the analytic FLOP count against hand counts, sections run."""
 
 from __future__ import annotations
 
 import pytest
 import torch
-from benchmark_loader import benchmark_module
 
+from benchmarks.speed import bench_speed, measure
 from sklearn_convlstm.networks import ConvLSTMNetwork, make_network
-
-
-@pytest.fixture(scope="module")
-def bench_speed():
-    with benchmark_module("bench_speed") as module:
-        yield module
 
 
 @pytest.mark.parametrize(
     ("rnn", "n_gates"),
     [("lstm", 4), ("gru", 3)],
 )
-def test_network_flops_matches_hand_count(bench_speed, rnn, n_gates):
+def test_network_flops_matches_hand_count(rnn, n_gates):
     network = ConvLSTMNetwork(
         n_channels=2,
         n_classes=3,
@@ -41,7 +35,7 @@ def test_network_flops_matches_hand_count(bench_speed, rnn, n_gates):
         2 * n_gates * 5 * (10 + 5) * 5 * 2,  # layer 2 reads I = 2 * H = 10
         2 * 10 * 3,  # head: 2 directions x 5 -> 3 classes
     ]
-    layers = bench_speed.network_flops(network, 20)
+    layers = measure.network_flops(network, 20)
     assert [layer["layer"] for layer in layers] == [
         "conv1",
         "conv2",
@@ -50,17 +44,17 @@ def test_network_flops_matches_hand_count(bench_speed, rnn, n_gates):
         "head",
     ]
     assert [layer["flops"] for layer in layers] == expected
-    assert bench_speed.forward_flops(network, 20) == sum(expected)
+    assert measure.forward_flops(network, 20) == sum(expected)
 
 
-def test_conv_and_head_flops_match_torch_flop_counter(bench_speed):
+def test_conv_and_head_flops_match_torch_flop_counter():
     flop_counter = pytest.importorskip("torch.utils.flop_counter")
     network = make_network("default", n_channels=3, n_classes=4, n_timesteps=150)
     network.eval()
     with flop_counter.FlopCounterMode(display=False) as counter:
         with torch.inference_mode():
             network(torch.zeros(1, 3, 150))
-    layers = bench_speed.network_flops(network, 150)
+    layers = measure.network_flops(network, 150)
     conv_and_head = sum(
         layer["flops"] for layer in layers if not layer["layer"].startswith("lstm")
     )
@@ -68,11 +62,11 @@ def test_conv_and_head_flops_match_torch_flop_counter(bench_speed):
     assert counter.get_total_flops() == conv_and_head
 
 
-def test_throughput_section_runs_with_mixed_precision_rows(bench_speed):
-    settings = bench_speed.Settings(
+def test_throughput_section_runs_with_mixed_precision_rows():
+    settings = measure.Settings(
         n_train=64, n_timesteps=40, batch_size=32, max_epochs=1, repeats=1, n_predict=64
     )
-    section = bench_speed.compare_throughput(settings, "cpu", mixed_precision_rows=True)
+    section = measure.compare_throughput(settings, "cpu", mixed_precision_rows=True)
     cases = [row["case"] for row in section.rows]
     assert cases[-2:] == [
         "train: fit, mixed_precision=True",
@@ -82,14 +76,38 @@ def test_throughput_section_runs_with_mixed_precision_rows(bench_speed):
     assert section.rows[-1]["ratio_vs_pytorch"] is not None
 
 
-def test_latency_section_times_each_part_of_the_default_network(bench_speed):
+def test_latency_section_times_each_part_of_the_default_network():
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # the section adds a 1-thread row otherwise
     try:
-        section = bench_speed.bench_latency(bench_speed.Settings(latency_calls=2), {})
+        section = bench_speed.bench_latency(measure.Settings(latency_calls=2), {})
     finally:
         torch.set_num_threads(threads)
     calls = [row["call"].strip() for row in section.rows]
-    assert "readout + head" in calls
-    assert "module(x) under inference_mode" in calls
-    assert all(row["median_ms"] > 0 for row in section.rows if "-" not in row["call"])
+    assert calls[:3] == [
+        "predict_proba(float32 series)",
+        "predict_proba(float64 series)",
+        "predict_proba - module(x) (difference of medians)",
+    ]
+    for part in ("module(x) under inference_mode", "scaling + conv blocks", "head"):
+        assert part in calls
+    measured = [row for row in section.rows if "difference" not in row["call"]]
+    assert all(row["median_ms"] > 0 for row in measured)
+    by_call = {row["call"].strip(): row["median_ms"] for row in section.rows}
+    parts = [row["call"] for row in section.rows if row["call"].startswith("    ")]
+    readout = next(name for name in parts if "minus the parts above" in name)
+    assert by_call[readout.strip()] == pytest.approx(
+        by_call["module(x) under inference_mode"]
+        - sum(by_call[name.strip()] for name in parts if name != readout)
+    )
+
+
+def test_head_input_is_what_the_head_reads():
+    network = make_network("default", n_channels=1, n_classes=3, n_timesteps=40)
+    network.eval()
+    x = torch.randn(2, 1, 40)
+    head_input = bench_speed._head_input(network, x)
+    with torch.inference_mode():
+        logits = network(x)
+        torch.testing.assert_close(network.head(head_input), logits)
+    assert not network.head._forward_pre_hooks  # the capturing hook is gone

@@ -1,20 +1,14 @@
-"""benchmarks/bench_unseen.py: the unseen-datasets check runs and reports."""
+"""benchmarks/accuracy/bench_unseen: the unseen-datasets check runs and reports."""
 
 from __future__ import annotations
 
 import csv
+import json
 
-import pytest
-from benchmark_loader import benchmark_module
-
-
-@pytest.fixture(scope="module")
-def bench_unseen():
-    with benchmark_module("bench_unseen") as module:
-        yield module
+from benchmarks.accuracy import bench_unseen
 
 
-def test_markdown_tables_put_methods_in_columns(bench_unseen):
+def test_markdown_tables_put_methods_in_columns():
     rows = [
         {"dataset": "A", "method": "m", "seed": 0, "accuracy": 0.5},
         {"dataset": "A", "method": "m", "seed": 1, "accuracy": 1.0},
@@ -32,7 +26,7 @@ def test_markdown_tables_put_methods_in_columns(bench_unseen):
     assert "* A: a" in lines
 
 
-def test_main_runs_the_no_skip_default_beside_the_methods(bench_unseen, tmp_path):
+def test_main_runs_the_no_skip_default_beside_the_methods(tmp_path):
     bench_unseen.main(
         [
             "--datasets",
@@ -53,10 +47,15 @@ def test_main_runs_the_no_skip_default_beside_the_methods(bench_unseen, tmp_path
     assert all(0.0 <= float(row["accuracy"]) <= 1.0 for row in rows)
     report = (tmp_path / "unseen.md").read_text()
     assert f"| dataset | rf-stats | {bench_unseen.NO_SKIP} |" in report
+    command = "python -m benchmarks.accuracy.bench_unseen --datasets ItalyPowerDemand"
+    assert command in report
     assert "--convlstm-params '{\"max_epochs\": 1}'" in report
+    (run,) = json.loads((tmp_path / "metadata.json").read_text())["runs"]
+    assert run["command"].startswith(command)
+    assert set(run["extra"]["datasets"]) == {"ItalyPowerDemand"}
 
 
-def test_reports_say_when_a_dataset_shaped_a_default(bench_unseen):
+def test_reports_say_when_a_dataset_shaped_a_default():
     rows = [
         {"dataset": name, "method": "m", "seed": 0, "accuracy": 0.5}
         for name in ("OSULeaf", "PLAID")

@@ -1,20 +1,14 @@
-"""benchmarks/explore_training_candidates.py: its candidates do what they claim."""
+"""benchmarks/selection/explore_training_candidates: candidates do what they claim."""
 
 from __future__ import annotations
 
 import numpy as np
-import pytest
 import torch
-from benchmark_loader import benchmark_module
+import torch.nn.functional as F
 from skorch.callbacks import Callback
 
+from benchmarks.selection import explore_training_candidates as explore
 from sklearn_convlstm import ConvLSTMClassifier
-
-
-@pytest.fixture(scope="module")
-def explore():
-    with benchmark_module("explore_training_candidates") as module:
-        yield module
 
 
 class _RecordHeadWeights(Callback):
@@ -35,7 +29,7 @@ def _data(seed=0):
     return X, y
 
 
-def test_swa_leaves_the_mean_of_the_epoch_weights(explore):
+def test_swa_leaves_the_mean_of_the_epoch_weights():
     X, y = _data()
     recorder = _RecordHeadWeights()
     averaging = explore.WeightAveraging("swa", start=0.5)
@@ -51,7 +45,7 @@ def test_swa_leaves_the_mean_of_the_epoch_weights(explore):
     assert not torch.equal(expected, epochs[-1])
 
 
-def test_swa_recomputes_batch_norm_statistics_on_the_training_data(explore):
+def test_swa_recomputes_batch_norm_statistics_on_the_training_data():
     X, y = _data(1)
     clf = ConvLSTMClassifier(
         max_epochs=3,
@@ -66,3 +60,76 @@ def test_swa_recomputes_batch_norm_statistics_on_the_training_data(explore):
         first.norm.running_mean, conv_out.mean(dim=(0, 2)), rtol=1e-4, atol=1e-5
     )
     assert first.norm.momentum == 0.1  # restored after the pass
+
+
+def test_mixed_loss_weighs_both_labelings_once_then_is_plain():
+    y_pred = torch.tensor([[2.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    y = torch.tensor([0, 1, 1])
+    partner = torch.tensor([2, 0, 1])
+    state = {"mix": (0.25, partner)}
+    loss = explore._MixedLoss(torch.nn.CrossEntropyLoss(), state)
+    expected = 0.25 * F.cross_entropy(y_pred, y) + 0.75 * F.cross_entropy(
+        y_pred, y[partner]
+    )
+    torch.testing.assert_close(loss(y_pred, y), expected)
+    assert state == {}  # consumed: the next (validation) call is plain
+    torch.testing.assert_close(loss(y_pred, y), F.cross_entropy(y_pred, y))
+
+
+class _RecordInputs(Callback):
+    """Record what the network receives, in training and in eval mode."""
+
+    def on_train_begin(self, net, **kwargs):
+        self.seen_ = []
+        self.handle_ = net.module_.register_forward_pre_hook(
+            lambda module, args: self.seen_.append((module.training, args[0].clone()))
+        )
+
+    def on_train_end(self, net, **kwargs):
+        self.handle_.remove()
+
+
+def _mixing_weights(x: torch.Tensor, m: torch.Tensor) -> list[float]:
+    """Find, per row of ``m``, the ``lam`` of ``m[i] = lam x[i] + (1 - lam) x[j]``.
+
+    Tries every partner ``j``; rows mixed with themselves are skipped. The
+    weights are rounded, so one shared ``lam`` gives a one-element set.
+    """
+    weights = []
+    for i in range(len(x)):
+        if torch.allclose(m[i], x[i]):
+            continue
+        fits = []
+        for j in range(len(x)):
+            difference = x[i] - x[j]
+            if j == i or not difference.any():
+                continue
+            lam = float((m[i] - x[j]) @ difference / (difference @ difference))
+            residual = float((m[i] - lam * x[i] - (1 - lam) * x[j]).abs().max())
+            fits.append((residual, lam))
+        residual, lam = min(fits)
+        assert residual < 1e-5
+        assert 0.0 < lam < 1.0
+        weights.append(round(lam, 4))
+    return weights
+
+
+def test_mixup_mixes_training_batches_and_leaves_no_trace():
+    X, y = _data(2)
+    before, after = _RecordInputs(), _RecordInputs()
+    clf = ConvLSTMClassifier(
+        max_epochs=2,
+        batch_size=24,  # one batch per epoch: the raw batch is X in some order
+        random_state=0,
+        callbacks=(before, explore.Mixup(0.4), after),
+    ).fit(X, y)
+    by_type = [cb for _, cb in clf.net_.callbacks_ if isinstance(cb, _RecordInputs)]
+    raw, mixed = by_type[0].seen_, by_type[1].seen_
+    training = [i for i, (is_training, _) in enumerate(raw) if is_training]
+    assert training  # the training batches went through the hooks
+    for i in training:
+        x, m = raw[i][1].flatten(1), mixed[i][1].flatten(1)
+        assert not torch.equal(x, m)
+        assert _mixing_weights(x, m) and len(set(_mixing_weights(x, m))) == 1
+    assert type(clf.net_.criterion_) is torch.nn.CrossEntropyLoss
+    assert not clf.net_.module_._forward_pre_hooks

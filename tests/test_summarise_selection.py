@@ -1,17 +1,13 @@
-"""benchmarks/summarise_selection.py: per-seed and pooled CV tables."""
+"""benchmarks/selection/summarise_selection: per-seed and pooled CV tables."""
 
 from __future__ import annotations
 
 import csv
+import json
 
 import pytest
-from benchmark_loader import benchmark_module
 
-
-@pytest.fixture(scope="module")
-def summarise():
-    with benchmark_module("summarise_selection") as module:
-        yield module
+from benchmarks.selection import summarise_selection as summarise
 
 
 def _write(path, rows):
@@ -22,7 +18,7 @@ def _write(path, rows):
         writer.writerows(rows)
 
 
-def test_tables_per_seed_and_over_seeds(summarise, tmp_path):
+def test_tables_per_seed_and_over_seeds(tmp_path):
     first, second = tmp_path / "a.csv", tmp_path / "b.csv"
     _write(
         first,
@@ -36,9 +32,9 @@ def test_tables_per_seed_and_over_seeds(summarise, tmp_path):
         second,
         [("ArrowHead", "default", 0, 1, 0.25), ("ArrowHead", "other", 0, 1, 0.5)],
     )
-    out = tmp_path / "summary.md"
+    out = tmp_path / "study"
     summarise.main([str(first), str(second), "--out", str(out), "--title", "T"])
-    lines = out.read_text().splitlines()
+    lines = (out / "summary.md").read_text().splitlines()
     assert lines[0] == "# T"
     table = lines[lines.index("| config | CV seed | GunPoint | ArrowHead |") :]
     assert table[2:] == [
@@ -50,7 +46,7 @@ def test_tables_per_seed_and_over_seeds(summarise, tmp_path):
     ]
 
 
-def test_configs_option_keeps_and_orders_configs(summarise, tmp_path):
+def test_configs_option_keeps_and_orders_configs(tmp_path):
     source = tmp_path / "a.csv"
     _write(
         source,
@@ -60,9 +56,8 @@ def test_configs_option_keeps_and_orders_configs(summarise, tmp_path):
             ("ArrowHead", "dropped", 0, 0, 0.0),
         ],
     )
-    out = tmp_path / "summary.md"
-    summarise.main([str(source), "--out", str(out), "--configs", "other,default"])
-    lines = out.read_text().splitlines()
+    summarise.main([str(source), "--out", str(tmp_path), "--configs", "other,default"])
+    lines = (tmp_path / "summary.md").read_text().splitlines()
     table = lines[lines.index("| config | CV seed | ArrowHead |") + 2 :]
     assert table == [
         "| other | 0 | 1.000 |",
@@ -72,7 +67,7 @@ def test_configs_option_keeps_and_orders_configs(summarise, tmp_path):
     ]
 
 
-def test_paired_differences_count_better_equal_and_worse_seeds(summarise, tmp_path):
+def test_paired_differences_count_better_equal_and_worse_seeds(tmp_path):
     source = tmp_path / "a.csv"
     _write(
         source,
@@ -86,8 +81,37 @@ def test_paired_differences_count_better_equal_and_worse_seeds(summarise, tmp_pa
             ("GunPoint", "base", 0, 0, 1.0),  # "new" never ran on GunPoint
         ],
     )
-    out = tmp_path / "summary.md"
-    summarise.main([str(source), "--out", str(out), "--baseline", "base"])
-    lines = out.read_text().splitlines()
+    summarise.main([str(source), "--out", str(tmp_path), "--baseline", "base"])
+    lines = (tmp_path / "summary.md").read_text().splitlines()
     table = lines[lines.index("| config minus base | GunPoint | ArrowHead |") + 2 :]
     assert table == ["| new | - | +5.0 (1/1/1 of 3) |"]
+
+
+def test_without_csvs_it_reads_the_study_folders_seed_files_in_seed_order(tmp_path):
+    _write(tmp_path / "cv_seed10.csv", [("ArrowHead", "default", 0, 10, 0.25)])
+    _write(tmp_path / "cv_seed2.csv", [("ArrowHead", "default", 0, 2, 0.75)])
+    _write(tmp_path / "other.csv", [("ArrowHead", "default", 0, 5, 0.0)])  # ignored
+    summarise.main(["--out", str(tmp_path)])
+    text = (tmp_path / "summary.md").read_text()
+    table = text.splitlines()[
+        text.splitlines().index("| config | CV seed | ArrowHead |") + 2 :
+    ]
+    assert table == [
+        "| default | 2 | 0.750 |",
+        "| default | 10 | 0.250 |",
+        "| **default** | all | 0.500 |",
+    ]
+    assert (
+        f"Sources: `{tmp_path / 'cv_seed2.csv'}`, `{tmp_path / 'cv_seed10.csv'}`."
+        in text
+    )
+    (run,) = json.loads((tmp_path / "metadata.json").read_text())["runs"]
+    assert run["command"] == (
+        f"python -m benchmarks.selection.summarise_selection --out {tmp_path}"
+    )
+
+
+def test_an_empty_study_folder_is_an_error(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        summarise.main(["--out", str(tmp_path)])
+    assert f"no CSV given and no cv_seed*.csv in {tmp_path}" in capsys.readouterr().err

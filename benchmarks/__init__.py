@@ -1,0 +1,1 @@
+"""Benchmarks of sklearn_convlstm: a shared harness and scripts by theme."""

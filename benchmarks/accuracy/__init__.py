@@ -1,0 +1,1 @@
+"""Test accuracy of every method on official splits, and on unseen datasets."""

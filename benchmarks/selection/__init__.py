@@ -1,0 +1,1 @@
+"""Cross-validation on TRAIN splits: choosing defaults, exploring candidates."""

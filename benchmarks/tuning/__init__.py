@@ -1,0 +1,1 @@
+"""Tuning: pruning against no pruning and grid search."""
