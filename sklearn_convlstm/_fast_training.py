@@ -6,7 +6,10 @@ What makes ``fit`` as fast as a plain PyTorch loop, and on CUDA faster:
   are index gathers on whole tensors (no per-sample collation). On CUDA the
   training set is moved to the GPU once when it fits (``DEVICE_DATA_FRACTION``
   of the free GPU memory), otherwise batches are gathered into pinned host
-  buffers and copied without blocking. The permutation of each epoch is drawn
+  buffers and copied without blocking. Data read on demand (a
+  :class:`~sklearn_convlstm.lazy.LazySeries`: h5py, other dtypes, ragged or
+  windowed series on disk) and memory-mapped arrays are never moved or read
+  whole: each batch reads its rows only. The permutation of each epoch is drawn
   exactly as ``DataLoader(shuffle=True)`` draws it, so a seed gives the same
   batches (and on CPU bit-identical models) as before this module existed.
 * :class:`FastNeuralNetClassifier` records the per-batch losses in skorch's
@@ -44,6 +47,8 @@ from skorch.callbacks import (
 )
 from skorch.dataset import Dataset, get_len, unpack_data
 from skorch.history import History
+
+from .lazy import LazySeries, is_memory_mapped
 
 #: Share of the free GPU memory the training data may take to be moved to the
 #: GPU once for the whole fit; larger data is streamed batch by batch through
@@ -180,8 +185,22 @@ def _as_cpu_tensor(array: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(array))
 
 
+def moves_to_device(X: np.ndarray | LazySeries, device: torch.device) -> bool:
+    """Whether :class:`TensorBatches` moves all of ``X`` to ``device`` at once.
+
+    Only in-memory arrays on CUDA that take at most ``DEVICE_DATA_FRACTION``
+    of the free GPU memory are; a memory-mapped array (or a view of one) and a
+    :class:`~sklearn_convlstm.lazy.LazySeries` never are: their batches are
+    read one by one, so the data set is never read whole.
+    """
+    if device.type != "cuda" or isinstance(X, LazySeries) or is_memory_mapped(X):
+        return False
+    nbytes = X.nbytes * (4 / X.itemsize if X.dtype != np.float32 else 1)
+    return nbytes <= DEVICE_DATA_FRACTION * _free_cuda_bytes(device)
+
+
 class TensorBatches:
-    """Batches of an in-memory data set as tensor gathers, on ``device``.
+    """Batches of a data set as tensor gathers, or per-batch reads, on ``device``.
 
     Iterating gives ``(x, y)`` per batch, ``x`` a tensor or a dict
     ``{"x": tensor, "lengths": tensor}`` like skorch's collated batches, the
@@ -193,9 +212,12 @@ class TensorBatches:
 
     Parameters
     ----------
-    X : ndarray of shape (n_samples, n_channels, n_timesteps)
-        Series (any dtype; batches are cast to float32). A memmap is read
-        batch by batch.
+    X : ndarray of shape (n_samples, n_channels, n_timesteps) or LazySeries
+        Series (any dtype; batches are cast to float32). A memory-mapped
+        array (also a view of one) is read batch by batch, never moved to
+        the device whole; a :class:`~sklearn_convlstm.lazy.LazySeries` is
+        indexed once per batch (its rows only are read), on CUDA through the
+        pinned buffers.
     y : ndarray of shape (n_samples,) or None
         Targets (int64 class indices).
     lengths : ndarray of shape (n_samples,) or None
@@ -205,13 +227,14 @@ class TensorBatches:
     device : str or torch.device
     on_device : bool or None, default=None
         Move the whole data set to ``device`` once. ``None``: when ``device``
-        is CUDA, X is not a memmap, and the data take at most
-        ``DEVICE_DATA_FRACTION`` of the free GPU memory.
+        is CUDA, X is an in-memory array (not memory-mapped, not a
+        ``LazySeries``), and the data take at most ``DEVICE_DATA_FRACTION``
+        of the free GPU memory. Ignored (False) for a ``LazySeries``.
     """
 
     def __init__(
         self,
-        X: np.ndarray,
+        X: np.ndarray | LazySeries,
         y: np.ndarray | None,
         lengths: np.ndarray | None,
         batch_size: int,
@@ -224,27 +247,31 @@ class TensorBatches:
         self.shuffle = shuffle
         self.n_samples = len(X)
         self.lengths = lengths
-        x = _as_cpu_tensor(X)
+        # Data read on demand: each batch reads its rows (``X[rows]``).
+        self.lazy = X if isinstance(X, LazySeries) else None
+        self.series_shape = tuple(int(size) for size in X.shape[1:])
+        x = None if isinstance(X, LazySeries) else _as_cpu_tensor(X)
         y_tensor = None if y is None else torch.as_tensor(np.asarray(y))
         lengths_tensor = None if lengths is None else torch.as_tensor(lengths)
         cuda = self.device.type == "cuda"
-        if on_device is None:
-            nbytes = X.nbytes * (4 / X.itemsize if X.dtype != np.float32 else 1)
-            on_device = (
-                cuda
-                and not isinstance(X, np.memmap)
-                and nbytes <= DEVICE_DATA_FRACTION * _free_cuda_bytes(self.device)
-            )
-        # On the CPU the arrays are used in place (batches are cast one by one).
-        self.on_device = bool(on_device) or self.device.type == "cpu"
-        if self.on_device and cuda:
+        if isinstance(X, LazySeries):
+            on_device = False
+        elif on_device is None:
+            on_device = moves_to_device(X, self.device)
+        # On the CPU the arrays are used in place (batches are cast one by one;
+        # a memory-mapped array is read row by row as batches gather them).
+        self.on_device = self.lazy is None and (
+            bool(on_device) or self.device.type == "cpu"
+        )
+        if self.on_device and cuda and x is not None:
             x = x.to(self.device, torch.float32)
         if cuda:  # targets and lengths are small: always on the GPU
             if y_tensor is not None:
                 y_tensor = y_tensor.to(self.device)
             if lengths_tensor is not None:
                 lengths_tensor = lengths_tensor.to(self.device)
-        self.x, self.y, self.lengths_tensor = x, y_tensor, lengths_tensor
+        self.x: torch.Tensor | None = x
+        self.y, self.lengths_tensor = y_tensor, lengths_tensor
         self.pinned = cuda and not self.on_device
         self._buffers: list[torch.Tensor] = []
         self._events: list[torch.cuda.Event | None] = [None, None]
@@ -294,7 +321,10 @@ class TensorBatches:
         """Return batch ``index``: ``select`` on host data, ``device_select`` else."""
         if self.pinned:
             x = self._pinned_copy(select, index)
+        elif self.lazy is not None:
+            x = self._read(select)
         else:
+            assert self.x is not None
             x = self._take(self.x, device_select)
             if x.dtype != torch.float32:
                 x = x.float()
@@ -308,6 +338,12 @@ class TensorBatches:
             return {"x": x, "lengths": lengths}, y
         return x, y
 
+    def _read(self, select: slice | torch.Tensor) -> torch.Tensor:
+        """Read the rows ``select`` of a ``LazySeries`` (a new float32 array)."""
+        assert self.lazy is not None
+        rows = select if isinstance(select, slice) else select.numpy()
+        return torch.from_numpy(self.lazy[rows])
+
     def _pinned_copy(self, select: slice | torch.Tensor, index: int) -> torch.Tensor:
         """Gather on the host into one of two pinned buffers; copy asynchronously."""
         slot = index % 2
@@ -317,19 +353,25 @@ class TensorBatches:
             else int(select.shape[0])
         )
         if not self._buffers:
-            shape = (self.batch_size, *self.x.shape[1:])
+            shape = (self.batch_size, *self.series_shape)
             self._buffers = [
                 torch.empty(shape, dtype=torch.float32, pin_memory=True)
                 for _ in range(2)
             ]
+        # Read lazy rows before waiting: the read overlaps the pending copy.
+        block = None if self.lazy is None else self._read(select)
         event = self._events[slot]
         if event is not None:
             event.synchronize()  # the copy out of this buffer two batches ago
         buffer = self._buffers[slot][:n]
-        if isinstance(select, slice):
-            buffer.copy_(self.x[select])
+        if block is not None:
+            buffer.copy_(block)
         else:
-            torch.index_select(self.x, 0, select, out=buffer)
+            assert self.x is not None
+            if isinstance(select, slice):
+                buffer.copy_(self.x[select])
+            else:
+                torch.index_select(self.x, 0, select, out=buffer)
         x = buffer.to(self.device, non_blocking=True)
         event = torch.cuda.Event()
         event.record()
@@ -465,7 +507,8 @@ class FastNeuralNetClassifier(NeuralNetClassifier):
             if set(X) != {"x", "lengths"}:
                 return None
             X, lengths = X["x"], np.asarray(X["lengths"])
-        if not isinstance(X, np.ndarray) or X.ndim != 3:
+        in_memory = isinstance(X, np.ndarray) and X.ndim == 3
+        if not (in_memory or isinstance(X, LazySeries)):
             return None
         if y is not None and not isinstance(y, np.ndarray):
             return None

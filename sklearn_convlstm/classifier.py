@@ -45,7 +45,7 @@ from ._validation import (
     validate_series_input,
 )
 from .exceptions import TrainingInterruptedWarning
-from .lazy import LazySeries, RaggedSeries
+from .lazy import LazySeries, RaggedSeries, is_memory_mapped
 from .networks import (
     ARCHITECTURE_VARIANTS,
     READOUTS,
@@ -931,7 +931,10 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         device = self.net_.device
         # The setting fit trained with, not a later set_params.
         precision = self.inference_precision_
-        if isinstance(X, np.ndarray) and torch.device(device).type == "cuda":
+        # The pinned CUDA path is for in-memory arrays; data on disk (a memmap,
+        # a LazySeries) is read batch by batch by the loop below.
+        in_memory = isinstance(X, np.ndarray) and not is_memory_mapped(X)
+        if in_memory and torch.device(device).type == "cuda":
             with torch.inference_mode():
                 return predict_logits_cuda(
                     module, X, device, PREDICT_BATCH_SIZE, precision

@@ -25,8 +25,10 @@ from sklearn_convlstm._fast_training import (
     FastNeuralNetClassifier,
     TensorBatches,
     fused_optimizer_kwargs,
+    moves_to_device,
     resolve_precision,
 )
+from sklearn_convlstm.lazy import LazySeries, RaggedSeries
 
 ROOT = Path(__file__).resolve().parents[1]
 cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
@@ -80,6 +82,95 @@ def test_tensor_batches_cast_other_dtypes_batch_by_batch():
     assert [tuple(x.shape) for x in got] == [(3, 1, 6), (1, 1, 6)]
     assert {x.dtype for x in got} == {torch.float32}
     np.testing.assert_array_equal(torch.cat(got).numpy(), X)
+
+
+# ------------------------------------------- data on disk: per-batch reads
+
+
+class _CountingLazySeries(LazySeries):
+    """A LazySeries that records how many rows each read asked for."""
+
+    def __init__(self, data):
+        super().__init__(data)
+        self.reads: list[int] = []
+
+    def _read(self, rows):
+        self.reads.append(len(rows))
+        return super()._read(rows)
+
+
+@pytest.mark.parametrize("shuffle", [True, False])
+def test_tensor_batches_read_a_lazy_series_one_batch_at_a_time(shuffle):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(37, 2, 5))  # float64: read and cast per batch
+    y = rng.randint(0, 3, 37)
+    lazy = _CountingLazySeries(X)
+    batches = TensorBatches(lazy, y, None, batch_size=8, shuffle=shuffle, device="cpu")
+    in_memory = TensorBatches(
+        X.astype(np.float32), y, None, batch_size=8, shuffle=shuffle, device="cpu"
+    )
+    assert batches.x is None and not batches.on_device and not batches.pinned
+    assert lazy.reads == []  # nothing read up front
+    torch.manual_seed(3)
+    got = list(batches)
+    torch.manual_seed(3)
+    expected = list(in_memory)
+    assert lazy.reads == [8, 8, 8, 8, 5]  # one read per batch, no more
+    for (x_got, y_got), (x_expected, y_expected) in zip(got, expected, strict=True):
+        assert x_got.dtype == torch.float32
+        assert torch.equal(x_got, x_expected) and torch.equal(y_got, y_expected)
+
+
+def test_only_in_memory_arrays_move_to_the_gpu_whole(tmp_path, monkeypatch):
+    monkeypatch.setattr(_fast_training, "_free_cuda_bytes", lambda device: 1 << 40)
+    X = np.zeros((6, 1, 4), dtype=np.float32)
+    np.save(tmp_path / "X.npy", X)
+    memmap = np.load(tmp_path / "X.npy", mmap_mode="r")
+    gpu, cpu = torch.device("cuda"), torch.device("cpu")
+    assert moves_to_device(X, gpu) and not moves_to_device(X, cpu)
+    assert not moves_to_device(memmap, gpu)
+    # check_series drops the memmap class; the mapping is found through .base
+    assert not isinstance(np.asarray(memmap), np.memmap)
+    assert not moves_to_device(np.asarray(memmap), gpu)
+    assert not moves_to_device(np.asarray(memmap)[2:4], gpu)  # a view of one
+    assert not moves_to_device(LazySeries(X), gpu)
+    monkeypatch.setattr(_fast_training, "_free_cuda_bytes", lambda device: 10)
+    assert not moves_to_device(X, gpu)  # larger than half the free memory
+
+
+@pytest.mark.parametrize("kind", ["lazy", "ragged"])
+def test_fit_reads_data_on_disk_through_tensor_batches(
+    pattern_data, tmp_path, monkeypatch, kind
+):
+    X, y = pattern_data
+    if kind == "ragged":
+        series = _unequal(X)
+        offsets = np.concatenate([[0], np.cumsum([s.shape[1] for s in series])])
+        np.save(tmp_path / "values.npy", np.concatenate(series, axis=1))
+        data = RaggedSeries(np.load(tmp_path / "values.npy", mmap_mode="r"), offsets)
+        reference_X = series
+    else:
+        np.save(tmp_path / "X.npy", X.astype(np.float64))
+        data = np.load(tmp_path / "X.npy", mmap_mode="r")
+        reference_X = X
+    made: list[TensorBatches] = []
+    original = FastNeuralNetClassifier._tensor_batches
+
+    def recording(self, dataset, training):
+        batches = original(self, dataset, training)
+        made.append(batches)
+        return batches
+
+    monkeypatch.setattr(FastNeuralNetClassifier, "_tensor_batches", recording)
+    params = {**FAST_PARAMS, "early_stopping": True, "patience": 1}
+    on_disk = ConvLSTMClassifier(**params).fit(data, y)
+    # training and validation batches: per-batch reads of a LazySeries
+    assert made and all(isinstance(b, TensorBatches) for b in made)
+    assert all(isinstance(b.lazy, LazySeries) and b.x is None for b in made)
+    reference = ConvLSTMClassifier(**params).fit(reference_X, y)
+    np.testing.assert_array_equal(
+        on_disk.predict_proba(data), reference.predict_proba(reference_X)
+    )
 
 
 # --------------------------------------------------------- same as skorch's
@@ -407,3 +498,43 @@ def test_on_cuda_pinned_streaming_gives_the_on_device_batches():
     assert len(first) == len(second) == math.ceil(100 / 32)
     for (x1, y1), (x2, y2) in zip(first, second, strict=True):
         assert x1.is_cuda and torch.equal(x1, x2) and torch.equal(y1, y2)
+
+
+@cuda
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_on_cuda_data_on_disk_streams_batch_by_batch(tmp_path, monkeypatch, dtype):
+    X, y = _cuda_data(100)
+    np.save(tmp_path / "X.npy", X.astype(dtype))
+    memmap = np.load(tmp_path / "X.npy", mmap_mode="r")
+    made: list[TensorBatches] = []
+    original = FastNeuralNetClassifier._tensor_batches
+
+    def recording(self, dataset, training):
+        batches = original(self, dataset, training)
+        made.append(batches)
+        return batches
+
+    monkeypatch.setattr(FastNeuralNetClassifier, "_tensor_batches", recording)
+    params = {**CUDA_PARAMS, "cuda_graphs": False}
+    on_disk = ConvLSTMClassifier(**params).fit(memmap, y)
+    (batches,) = made
+    # never moved to the GPU whole: pinned per-batch copies of the file's rows
+    assert batches.pinned and not batches.on_device
+    assert (batches.lazy is not None) == (dtype == np.float64)
+    assert batches.x is None or batches.x.device.type == "cpu"
+    in_memory = ConvLSTMClassifier(**params).fit(X, y)
+    calls = []
+    original_predict = _fast_training.predict_logits_cuda
+
+    def counting(module, X, *args):
+        calls.append(type(X))
+        return original_predict(module, X, *args)
+
+    from sklearn_convlstm import classifier as classifier_module
+
+    monkeypatch.setattr(classifier_module, "predict_logits_cuda", counting)
+    proba = on_disk.predict_proba(memmap)
+    assert calls == []  # the pinned CUDA branch is for in-memory arrays only
+    expected = in_memory.predict_proba(X)
+    assert calls == [np.ndarray]
+    np.testing.assert_allclose(proba, expected, atol=1e-4)

@@ -15,8 +15,7 @@ import torch
 from conftest import FAST_PARAMS
 
 from sklearn_convlstm import ConvLSTMClassifier
-from sklearn_convlstm._validation import check_series, check_series_lazy
-from sklearn_convlstm.classifier import _take
+from sklearn_convlstm._validation import _take, check_series, check_series_lazy
 from sklearn_convlstm.lazy import (
     LazySeries,
     RaggedSeries,
@@ -158,8 +157,9 @@ def test_slice_only_array_is_read_in_batches(pattern_data):
     clf = ConvLSTMClassifier(**{**FAST_PARAMS, "max_epochs": 1}).fit(source, y)
     reference = ConvLSTMClassifier(**{**FAST_PARAMS, "max_epochs": 1}).fit(X, y)
     np.testing.assert_array_equal(clf.predict_proba(source), reference.predict_proba(X))
-    # Training reads one series at a time (skorch's per-sample loader), so no
-    # call read more than the whole array in one piece except the scans.
+    # Training reads each batch's rows as slices of consecutive rows (the
+    # array has no fancy indexing): every row once per epoch, on top of the
+    # chunked scans of the statistics.
     assert source.reads > len(X)
 
 
@@ -448,10 +448,13 @@ def test_lazy_windows_feed_the_classifier_batch_by_batch(monkeypatch):
     proba = lazy.predict_proba(X_lazy)
     eager = ConvLSTMClassifier(**params).fit(X, y)
     np.testing.assert_array_equal(proba, eager.predict_proba(X))
-    # Statistics scan 100 windows at a time, training reads one window at a
-    # time, prediction batches of 1,024 and 84: never the 1,108 at once.
+    # Statistics scan 100 windows at a time (1,108 = 11 x 100 + 8), training
+    # reads one batch at a time (1,108 = 34 x 32 + 20), prediction batches of
+    # 1,024 and 84: never the 1,108 at once, and never one window at a time.
     assert len(X) == 1_108
-    assert sorted(set(reads)) == [1, 8, 84, 100, 1_024]  # 1,108 = 11 x 100 + 8
+    assert sorted(set(reads)) == [8, 20, 32, 84, 100, 1_024]
+    n_batches = 1_108 // 32 + 1
+    assert reads.count(32) + reads.count(20) == n_batches
 
 
 # ---------------------------------------------------------- anonymous memory
@@ -573,8 +576,8 @@ def test_fit_and_predict_on_a_memmap_use_far_less_memory_than_the_data(
     # rows, per MiB of data added. One float32 copy of the data would make it
     # 1.0 for float32 data and 0.5 for float64 (a cast copy); streaming keeps
     # it near 0. (The growth common to both sizes, ~15 MiB, is torch's and the
-    # bounded statistics chunks': the 8 GiB run of benchmarks/speed/
-    # bench_memory.py shows it stays fixed.)
+    # bounded statistics chunks': the 8 GiB run of benchmarks.speed.
+    # bench_memory, benchmarks/results/memory_8gib, shows it stays fixed.)
     added_mib = 0.75 * report["data_mib"]
     for call in ("fit", "predict"):
         growth = report[f"{call}_full_mib"] - report[f"{call}_quarter_mib"]
