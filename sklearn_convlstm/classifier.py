@@ -1010,6 +1010,11 @@ class _AutocastNeuralNetClassifier(FastNeuralNetClassifier):
         state = super().__getstate__()
         if state.get("module") is self.__dict__.get("module_"):
             state["module"] = _SAME_AS_MODULE_
+        if _validates_on_disk_data(state.get("train_split")):
+            # The early-stopping split of data on disk is a view of the file:
+            # pickling it would copy the whole file (a memmap) or fail (h5py).
+            # The fitted model does not need it (each fit builds a new net).
+            state["train_split"] = None
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -1017,6 +1022,17 @@ class _AutocastNeuralNetClassifier(FastNeuralNetClassifier):
         super().__setstate__(state)
         if same:
             self.module = self.module_
+
+
+def _validates_on_disk_data(train_split: Any) -> bool:
+    """Whether ``train_split`` is a predefined split over data read on demand."""
+    valid = getattr(train_split, "keywords", {}).get("valid_ds")
+    X = getattr(valid, "X", None)
+    if isinstance(X, dict):
+        X = X.get("x")
+    if isinstance(X, LazySeries):
+        return True
+    return isinstance(X, np.ndarray) and is_memory_mapped(X)
 
 
 #: Stands for ``module_`` in the pickled state of ``_AutocastNeuralNetClassifier``.

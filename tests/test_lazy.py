@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import subprocess
 import sys
 import textwrap
@@ -149,6 +150,31 @@ def test_h5py_dataset_streams_with_early_stopping(pattern_data, tmp_path):
         proba = lazy.predict_proba(handle["X"])
     in_memory = ConvLSTMClassifier(**params).fit(X, y)
     np.testing.assert_array_equal(proba, in_memory.predict_proba(X))
+
+
+def test_a_model_fitted_on_data_on_disk_pickles_without_the_data(
+    pattern_data, tmp_path
+):
+    h5py = pytest.importorskip("h5py")
+    X, y = pattern_data
+    params = {**FAST_PARAMS, "early_stopping": True, "patience": 1}
+    with h5py.File(tmp_path / "data.h5", "w") as handle:
+        handle["X"] = X
+    with h5py.File(tmp_path / "data.h5", "r") as handle:
+        on_h5 = ConvLSTMClassifier(**params).fit(handle["X"], y)
+    np.save(tmp_path / "X.npy", X.astype(np.float64))
+    memmap = np.load(tmp_path / "X.npy", mmap_mode="r")
+    on_memmap = ConvLSTMClassifier(**params).fit(memmap, y)
+    in_memory = ConvLSTMClassifier(**params).fit(X, y)
+    # The early-stopping split of an h5py dataset cannot be pickled, and that
+    # of a memmap would copy the file: the pickle keeps neither.
+    h5_bytes, memmap_bytes = pickle.dumps(on_h5), pickle.dumps(on_memmap)
+    assert len(memmap_bytes) < len(pickle.dumps(in_memory))
+    assert pickle.loads(h5_bytes).net_.train_split is None
+    assert in_memory.net_.train_split is not None  # in-memory data: kept
+    expected = in_memory.predict_proba(X)
+    for restored in (pickle.loads(h5_bytes), pickle.loads(memmap_bytes)):
+        np.testing.assert_array_equal(restored.predict_proba(X), expected)
 
 
 def test_slice_only_array_is_read_in_batches(pattern_data):
