@@ -3,7 +3,9 @@
 Data convention: ``X`` has shape ``(n_samples, n_channels, n_timesteps)``
 (channels first, as in PyTorch, sktime and aeon); a 2D array is read as
 univariate series ``(n_samples, n_timesteps)``; a list of
-``(n_channels, length_i)`` arrays holds series of unequal length.
+``(n_channels, length_i)`` arrays holds series of unequal length. Data
+larger than memory goes in as a memmap, an h5py dataset or a
+:class:`LazySeries` (:class:`RaggedSeries` for unequal lengths on disk).
 """
 
 from .baselines import make_feature_baseline
@@ -20,6 +22,7 @@ from .exceptions import TrainingDivergedError, TrainingInterruptedWarning
 from .explain import explain, plot_attribution
 from .export import OnnxModel, export_onnx, load_onnx
 from .features import Catch22Features, StatisticalFeatures
+from .lazy import LazySeries, RaggedSeries
 from .networks import ARCHITECTURE_VARIANTS, ConvLSTMNetwork, make_network
 from .persistence import load_model, save_model
 from .preprocessing import PadTruncate, TimeSeriesScaler
@@ -32,8 +35,10 @@ __all__ = [
     "Catch22Features",
     "ConvLSTMClassifier",
     "ConvLSTMNetwork",
+    "LazySeries",
     "OnnxModel",
     "PadTruncate",
+    "RaggedSeries",
     "SlidingWindows",
     "StatisticalFeatures",
     "TimeSeriesScaler",

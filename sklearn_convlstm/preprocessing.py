@@ -716,7 +716,9 @@ class ScalingPlan:
     log_amplitude: tuple[np.ndarray, np.ndarray] | None = None
 
     @classmethod
-    def from_training_data(cls, scaling: str | None, X: SeriesData) -> ScalingPlan:
+    def from_training_data(
+        cls, scaling: str | None, X: SeriesData | LazyData
+    ) -> ScalingPlan:
         """Compute the plan of ``scaling`` from the canonical training series.
 
         Parameters
@@ -724,8 +726,10 @@ class ScalingPlan:
         scaling : {"per_channel", "minmax", "per_series", \
 "per_series_amplitude"} or None
             A resolved option (not ``"auto"``).
-        X : ndarray of shape (n_samples, n_channels, n_timesteps) or list
-            The series the network trains on, in canonical form.
+        X : ndarray of shape (n_samples, n_channels, n_timesteps), list, \
+LazySeries or RaggedSeries
+            The series the network trains on, in canonical form; data read on
+            demand is read in chunks.
 
         Returns
         -------
