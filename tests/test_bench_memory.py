@@ -1,4 +1,4 @@
-"""benchmarks/speed/bench_memory.py --quick: it runs and writes its three files."""
+"""``python -m benchmarks.speed.bench_memory --quick``: it runs, writes its files."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 REPOSITORY = Path(__file__).resolve().parents[1]
-SCRIPT = REPOSITORY / "benchmarks" / "speed" / "bench_memory.py"
 
 
 @pytest.mark.skipif(
@@ -24,7 +23,8 @@ def test_quick_run_writes_csv_report_and_metadata(tmp_path):
     data_dir.mkdir()
     command = [
         sys.executable,
-        str(SCRIPT),
+        "-m",
+        "benchmarks.speed.bench_memory",
         "--quick",
         "--dtype",
         "float64",
@@ -40,7 +40,12 @@ def test_quick_run_writes_csv_report_and_metadata(tmp_path):
         "PYTHONWARNINGS": "ignore",
     }
     result = subprocess.run(
-        command, capture_output=True, text=True, env=environment, timeout=300
+        command,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=300,
+        cwd=REPOSITORY,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     with open(out / "memory.csv") as handle:
@@ -56,13 +61,16 @@ def test_quick_run_writes_csv_report_and_metadata(tmp_path):
     for row in rows[1:]:
         assert float(row["peak_rss_anon_mib"]) >= float(row["baseline_rss_anon_mib"])
         assert float(row["seconds"]) > 0
-    metadata = json.loads((out / "metadata.json").read_text())
-    assert metadata["command"].startswith(
-        "python benchmarks/speed/bench_memory.py --quick --dtype float64"
+    (run,) = json.loads((out / "metadata.json").read_text())["runs"]
+    assert run["command"].startswith(
+        "python -m benchmarks.speed.bench_memory --quick --dtype float64"
     )
-    assert set(metadata) >= {"command", "commit", "date_utc", "machine"}
-    assert metadata["machine"]["cpu_count"] == os.cpu_count()
+    assert set(run) >= {"command", "commit", "date", "machine", "defaults_in_force"}
+    assert run["extra"]["cpu_count"] == os.cpu_count()
+    assert run["extra"]["parameters"]["n_series"] == 2048
+    assert run["extra"]["network"]["conv_channels"] == [4]
     report = (out / "memory.md").read_text()
+    assert run["command"] in report
     assert "| fit_1_epoch |" in report and "| predict_proba |" in report
     assert "Target (peak RssAnon under 1 GiB" in report
     assert list(data_dir.iterdir()) == []  # the data file was deleted

@@ -12,36 +12,34 @@ so the same run works on a file larger than RAM.
 
 Run from the repository root::
 
-    python benchmarks/speed/bench_memory.py                  # 8 GiB float32 file
-    python benchmarks/speed/bench_memory.py --quick --out /tmp/memory_quick
-    python benchmarks/speed/bench_memory.py --dtype float64 --n-series 65536
+    python -m benchmarks.speed.bench_memory --out benchmarks/results/memory_8gib
+    python -m benchmarks.speed.bench_memory --quick --out /tmp/memory_quick
+    python -m benchmarks.speed.bench_memory --dtype float64 --n-series 65536 \
+        --out /tmp/memory_float64
 
+The first is the 8 GiB float32 study (``benchmarks/results/memory_8gib``).
 Writes ``<out>/memory.csv`` (one row per phase), ``<out>/memory.md`` (report)
-and ``<out>/metadata.json`` (command, commit, date, machine, parameters). The
-data file goes to ``--data-dir`` (default: a temporary folder) and is deleted
-at the end unless ``--keep``.
+and ``<out>/metadata.json`` (:func:`benchmarks.harness.write_metadata`:
+command, commit, date, machine, defaults; the parameters, the network and the
+CPU and memory under ``extra``). The data file goes to ``--data-dir``
+(default: a temporary folder) and is deleted at the end unless ``--keep``.
 
 Peak ``RssAnon`` is sampled by a background thread every ``--poll-interval``
 seconds (the kernel keeps no high-water mark for anonymous memory alone), so a
 spike shorter than the interval can be missed; ``VmHWM`` (peak of all resident
 memory, file pages included) is reported beside it for reference.
 
-Self-contained: imports only the package, numpy, torch and the standard
-library.
+Imports the package, numpy, torch, the standard library and
+``benchmarks.harness``.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
-import datetime
 import gc
 import json
 import os
 import platform
-import shlex
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -51,9 +49,16 @@ from typing import Any
 import numpy as np
 import torch
 
+from benchmarks.harness import (
+    add_out_argument,
+    command_line,
+    load_average,
+    machine_description,
+    read_metadata,
+    write_csv,
+    write_metadata,
+)
 from sklearn_convlstm import ConvLSTMClassifier
-
-REPOSITORY = Path(__file__).resolve().parents[2]
 
 #: Bytes written per chunk when creating the file (bounds the writer's memory).
 WRITE_CHUNK_BYTES = 64 * 2**20
@@ -164,30 +169,8 @@ def write_series_file(
     return labels
 
 
-def git_commit() -> str:
-    """Return the checked-out commit, with ``-dirty`` if the tree has changes."""
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=REPOSITORY,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=REPOSITORY,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return commit + ("-dirty" if dirty else "")
-
-
-def machine() -> dict[str, Any]:
-    """Describe the machine: CPU, cores, memory, versions."""
+def cpu_and_memory() -> dict[str, Any]:
+    """Return the CPU model, its core count and the memory (GiB), from /proc."""
     memory_kib = None
     try:
         with open("/proc/meminfo") as handle:
@@ -206,26 +189,16 @@ def machine() -> dict[str, Any]:
     except OSError:
         pass
     return {
-        "platform": platform.platform(),
         "cpu": cpu,
         "cpu_count": os.cpu_count(),
         "memory_gib": None if memory_kib is None else round(memory_kib / 2**20, 1),
-        "load_average": list(os.getloadavg()),
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "torch": torch.__version__,
         "torch_threads": torch.get_num_threads(),
     }
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=REPOSITORY / "benchmarks" / "results" / "memory_8gib",
-        help="folder for memory.csv, memory.md and metadata.json",
-    )
+    add_out_argument(parser)
     parser.add_argument("--n-series", type=int, default=2_097_152)
     parser.add_argument("--n-channels", type=int, default=1)
     parser.add_argument("--n-timesteps", type=int, default=1_024)
@@ -318,46 +291,38 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
 
 
 def write_outputs(
-    args: argparse.Namespace, rows: list[dict[str, Any]], argv: list[str], commit: str
+    args: argparse.Namespace,
+    rows: list[dict[str, Any]],
+    command: str,
+    wall_seconds: float,
 ) -> None:
-    """Write memory.csv, memory.md and metadata.json to ``args.out``."""
-    args.out.mkdir(parents=True, exist_ok=True)
-    fields: list[str] = []
-    for row in rows:
-        fields += [key for key in row if key not in fields]
-    with open(args.out / "memory.csv", "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=fields)
-        writer.writeheader()
-        writer.writerows(rows)
-    command = "python " + shlex.join(["benchmarks/speed/bench_memory.py", *argv])
-    metadata = {
-        "command": command,
-        "commit": commit,
-        "date_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(
-            timespec="seconds"
-        ),
-        "machine": machine(),
-        "parameters": {
-            key: str(value) if isinstance(value, Path) else value
-            for key, value in vars(args).items()
+    """Write memory.csv, metadata.json and memory.md to ``args.out``."""
+    write_csv(rows, args.out / "memory.csv")
+    hardware = cpu_and_memory()
+    write_metadata(
+        args.out,
+        command=command,
+        wall_seconds=wall_seconds,
+        extra={
+            "parameters": {
+                key: str(value) if isinstance(value, Path) else value
+                for key, value in vars(args).items()
+            },
+            "network": NETWORK,
+            **hardware,
         },
-        "network": {
-            key: list(value) if isinstance(value, tuple) else value
-            for key, value in NETWORK.items()
-        },
-    }
-    (args.out / "metadata.json").write_text(json.dumps(metadata, indent=2) + "\n")
+    )
+    (run_metadata,) = read_metadata(args.out)["runs"]
     fit, predict = rows[1], rows[2]
     target = 1024.0
     lines = [
         "# Fit and predict on a memory-mapped file: anonymous memory",
         "",
-        f"Command: `{command}`  ",
-        f"Commit: `{metadata['commit']}`, date {metadata['date_utc']}  ",
-        f"Machine: {metadata['machine']['cpu']}, {metadata['machine']['cpu_count']} "
-        f"cores, {metadata['machine']['memory_gib']} GiB RAM, torch "
-        f"{torch.__version__} on {args.threads} thread(s); load average at the "
-        f"end {', '.join(f'{x:.2f}' for x in os.getloadavg())}",
+        f"Command (from the repository root): `{command}`  ",
+        f"Commit: `{run_metadata['commit']}`, date {run_metadata['date']}  ",
+        f"Machine: {hardware['cpu']}, {hardware['cpu_count']} cores, "
+        f"{hardware['memory_gib']} GiB RAM; {machine_description()}; load "
+        f"average at the end {load_average()}",
         "",
         f"Data: {args.n_series:,} series x {args.n_channels} channel(s) x "
         f"{args.n_timesteps:,} steps, {args.dtype}, "
@@ -405,11 +370,12 @@ def write_outputs(
 
 def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     """Run the benchmark with command-line arguments ``argv``."""
-    argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
-    commit = git_commit()  # before the run: the code that was imported
+    command = command_line(__spec__.name if __spec__ else __name__, argv)
+    print(f"$ {command}", flush=True)
+    start = time.perf_counter()
     rows = run(args)
-    write_outputs(args, rows, argv, commit)
+    write_outputs(args, rows, command, time.perf_counter() - start)
     return rows
 
 
