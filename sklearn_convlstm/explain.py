@@ -411,8 +411,7 @@ def plot_attribution(
     ValueError
         If the two arrays differ in shape or are not 1D/2D.
     """
-    import_optional("matplotlib", purpose="plot_attribution")
-    import matplotlib.pyplot as plt
+    plt = import_optional("matplotlib.pyplot", purpose="plot_attribution")
 
     values = np.asarray(series, dtype=float)
     heat = np.asarray(attribution, dtype=float)
