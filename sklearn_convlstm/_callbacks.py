@@ -57,32 +57,34 @@ class EpochProgressBar(Callback):
 
 
 class FiniteTrainingCheck(Callback):
-    """Stop training with a clear error as soon as the loss is not finite.
+    """Stop training with a clear error after an epoch whose loss is not finite.
 
     A diverging network (learning rate far too high, extreme input values)
     otherwise trains on silently: its NaN weights give NaN probabilities,
     ``predict`` answers the first class for every series and ``score`` looks
-    like chance. The check reads the loss skorch already recorded for each
-    batch (no extra device synchronisation) and, at the end of training, the
+    like chance. The check reads the batch losses skorch recorded, once per
+    epoch (no extra device synchronisation), and, at the end of training, the
     network's weights.
     """
 
-    def on_batch_end(
-        self, net: Any, batch: Any = None, training: bool | None = None, **kwargs: Any
-    ) -> None:
-        """Raise if the loss of this batch is NaN or infinite."""
-        prefix = "train" if training else "valid"
-        # Plain list/dict access: History's tuple indexing costs more per batch.
-        batches = net.history[-1]["batches"]
-        loss = batches[-1][f"{prefix}_loss"]
-        if not math.isfinite(loss):
-            epoch = len(net.history)
-            n_batch = len(batches)
-            kind = "training" if training else "validation"
-            raise TrainingDivergedError(
-                f"Training diverged: the {kind} loss is {loss} at epoch {epoch}, "
-                f"batch {n_batch}. {_DIVERGENCE_CAUSES.format(lr=net.lr)}"
-            )
+    def on_epoch_end(self, net: Any, **kwargs: Any) -> None:
+        """Raise if a batch loss of this epoch was NaN or infinite.
+
+        Checked once per epoch from the losses recorded in ``history``: a
+        per-batch check would read every loss back from the GPU as it is
+        computed (a synchronisation per step) and keep the training step from
+        being replayed as a CUDA graph.
+        """
+        epoch = net.history[-1]
+        for prefix, kind in (("train", "training"), ("valid", "validation")):
+            for index, record in enumerate(epoch["batches"], start=1):
+                loss = record.get(f"{prefix}_loss")
+                if loss is not None and not math.isfinite(loss):
+                    raise TrainingDivergedError(
+                        f"Training diverged: the {kind} loss is {loss} at epoch "
+                        f"{len(net.history)}, batch {index}. "
+                        f"{_DIVERGENCE_CAUSES.format(lr=net.lr)}"
+                    )
 
     def on_train_end(self, net: Any, **kwargs: Any) -> None:
         """Raise if a weight of the trained network is NaN or infinite."""
