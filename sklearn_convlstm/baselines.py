@@ -19,7 +19,12 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._optional import import_optional
 from ._threads import torch_threads
-from ._validation import check_series, n_channels_of
+from ._validation import (
+    check_classification_labels,
+    n_channels_of,
+    series_lengths,
+    validate_series_input,
+)
 from .features import Catch22Features, StatisticalFeatures
 
 __all__ = [
@@ -133,6 +138,8 @@ def make_feature_baseline(
 
 #: Ridge penalties of MiniRocket's classifier, as in the MiniRocket paper.
 MINIROCKET_ALPHAS = tuple(np.logspace(-3, 3, 10))
+#: Shortest series MiniRocket accepts (its kernels span 9 timesteps).
+MINIROCKET_MIN_LENGTH = 9
 
 
 class MiniRocketRidge(ClassifierMixin, BaseEstimator):
@@ -233,11 +240,24 @@ class MiniRocketRidge(ClassifierMixin, BaseEstimator):
 
         from .preprocessing import PadTruncate
 
-        X = check_series(X)
+        # The same validation as ConvLSTMClassifier: clear messages for bad X
+        # or y, and n_features_in_ (scikit-learn's estimator checks).
+        X = validate_series_input(self, X, reset=True, require_fitted_length=False)
+        y = check_classification_labels(y, len(X))
+        if len(np.unique(y)) < 2:
+            raise ValueError(
+                f"y has only 1 class ({np.unique(y)[0].tolist()!r}); a classifier "
+                "needs at least 2 classes in the training labels."
+            )
         transformer_class = (
             MiniRocket if n_channels_of(X) == 1 else MiniRocketMultivariate
         )
-        self.padder_ = PadTruncate()
+        # MiniRocket's kernels span 9 timesteps and sktime refuses shorter
+        # series ("zero pad shorter series so that n_timepoints == 9"): pad
+        # them to 9 as it advises; longer data keep the longest training length.
+        self.padder_ = PadTruncate(
+            length=max(MINIROCKET_MIN_LENGTH, int(series_lengths(X).max()))
+        )
         self.transformer_ = transformer_class(
             num_kernels=self.num_kernels,
             n_jobs=self.n_jobs,
@@ -246,7 +266,7 @@ class MiniRocketRidge(ClassifierMixin, BaseEstimator):
         self.scaler_ = StandardScaler(with_mean=False)
         self.classifier_ = RidgeClassifierCV(alphas=np.asarray(MINIROCKET_ALPHAS))
         features = self.scaler_.fit_transform(self._features(X, fit=True))
-        self.classifier_.fit(features, np.asarray(y))
+        self.classifier_.fit(features, y)
         self.classes_ = self.classifier_.classes_
         return self
 

@@ -62,12 +62,7 @@ _FITTED_SCALARS = (
     "min_length_",
     "scaling_",
     "network_params_",
-    "mixed_precision_",
-    "inference_precision_",
 )
-#: Fitted attributes that files written before they existed lack, and how to
-#: recompute them on the loading device: ``resolve_precision`` arguments.
-_PRECISIONS = {"mixed_precision_": False, "inference_precision_": True}
 
 
 # ------------------------------------------------------------------ encoding
@@ -221,7 +216,7 @@ def save_model(estimator: ConvLSTMClassifier, path: str | os.PathLike) -> None:
     weight = net.criterion__weight
     fitted["net"] = {
         "device": str(net.device),
-        "mixed_precision": net.mixed_precision,
+        "mixed_precision": bool(net.mixed_precision),
         "batch_size": int(net.batch_size),
         "max_epochs": int(net.max_epochs),
         "criterion_weight": None if weight is None else weight.tolist(),
@@ -366,8 +361,6 @@ def load_model(
     estimator._validate_params()
     fitted = metadata["fitted"]
     for name in _FITTED_SCALARS:
-        if name not in fitted and name in _PRECISIONS:
-            continue  # an older file: resolved below, on the loading device
         setattr(estimator, name, _decode(fitted[name]))
     estimator.classes_ = _decode_labels(fitted["classes_"])
     if "feature_names_in_" in fitted:
@@ -376,13 +369,12 @@ def load_model(
         )
     net_state = fitted["net"]
     target = _loading_device(device, net_state["device"])
-    for name, inference in _PRECISIONS.items():
-        if name not in fitted:
-            setattr(
-                estimator,
-                name,
-                resolve_precision(estimator.mixed_precision, target, inference),
-            )
+    # Training's precision as saved; prediction's as ``fit`` would resolve it
+    # on the device the model is loaded onto.
+    estimator.mixed_precision_ = net_state["mixed_precision"]
+    estimator.inference_precision_ = resolve_precision(
+        estimator.mixed_precision, target, inference=True
+    )
     tensors = torch.load(io.BytesIO(weights), map_location=target, weights_only=True)
 
     estimator.scaler_ = None
@@ -416,7 +408,7 @@ def load_model(
     optimizer = params["optimizer"]
     net = _AutocastNeuralNetClassifier(
         module,
-        mixed_precision=estimator.mixed_precision_,
+        mixed_precision=net_state["mixed_precision"],
         criterion=torch.nn.CrossEntropyLoss,
         criterion__weight=(
             None
