@@ -21,7 +21,7 @@ def fast(**overrides):
 
 @pytest.fixture(scope="module")
 def window_mean_data():
-    """y is a linear function of the mean of a window of each series (in 'big' units)."""
+    """y is a linear function of a window's mean, in large units."""
     rng = np.random.RandomState(0)
     X = rng.normal(size=(120, 1, 40)).astype(np.float32)
     level = rng.uniform(-2, 2, size=120).astype(np.float32)
