@@ -583,11 +583,18 @@ class _ConvLSTMEstimator(BaseEstimator):
 
     # -------------------------------------------------------------- predict
 
+    def _inference_module(
+        self, module: torch.nn.Module, device: str, precision: str | None
+    ) -> tuple[torch.nn.Module, torch.dtype]:
+        """Return the module (eval mode) that predicts on CPU, and its float type."""
+        return module, torch.float32
+
     def _network_outputs(self, X: Any) -> torch.Tensor:
         """Validate X once, then stream it through the network batch by batch.
 
         Returns the network's outputs (class logits, or regression values in
-        the targets' units) as a float32 CPU tensor of shape (n_samples, n_outputs).
+        the targets' units) as a CPU tensor of shape (n_samples, n_outputs), of
+        the type :meth:`_inference_module` computes in (float32 by default).
         """
         check_is_fitted(self)
         X = validate_series_input(self, X, reset=False, require_fitted_length=True)
@@ -604,6 +611,7 @@ class _ConvLSTMEstimator(BaseEstimator):
                 return predict_logits_cuda(
                     module, X, device, PREDICT_BATCH_SIZE, precision
                 )
+        module, dtype = self._inference_module(module, device, precision)
         outputs = []
         with (
             torch.inference_mode(),
@@ -619,8 +627,10 @@ class _ConvLSTMEstimator(BaseEstimator):
                     batch = pad_series(X[start:stop])
                     if not (lengths[start:stop] == batch.shape[-1]).all():
                         batch_lengths = torch.from_numpy(lengths[start:stop])
-                logits = module(torch.from_numpy(batch).to(device), batch_lengths)
-                outputs.append(logits.to(device="cpu", dtype=torch.float32))
+                logits = module(
+                    torch.from_numpy(batch).to(device, dtype), batch_lengths
+                )
+                outputs.append(logits.to(device="cpu", dtype=dtype))
         return outputs[0] if len(outputs) == 1 else torch.cat(outputs)
 
 

@@ -10,6 +10,7 @@ a random early-stopping split and ``predict`` in the targets' own units.
 
 from __future__ import annotations
 
+import copy
 import math
 from typing import Any
 
@@ -76,6 +77,9 @@ class ConvLSTMRegressor(RegressorMixin, _ConvLSTMEstimator):
     :func:`~sklearn_convlstm.export_onnx` all give values in the targets'
     units. The loss is the mean squared error of the standardised values
     (:class:`StandardisedMSELoss`); ``score`` is R² (``RegressorMixin``).
+    On CPU (without ``mixed_precision``) ``predict`` evaluates the trained
+    network in float64, so a prediction does not depend on the other series
+    of its batch (float32 products round differently with the batch size).
 
     Data convention: ``X`` as for the classifier (``(n_samples, n_channels,
     n_timesteps)``, 2D univariate, or a list of ``(n_channels, length_i)``
@@ -218,6 +222,37 @@ class ConvLSTMRegressor(RegressorMixin, _ConvLSTMEstimator):
         outputs = self._network_outputs(X).double().numpy()
         return outputs[:, 0] if self.target_ndim_ == 1 else outputs
 
+    def _inference_module(
+        self, module: torch.nn.Module, device: str, precision: str | None
+    ) -> tuple[torch.nn.Module, torch.dtype]:
+        """Return a float64 copy of the trained network on CPU (no mixed precision).
+
+        float32 matrix products round differently with the number of rows
+        (BLAS picks other kernels), so a series' float32 prediction changes in
+        the last bits with the batch it is in; in float64 these differences
+        are ~1e-16 and a prediction does not depend on its batch (what
+        scikit-learn's ``check_methods_subset_invariance`` asks, to 1e-7).
+        The copy is made once per set of weights and kept by ``net_`` (not
+        pickled), so ``predict`` leaves the estimator's ``__dict__`` as it is.
+        """
+        if torch.device(device).type != "cpu" or precision is not None:
+            return module, torch.float32
+        key = (id(module), tuple(p._version for p in module.parameters()))
+        cached = self.net_.__dict__.get(_FLOAT64_MODULE)
+        if cached is None or cached[0] != key:
+            cached = (key, copy.deepcopy(module).double().eval())
+            self.net_.__dict__[_FLOAT64_MODULE] = cached
+        return cached[1], torch.float64
+
+
+#: Where ``net_`` keeps the float64 copy of its module used by ``predict``.
+_FLOAT64_MODULE = "_float64_module"
+
 
 class _AutocastNeuralNetRegressor(InterruptibleNetMixin, FastNeuralNetRegressor):
     """The skorch net of ``ConvLSTMRegressor`` (see ``_fast_training``)."""
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = super().__getstate__()
+        state.pop(_FLOAT64_MODULE, None)  # rebuilt on demand
+        return state
