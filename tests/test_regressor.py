@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 from conftest import FAST_PARAMS
-from sklearn.base import clone, is_regressor
+from sklearn.base import is_regressor
 from sklearn.model_selection import KFold
 
 from sklearn_convlstm import ConvLSTMClassifier, ConvLSTMRegressor
@@ -138,19 +138,57 @@ def test_one_sample_is_refused(window_mean_data):
         fast().fit(X[:1], y[:1])
 
 
-def test_tuning_with_kfold(window_mean_data):
-    from sklearn_convlstm.tuning import tune
+def test_tuning_uses_kfold_and_r2(window_mean_data):
+    optuna = pytest.importorskip("optuna")
+    from sklearn_convlstm.tuning import default_param_space, tune
+    from sklearn_convlstm.tuning.objective import _make_splits
 
     X, y = window_mean_data
-    search = tune(
-        fast(max_epochs=1),
-        {"lr": ("float", 1e-3, 1e-2, "log")},
+    splits = _make_splits(3, X[:30], y[:30], None, 0, regression=True)
+    expected = KFold(3, shuffle=True, random_state=0).split(X[:30])
+    for (_, test), (_, test_kf) in zip(splits, expected, strict=True):
+        np.testing.assert_array_equal(test, test_kf)
+    # StratifiedKFold would refuse continuous y ("continuous" target type).
+    result = tune(
+        fast(max_epochs=2),
         X[:30],
         y[:30],
-        n_trials=2,
+        param_space={"lr": optuna.distributions.FloatDistribution(1e-3, 1e-2)},
         cv=2,
+        n_trials=2,
         random_state=0,
+        verbose=0,
     )
-    assert isinstance(search.cv, KFold)
-    assert search.best_estimator_.predict(X[:3]).shape == (3,)
-    assert clone(search.best_estimator_).get_params()["max_epochs"] == 1
+    assert isinstance(result.best_estimator, ConvLSTMRegressor)
+    assert result.best_estimator.predict(X[:3]).shape == (3,)
+    values = [trial.value for trial in result.study.trials]
+    assert all(value <= 1.0 for value in values)  # R², the regressor's score
+    space = default_param_space(fast())
+    assert space.func.__name__ == "suggest_convlstm_params"
+
+
+def test_feature_baseline_space_for_regression():
+    pytest.importorskip("optuna")
+    import optuna
+
+    from sklearn_convlstm import make_feature_baseline
+    from sklearn_convlstm.tuning import default_param_space
+
+    baseline = make_feature_baseline(task="regression")
+    params = default_param_space(baseline)(
+        optuna.trial.FixedTrial(
+            {
+                "n_estimators": 60,
+                "max_depth": 4,
+                "max_features": "sqrt",
+                "min_samples_leaf": 2,
+            }
+        )
+    )
+    assert sorted(params) == [
+        "regressor__max_depth",
+        "regressor__max_features",
+        "regressor__min_samples_leaf",
+        "regressor__n_estimators",
+    ]
+    baseline.set_params(**params)
