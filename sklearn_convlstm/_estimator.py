@@ -18,7 +18,7 @@ import math
 import warnings
 from collections.abc import Iterator
 from numbers import Integral, Real
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import torch
@@ -57,6 +57,11 @@ from .networks import (
     auto_pool_sizes,
 )
 from .preprocessing import ScalingPlan, series_amplitude_spread
+
+if TYPE_CHECKING:  # the mixin's methods call skorch's: type them as NeuralNet's
+    from skorch import NeuralNet as _NetBase
+else:
+    _NetBase = object
 
 #: ``series_amplitude_spread`` above which ``fit`` warns that per-channel
 #: scaling suits the data badly (three orders of magnitude between the 10 %
@@ -653,7 +658,7 @@ def _warn_if_amplitudes_vary_widely(X: Any, scaling: str) -> None:
         )
 
 
-class InterruptibleNetMixin:
+class InterruptibleNetMixin(_NetBase):
     """Mixin of the estimators' skorch nets: interrupt flag, ``module`` pickled once."""
 
     def fit_loop(self, X: Any, y: Any = None, epochs: Any = None, **fit_params: Any):

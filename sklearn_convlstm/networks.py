@@ -215,6 +215,9 @@ class OutputScaling(nn.Module):
     [[12.0], [8.0]]
     """
 
+    offset: torch.Tensor
+    scale: torch.Tensor
+
     def __init__(self, offset: Any, scale: Any) -> None:
         super().__init__()
         self.register_buffer("offset", torch.as_tensor(offset, dtype=torch.float32))

@@ -51,6 +51,8 @@ class StandardisedMSELoss(nn.Module):
     1.0
     """
 
+    scale: torch.Tensor
+
     def __init__(self, scale: Any) -> None:
         super().__init__()
         self.register_buffer("scale", torch.as_tensor(scale, dtype=torch.float32))
