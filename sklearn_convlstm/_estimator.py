@@ -652,9 +652,9 @@ def _warn_if_amplitudes_vary_widely(X: Any, scaling: str) -> None:
             "data: each series z-normalised on its own, its log-amplitude passed "
             "to the network as an extra channel) or scaling='per_series'.",
             UserWarning,
-            # this helper, _resolve_scaling, fit, scikit-learn's fit wrapper:
-            # the warning points at the caller's line.
-            stacklevel=5,
+            # this helper, _resolve_scaling, _fit, fit, scikit-learn's fit
+            # wrapper: the warning points at the caller's line.
+            stacklevel=6,
         )
 
 

@@ -525,8 +525,13 @@ class FastTrainingMixin(_NetBase):
             return "series of unequal length give batches of varying shape"
         if batches.full_batches == 0:
             return "there is no full batch"
+        # What these steps resolve to without overrides: this mixin's, else the
+        # skorch net class's after it in the MRO.
+        mro = type(self).__mro__
+        reference = mro[mro.index(FastTrainingMixin) :]
         for name in ("train_step", "train_step_single", "infer", "get_loss"):
-            if getattr(type(self), name) is not getattr(FastTrainingMixin, name):
+            own = next(vars(cls)[name] for cls in reference if name in vars(cls))
+            if getattr(type(self), name) is not own:
                 return f"{name} is overridden"
         optimizers = [getattr(self, name + "_") for name in self._optimizers]
         if any(isinstance(o, torch.optim.LBFGS) for o in optimizers):

@@ -261,10 +261,10 @@ def _compare(
         methods = (
             DEFAULT_REGRESSION_METHODS if task == "regression" else DEFAULT_METHODS
         )
-    scores = "RMSE and R²" if task == "regression" else "accuracy"
+    scores = "regression: RMSE and R²" if task == "regression" else "accuracy"
     print(
         f"{dataset}: {describe_data(X_train, y_train, X_test, y_test)}; "
-        f"{task}: {scores} on the official test split; seeds "
+        f"{scores} on the official test split; seeds "
         f"{','.join(map(str, args.seeds))}; torch threads {torch.get_num_threads()}",
         flush=True,
     )
