@@ -90,7 +90,8 @@ def import_optional(
     Parameters
     ----------
     name : str
-        Module to import, e.g. ``"optuna"``.
+        Module to import, e.g. ``"optuna"`` or ``"matplotlib.pyplot"`` (the
+        message names its top-level package).
     extra : str or None, default=None
         The extra that installs it; ``None``: looked up in :data:`EXTRAS`.
     purpose : str or None, default=None
@@ -117,8 +118,9 @@ def import_optional(
     try:
         return importlib.import_module(name)
     except ImportError as error:
+        package = name.partition(".")[0]
         raise ImportError(
-            missing_message(purpose or "This feature", [name], extra=extra)
+            missing_message(purpose or "This feature", [package], extra=extra)
         ) from error
 
 

@@ -20,7 +20,13 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._optional import import_optional
 from ._threads import torch_threads
-from ._validation import check_series, n_channels_of
+from ._validation import (
+    check_classification_labels,
+    check_regression_targets,
+    n_channels_of,
+    series_lengths,
+    validate_series_input,
+)
 from .features import Catch22Features, StatisticalFeatures
 
 __all__ = [
@@ -154,6 +160,8 @@ def make_feature_baseline(
 
 #: Ridge penalties of MiniRocket's classifier, as in the MiniRocket paper.
 MINIROCKET_ALPHAS = tuple(np.logspace(-3, 3, 10))
+#: Shortest series MiniRocket accepts (its kernels span 9 timesteps).
+MINIROCKET_MIN_LENGTH = 9
 
 
 class _MiniRocketFeatures(BaseEstimator):
@@ -181,7 +189,12 @@ class _MiniRocketFeatures(BaseEstimator):
             return np.asarray(self.transformer_.transform(X_fixed))
 
     def _fit_features(self, X: Any) -> np.ndarray:
-        """Fit padding, MiniRocket and the feature scaler; return the features."""
+        """Fit padding, MiniRocket and the feature scaler; return the features.
+
+        ``X`` is already validated (``validate_series_input`` in ``fit``, the
+        same validation as the ConvLSTM estimators: clear messages for bad X,
+        and ``n_features_in_`` for scikit-learn's estimator checks).
+        """
         import_optional("sktime", purpose=type(self).__name__)
         from sklearn.preprocessing import StandardScaler
         from sktime.transformations.panel.rocket import (
@@ -191,11 +204,15 @@ class _MiniRocketFeatures(BaseEstimator):
 
         from .preprocessing import PadTruncate
 
-        X = check_series(X)
         transformer_class = (
             MiniRocket if n_channels_of(X) == 1 else MiniRocketMultivariate
         )
-        self.padder_ = PadTruncate()
+        # MiniRocket's kernels span 9 timesteps and sktime refuses shorter
+        # series ("zero pad shorter series so that n_timepoints == 9"): pad
+        # them to 9 as it advises; longer data keep the longest training length.
+        self.padder_ = PadTruncate(
+            length=max(MINIROCKET_MIN_LENGTH, int(series_lengths(X).max()))
+        )
         self.transformer_ = transformer_class(
             num_kernels=self.num_kernels,
             n_jobs=self.n_jobs,
@@ -278,9 +295,16 @@ class MiniRocketRidge(ClassifierMixin, _MiniRocketFeatures):
         """
         from sklearn.linear_model import RidgeClassifierCV
 
+        X = validate_series_input(self, X, reset=True, require_fitted_length=False)
+        y = check_classification_labels(y, len(X))
+        if len(np.unique(y)) < 2:
+            raise ValueError(
+                f"y has only 1 class ({np.unique(y)[0].tolist()!r}); a classifier "
+                "needs at least 2 classes in the training labels."
+            )
         features = self._fit_features(X)
         self.classifier_ = RidgeClassifierCV(alphas=np.asarray(MINIROCKET_ALPHAS))
-        self.classifier_.fit(features, np.asarray(y))
+        self.classifier_.fit(features, y)
         self.classes_ = self.classifier_.classes_
         return self
 
@@ -341,6 +365,11 @@ class MiniRocketRidgeRegressor(RegressorMixin, _MiniRocketFeatures):
     (20,)
     """
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True  # RidgeCV fits (n, k) targets
+        return tags
+
     def fit(self, X: Any, y: Any) -> MiniRocketRidgeRegressor:
         """Fit MiniRocket on ``X``, then ridge regression on its features.
 
@@ -358,9 +387,11 @@ class MiniRocketRidgeRegressor(RegressorMixin, _MiniRocketFeatures):
         """
         from sklearn.linear_model import RidgeCV
 
+        X = validate_series_input(self, X, reset=True, require_fitted_length=False)
+        y = check_regression_targets(y, len(X))
         features = self._fit_features(X)
         self.regressor_ = RidgeCV(alphas=np.asarray(MINIROCKET_ALPHAS))
-        self.regressor_.fit(features, np.asarray(y, dtype=np.float64))
+        self.regressor_.fit(features, y)
         return self
 
     def predict(self, X: Any) -> np.ndarray:

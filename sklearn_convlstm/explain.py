@@ -153,6 +153,9 @@ def explain(
     series_list = list(X_checked) if isinstance(X_checked, np.ndarray) else X_checked
     n_samples = len(series_list)
     device = next(module.parameters()).device
+    # Before any forward pass: skorch leaves the module in training mode after
+    # fit, where a forward would update BatchNorm's running statistics.
+    module.eval()
     targets = _resolve_targets(estimator, module, series_list, target, device)
 
     alphas, weights = np.polynomial.legendre.leggauss(n_steps)
@@ -160,7 +163,6 @@ def explain(
     weight = torch.as_tensor(weights / 2, dtype=torch.float32, device=device)
     per_forward = max(1, _ROWS_PER_FORWARD // n_steps)
     attributions: list[np.ndarray] = []
-    module.eval()
     with _gradients_through_recurrent_layers(device):
         for start in range(0, n_samples, per_forward):
             stop = min(start + per_forward, n_samples)
@@ -411,8 +413,7 @@ def plot_attribution(
     ValueError
         If the two arrays differ in shape or are not 1D/2D.
     """
-    import_optional("matplotlib", purpose="plot_attribution")
-    import matplotlib.pyplot as plt
+    plt = import_optional("matplotlib.pyplot", extra="plot", purpose="plot_attribution")
 
     values = np.asarray(series, dtype=float)
     heat = np.asarray(attribution, dtype=float)

@@ -72,8 +72,6 @@ _FITTED_SCALARS = (
 )
 #: The regressor's further fitted scalars.
 _REGRESSOR_SCALARS = ("n_outputs_", "target_ndim_")
-#: The autocast types fit resolved; files without them resolve them on loading.
-_PRECISIONS = ("mixed_precision_", "inference_precision_")
 _ESTIMATORS = {cls.__name__: cls for cls in (ConvLSTMClassifier, ConvLSTMRegressor)}
 
 
@@ -226,8 +224,6 @@ def save_model(
     fitted: dict[str, Any] = {
         name: _encode(getattr(estimator, name), name) for name in _FITTED_SCALARS
     }
-    for name in _PRECISIONS:
-        fitted[name] = _encode(getattr(estimator, name, None), name)
     if isinstance(estimator, ConvLSTMClassifier):
         fitted["classes_"] = _encode_labels(estimator.classes_)
     else:
@@ -431,15 +427,12 @@ def load_model(
         )
     net_state = fitted["net"]
     target = _loading_device(device, net_state["device"])
-    for name in _PRECISIONS:
-        value = fitted.get(name, "missing")
-        if value == "missing":  # written before they were stored
-            value = resolve_precision(
-                estimator.mixed_precision,
-                target,
-                inference=name == "inference_precision_",
-            )
-        setattr(estimator, name, value)
+    # Training's precision as saved; prediction's as ``fit`` would resolve it
+    # on the device the model is loaded onto.
+    estimator.mixed_precision_ = net_state["mixed_precision"]
+    estimator.inference_precision_ = resolve_precision(
+        estimator.mixed_precision, target, inference=True
+    )
     tensors = torch.load(io.BytesIO(weights), map_location=target, weights_only=True)
 
     estimator.scaler_ = _load_scaler(

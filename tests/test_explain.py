@@ -241,6 +241,16 @@ def test_bad_input_is_refused(pattern_data):
         explain(clf, X, n_steps=0)
 
 
+def test_explaining_right_after_fit_leaves_the_model_unchanged(pattern_data):
+    """A forward in training mode would update BatchNorm's running statistics."""
+    X, y = pattern_data
+    clf = ConvLSTMClassifier(**FAST_PARAMS).fit(X, y)
+    state = {k: v.clone() for k, v in clf.net_.module_.state_dict().items()}
+    explain(clf, X[:4])
+    for name, value in clf.net_.module_.state_dict().items():
+        assert torch.equal(value, state[name]), name
+
+
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 def test_cuda_recurrent_layers_differentiate_in_eval_mode(pattern_data):
     X, y = pattern_data

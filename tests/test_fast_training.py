@@ -261,7 +261,8 @@ def test_fused_optimizer_only_for_adam_on_cuda():
 def test_gpu_benchmark_runs_quick_on_cpu(tmp_path):
     command = [
         sys.executable,
-        str(ROOT / "benchmarks" / "speed" / "bench_gpu.py"),
+        "-m",
+        "benchmarks.speed.bench_gpu",
         "--quick",
         "--device",
         "cpu",

@@ -54,3 +54,11 @@ def test_module_available_treats_a_blocked_module_as_missing(monkeypatch):
     assert not module_available("no_such_module_xyz")
     monkeypatch.setitem(sys.modules, "blocked_module_xyz", None)
     assert not module_available("blocked_module_xyz")
+
+
+def test_a_missing_submodule_names_its_package_and_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
+    with pytest.raises(ImportError, match=r"^Plots needs the optional package "):
+        import_optional("matplotlib.pyplot", purpose="Plots")
+    with pytest.raises(ImportError, match=r"matplotlib; install it with: pip "):
+        import_optional("matplotlib.pyplot", purpose="Plots")

@@ -11,6 +11,7 @@ from conftest import FAST_PARAMS
 
 from sklearn_convlstm import ConvLSTMClassifier, TrainingDivergedError
 from sklearn_convlstm._callbacks import FiniteTrainingCheck
+from sklearn_convlstm._fast_training import resolve_precision
 from sklearn_convlstm.networks import InputScaling
 
 
@@ -112,4 +113,4 @@ def test_set_params_mixed_precision_after_fit_does_not_change_predictions(
     np.testing.assert_array_equal(clf.predict_proba(X), expected)
     # A refit takes the new value.
     refitted = clf.fit(X, y)
-    assert refitted.net_.mixed_precision is (not fitted_with)
+    assert refitted.mixed_precision_ == resolve_precision(not fitted_with, "cpu")

@@ -263,14 +263,25 @@ def test_grid_search_cv(series, in_pipeline):
     X, y = series
     if in_pipeline:
         estimator = Pipeline(
-            [("scale", TimeSeriesScaler()), ("net", fast(scaling=None))]
+            [("scale", TimeSeriesScaler()), ("net", fast(scaling=None, lr=1e-2))]
         )
-        grid = {"net__lstm_hidden_size": [4, 8]}
+        name = "net__max_epochs"
     else:
-        estimator, grid = fast(), {"lstm_hidden_size": [4, 8]}
-    search = GridSearchCV(estimator, grid, cv=2).fit(X, y)
-    assert len(search.cv_results_["params"]) == 2
-    assert search.predict(X).shape == (36,)
+        estimator, name = fast(lr=1e-2), "max_epochs"
+    search = GridSearchCV(estimator, {name: [1, 20]}, cv=2).fit(X, y)
+    results = search.cv_results_
+    assert list(results[f"param_{name}"]) == [1, 20]
+    # The grid value reaches the network: one epoch learns nothing (chance on
+    # balanced folds, measured 0.5), twenty learn the pattern (measured 0.97).
+    assert results["mean_test_score"][0] <= 0.6
+    assert results["mean_test_score"][1] >= 0.9
+    np.testing.assert_array_equal(results["rank_test_score"], [2, 1])
+    assert search.best_params_ == {name: 20}
+    assert search.best_score_ == results["mean_test_score"][1]
+    # The refitted best classifies new series of the same kind (measured 0.975).
+    X_new, y_new = make_pattern_classification(40, 24, 1, 2, random_state=1)
+    assert search.predict(X_new).shape == (40,)
+    assert search.score(X_new, y_new) >= 0.9
 
 
 # ----------------------------------------------------------------------- tune

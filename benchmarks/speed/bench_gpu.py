@@ -2,8 +2,8 @@
 
 Run from the repository root (about 3 minutes on an H200)::
 
-    python benchmarks/speed/bench_gpu.py --out benchmarks/results/gpu_speed
-    python benchmarks/speed/bench_gpu.py --quick --device cpu --out /tmp/gpu_quick
+    python -m benchmarks.speed.bench_gpu --out benchmarks/results/gpu_speed
+    python -m benchmarks.speed.bench_gpu --quick --device cpu --out /tmp/gpu_quick
 
 ``--quick`` runs tiny sizes (a smoke test of every row; the figures mean
 nothing); ``--device`` defaults to CUDA when available.
@@ -47,7 +47,6 @@ import json
 import os
 import platform
 import shlex
-import statistics
 import subprocess
 import sys
 import time
@@ -62,10 +61,16 @@ import torch
 from torch import nn
 
 import sklearn_convlstm
+from benchmarks.speed.measure import (
+    bare_predict_proba,
+    classifier_seed,
+    hand_written_fit,
+    median,
+    sync,
+)
 from sklearn_convlstm import ConvLSTMClassifier
 from sklearn_convlstm.classifier import PREDICT_BATCH_SIZE
 from sklearn_convlstm.datasets import load_dataset
-from sklearn_convlstm.networks import make_network
 
 TARGET_PARITY = 0.95
 TARGET_GRAPHED = 1.3  # fit with CUDA graphs vs the plain loop, batch 512
@@ -102,15 +107,6 @@ QUICK_LARGE = Size("128x3x50", 128, 3, 50, 64, 1, 0, 1)
 # ---------------------------------------------------------------- helpers
 
 
-def sync(device: str) -> None:
-    if device.startswith("cuda"):
-        torch.cuda.synchronize()
-
-
-def median(values: list[float]) -> float:
-    return float(statistics.median(values))
-
-
 def random_data(
     n: int, channels: int, steps: int, seed: int = 0
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -119,67 +115,6 @@ def random_data(
     X = torch.randn((n, channels, steps), generator=generator).numpy()
     y = torch.randint(0, 2, (n,), generator=generator).numpy()
     return X, y
-
-
-def classifier_seed(random_state: int) -> int:
-    """Return the torch seed ``ConvLSTMClassifier.fit`` derives from a seed."""
-    from sklearn.utils import check_random_state
-
-    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
-
-
-def hand_written_fit(
-    X: torch.Tensor,
-    y: torch.Tensor,
-    *,
-    batch_size: int,
-    max_epochs: int,
-    lr: float,
-    weight_decay: float,
-    seed: int,
-    device: str,
-) -> tuple[nn.Module, float]:
-    """Train with the plain PyTorch loop of ``benchmarks/bench_speed.py``."""
-    torch.manual_seed(seed)
-    module = make_network(
-        "default",
-        n_channels=X.shape[1],
-        n_classes=2,
-        n_timesteps=X.shape[2],
-        input_scaling=None,
-    ).to(device)
-    optimizer = torch.optim.AdamW(module.parameters(), lr=lr, weight_decay=weight_decay)
-    criterion = nn.CrossEntropyLoss()
-    generator = torch.Generator().manual_seed(seed)
-    module.train()
-    n_samples = len(X)
-    epoch_loss = float("nan")
-    for _ in range(max_epochs):
-        permutation = torch.randperm(n_samples, generator=generator)
-        total = 0.0
-        for start in range(0, n_samples, batch_size):
-            index = permutation[start : start + batch_size]
-            batch_x, batch_y = X[index].to(device), y[index].to(device)
-            optimizer.zero_grad()
-            loss = criterion(module(batch_x), batch_y)
-            loss.backward()
-            optimizer.step()
-            total += loss.item() * len(index)
-        epoch_loss = total / n_samples
-    return module, epoch_loss
-
-
-def bare_predict_proba(
-    module: nn.Module, X: torch.Tensor, batch_size: int, device: str
-) -> torch.Tensor:
-    """``softmax(module(x))`` batch by batch under ``torch.inference_mode()``."""
-    module.eval()
-    outputs = []
-    with torch.inference_mode():
-        for start in range(0, len(X), batch_size):
-            logits = module(X[start : start + batch_size].to(device))
-            outputs.append(torch.softmax(logits, dim=1).cpu())
-    return torch.cat(outputs)
 
 
 def timed(function: Callable[[], Any], device: str) -> tuple[float, Any]:
@@ -243,6 +178,7 @@ def bench_throughput(size: Size, device: str) -> list[dict]:
         "weight_decay": graphed.weight_decay,
         "seed": classifier_seed(0),
         "device": device,
+        "n_classes": 2,
     }
     warm = slice(0, min(4 * size.batch_size, len(X)))
     hand_written_fit(X_tensor[warm], y_tensor[warm], max_epochs=1, **loop_kwargs)
@@ -463,6 +399,7 @@ def bench_large(size: Size, device: str) -> list[dict]:
         "weight_decay": clf.weight_decay,
         "seed": classifier_seed(0),
         "device": device,
+        "n_classes": 2,
     }
     hand_written_fit(X_tensor[warm], y_tensor[warm], max_epochs=1, **loop_kwargs)
 
@@ -683,7 +620,8 @@ def main(argv: list[str] | None = None) -> None:
     command = shlex.join(
         [
             "python",
-            "benchmarks/speed/bench_gpu.py",
+            "-m",
+            "benchmarks.speed.bench_gpu",
             *(sys.argv[1:] if argv is None else argv),
         ]
     )

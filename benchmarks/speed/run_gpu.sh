@@ -9,7 +9,7 @@
 # WHEEL_DIR (optional) holds wheels the machine lacks (skorch, pytest); they
 # are installed with pip --no-index --no-deps into OUT_DIR/../site, which goes
 # on PYTHONPATH. Then the CUDA tests of tests/test_fast_training.py run, and
-# benchmarks/speed/bench_gpu.py writes bench_gpu.csv, bench_gpu.md and
+# python -m benchmarks.speed.bench_gpu writes bench_gpu.csv, bench_gpu.md and
 # metadata.json into OUT_DIR. Logs: OUT_DIR/pytest_cuda.txt, bench_gpu.log.
 set -u
 OUT=${1:?usage: run_gpu.sh OUT_DIR [WHEEL_DIR]}
@@ -33,10 +33,10 @@ export BENCH_COMMIT=${BENCH_COMMIT:-$(cat COMMIT 2>/dev/null || git rev-parse HE
 cat "$OUT/environment.txt"
 
 echo "== CUDA tests"
-timeout 150 python -m pytest tests/test_fast_training.py -q -p no:cacheprovider \
-    -k on_cuda > "$OUT/pytest_cuda.txt" 2>&1
+timeout 150 python -m pytest tests/test_fast_training.py tests/test_explain.py -q \
+    -p no:cacheprovider -k cuda > "$OUT/pytest_cuda.txt" 2>&1
 tail -n 15 "$OUT/pytest_cuda.txt"
 
 echo "== benchmark"
-timeout 330 python benchmarks/speed/bench_gpu.py --out "$OUT" ${BENCH_ARGS:-} 2>&1 | tee "$OUT/bench_gpu.log"
+timeout 330 python -m benchmarks.speed.bench_gpu --out "$OUT" ${BENCH_ARGS:-} 2>&1 | tee "$OUT/bench_gpu.log"
 echo "== done: $(date -u)"

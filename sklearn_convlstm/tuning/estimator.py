@@ -9,6 +9,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
+from .._validation import check_classification_labels, validate_series_input
 from .spaces import default_trial_params, suggest_convlstm_params
 from .tune import tune
 
@@ -135,6 +136,11 @@ class TunedConvLSTM(ClassifierMixin, BaseEstimator):
             raise ValueError(
                 f"n_ensemble must be a positive int; got {self.n_ensemble!r}."
             )
+        # Validate here, as ConvLSTMClassifier does, so that bad X or y fails with
+        # the classifier's messages before any trial, and n_features_in_ is set
+        # (scikit-learn's estimator checks, tests/test_sklearn_compat.py).
+        X = validate_series_input(self, X, reset=True, require_fitted_length=False)
+        y = check_classification_labels(y, len(X))
         params = {"random_state": self.random_state, **(self.convlstm_params or {})}
         params["progress_bar"] = False  # one bar per CV fit would flood the screen
         callbacks: list[Callable] = []
