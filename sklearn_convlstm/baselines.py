@@ -389,7 +389,8 @@ class MiniRocketRidgeRegressor(RegressorMixin, _MiniRocketFeatures):
 
         X = validate_series_input(self, X, reset=True, require_fitted_length=False)
         y = check_regression_targets(y, len(X))
-        features = self._fit_features(X)
+        # float64: MiniRocket's float32 features would give float32 predictions.
+        features = self._fit_features(X).astype(np.float64)
         self.regressor_ = RidgeCV(alphas=np.asarray(MINIROCKET_ALPHAS))
         self.regressor_.fit(features, y)
         return self
@@ -406,4 +407,5 @@ class MiniRocketRidgeRegressor(RegressorMixin, _MiniRocketFeatures):
         -------
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
         """
-        return self.regressor_.predict(self._transform_features(X))
+        features = self._transform_features(X).astype(np.float64)
+        return self.regressor_.predict(features)
