@@ -320,7 +320,8 @@ class MiniRocketRidge(ClassifierMixin, _MiniRocketFeatures):
         -------
         y_pred : ndarray of shape (n_samples,)
         """
-        return self.classifier_.predict(self._transform_features(X))
+        features = self._transform_features(X)  # checks that it is fitted
+        return self.classifier_.predict(features)
 
 
 class MiniRocketRidgeRegressor(RegressorMixin, _MiniRocketFeatures):
