@@ -10,8 +10,14 @@ import torch
 from conftest import FAST_PARAMS
 from sklearn.base import is_regressor
 from sklearn.model_selection import KFold
+from skorch.callbacks import Callback
 
-from sklearn_convlstm import ConvLSTMClassifier, ConvLSTMRegressor
+from sklearn_convlstm import (
+    ConvLSTMClassifier,
+    ConvLSTMRegressor,
+    TrainingDivergedError,
+    TrainingInterruptedWarning,
+)
 from sklearn_convlstm.persistence import load_model, save_model
 
 
@@ -192,3 +198,27 @@ def test_feature_baseline_space_for_regression():
         "regressor__n_estimators",
     ]
     baseline.set_params(**params)
+
+
+# ------------------------------------- behaviour shared with the classifier
+
+
+class _InterruptAtEpoch(Callback):
+    """Raise KeyboardInterrupt at the end of epoch 2, as Ctrl-C would."""
+
+    def on_epoch_end(self, net, **kwargs) -> None:
+        if len(net.history) == 2:
+            raise KeyboardInterrupt
+
+
+def test_shared_checks_hold_for_the_regressor(window_mean_data):
+    X, y = window_mean_data
+    with pytest.raises(TrainingDivergedError, match=r"learning rate too high"):
+        fast(lr=1e6, max_epochs=3).fit(X[:40], y[:40])
+    with pytest.warns(TrainingInterruptedWarning, match="after 2 epoch"):
+        reg = fast(max_epochs=5, callbacks=(_InterruptAtEpoch(),)).fit(X[:40], y[:40])
+    assert len(reg.history_) == 2
+    with pytest.raises(ValueError, match="'lstm_hidden_size' parameter of Conv"):
+        fast(lstm_hidden_size=0).fit(X[:40], y[:40])
+    with pytest.warns(UserWarning, match="channels"):
+        fast().fit(np.ascontiguousarray(X[:40].transpose(0, 2, 1)), y[:40])
