@@ -1,4 +1,4 @@
-"""Conv1D->LSTM time-series classification that behaves like any scikit-learn estimator.
+"""Conv1D->LSTM time-series classification and regression, as scikit-learn estimators.
 
 Data convention: ``X`` has shape ``(n_samples, n_channels, n_timesteps)``
 (channels first, as in PyTorch, sktime and aeon); a 2D array is read as
@@ -26,6 +26,7 @@ from .lazy import LazySeries, RaggedSeries
 from .networks import ARCHITECTURE_VARIANTS, ConvLSTMNetwork, make_network
 from .persistence import load_model, save_model
 from .preprocessing import PadTruncate, TimeSeriesScaler
+from .regressor import ConvLSTMRegressor
 from .windowing import SlidingWindows, make_windows
 
 __version__ = "0.1.0"
@@ -35,6 +36,7 @@ __all__ = [
     "Catch22Features",
     "ConvLSTMClassifier",
     "ConvLSTMNetwork",
+    "ConvLSTMRegressor",
     "LazySeries",
     "OnnxModel",
     "PadTruncate",

@@ -1,4 +1,4 @@
-"""Fast training and prediction paths of :class:`~sklearn_convlstm.ConvLSTMClassifier`.
+"""Fast training and prediction paths of the ConvLSTM estimators.
 
 What makes ``fit`` as fast as a plain PyTorch loop, and on CUDA faster:
 
@@ -12,7 +12,8 @@ What makes ``fit`` as fast as a plain PyTorch loop, and on CUDA faster:
   whole: each batch reads its rows only. The permutation of each epoch is drawn
   exactly as ``DataLoader(shuffle=True)`` draws it, so a seed gives the same
   batches (and on CPU bit-identical models) as before this module existed.
-* :class:`FastNeuralNetClassifier` records the per-batch losses in skorch's
+* :class:`FastTrainingMixin` (:class:`FastNeuralNetClassifier`,
+  :class:`FastNeuralNetRegressor`) records the per-batch losses in skorch's
   history at the end of each epoch (one device synchronisation per epoch
   instead of one per batch; the values are the same), trains under
   ``torch.autocast`` in bfloat16 or float16 (the latter with a
@@ -31,11 +32,11 @@ import contextlib
 import math
 import warnings
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
-from skorch import NeuralNetClassifier
+from skorch import NeuralNetClassifier, NeuralNetRegressor
 from skorch.callbacks import (
     Callback,
     EarlyStopping,
@@ -49,6 +50,11 @@ from skorch.dataset import Dataset, get_len, unpack_data
 from skorch.history import History
 
 from .lazy import LazySeries, is_memory_mapped
+
+if TYPE_CHECKING:  # the mixin's methods call skorch's: type them as NeuralNet's
+    from skorch import NeuralNet as _NetBase
+else:
+    _NetBase = object
 
 #: Share of the free GPU memory the training data may take to be moved to the
 #: GPU once for the whole fit; larger data is streamed batch by batch through
@@ -403,13 +409,16 @@ class _GraphedStep:
         self.failed: str | None = None
 
 
-class FastNeuralNetClassifier(NeuralNetClassifier):
-    """skorch's ``NeuralNetClassifier`` with the fast paths of this module.
+class FastTrainingMixin(_NetBase):
+    """The fast paths of this module, for a skorch net class listed after it.
+
+    :class:`FastNeuralNetClassifier` and :class:`FastNeuralNetRegressor` are
+    this mixin on skorch's ``NeuralNetClassifier`` and ``NeuralNetRegressor``.
 
     Parameters
     ----------
     *args, **kwargs
-        As for ``NeuralNetClassifier``.
+        As for the skorch net.
     mixed_precision : bool, {"bfloat16", "float16"} or None, default=None
         Autocast dtype of the forward passes (``True``: bfloat16). float16
         trains with a ``torch.amp.GradScaler``.
@@ -559,8 +568,13 @@ class FastNeuralNetClassifier(NeuralNetClassifier):
             return "series of unequal length give batches of varying shape"
         if batches.full_batches == 0:
             return "there is no full batch"
+        # What these steps resolve to without overrides: this mixin's, else the
+        # skorch net class's after it in the MRO.
+        mro = type(self).__mro__
+        reference = mro[mro.index(FastTrainingMixin) :]
         for name in ("train_step", "train_step_single", "infer", "get_loss"):
-            if getattr(type(self), name) is not getattr(FastNeuralNetClassifier, name):
+            own = next(vars(cls)[name] for cls in reference if name in vars(cls))
+            if getattr(type(self), name) is not own:
                 return f"{name} is overridden"
         optimizers = [getattr(self, name + "_") for name in self._optimizers]
         if any(isinstance(o, torch.optim.LBFGS) for o in optimizers):
@@ -765,7 +779,7 @@ class FastNeuralNetClassifier(NeuralNetClassifier):
 
     def partial_fit(
         self, X: Any, y: Any = None, classes: Any = None, **fit_params: Any
-    ) -> FastNeuralNetClassifier:
+    ) -> Any:
         """Run skorch's ``partial_fit``; the graph and scaler are released after it."""
         try:
             return super().partial_fit(X, y, classes=classes, **fit_params)
@@ -773,7 +787,15 @@ class FastNeuralNetClassifier(NeuralNetClassifier):
             self._release_training_state()
 
 
-def _grad_pointers(net: FastNeuralNetClassifier) -> list[int]:
+class FastNeuralNetClassifier(FastTrainingMixin, NeuralNetClassifier):
+    """skorch's ``NeuralNetClassifier`` with the fast paths of this module."""
+
+
+class FastNeuralNetRegressor(FastTrainingMixin, NeuralNetRegressor):
+    """skorch's ``NeuralNetRegressor`` with the fast paths of this module."""
+
+
+def _grad_pointers(net: Any) -> list[int]:
     return [
         0 if param.grad is None else param.grad.data_ptr()
         for _, param in net.get_all_learnable_params()

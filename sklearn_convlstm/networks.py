@@ -38,6 +38,7 @@ __all__ = [
     "ConvBlock",
     "ConvLSTMNetwork",
     "InputScaling",
+    "OutputScaling",
     "TrainingAugmentation",
     "auto_pool_sizes",
     "make_network",
@@ -199,6 +200,34 @@ class ConvBlock(nn.Module):
         return x
 
 
+class OutputScaling(nn.Module):
+    """Affine map ``output * scale + offset`` per output, computed in float32.
+
+    Parameters
+    ----------
+    offset : array-like of shape (n_outputs,)
+    scale : array-like of shape (n_outputs,)
+
+    Examples
+    --------
+    >>> import torch
+    >>> OutputScaling([10.0], [2.0])(torch.tensor([[1.0], [-1.0]])).tolist()
+    [[12.0], [8.0]]
+    """
+
+    offset: torch.Tensor
+    scale: torch.Tensor
+
+    def __init__(self, offset: Any, scale: Any) -> None:
+        super().__init__()
+        self.register_buffer("offset", torch.as_tensor(offset, dtype=torch.float32))
+        self.register_buffer("scale", torch.as_tensor(scale, dtype=torch.float32))
+
+    def forward(self, output: torch.Tensor) -> torch.Tensor:
+        """Return ``output * scale + offset`` as float32 (even under autocast)."""
+        return output.float() * self.scale + self.offset
+
+
 class ConvLSTMNetwork(nn.Module):
     """Conv1D blocks, then an LSTM (or GRU) over time, a readout and a Linear head.
 
@@ -254,6 +283,12 @@ class ConvLSTMNetwork(nn.Module):
         ``(window, scale)`` of a :class:`TrainingAugmentation` that augments
         training batches after scaling (window slicing and amplitude
         scaling); the identity in eval mode. ``None``: no augmentation.
+    output_scaling : (array-like, array-like) or None, default=None
+        ``(offset, scale)``, one entry per output: an :class:`OutputScaling`
+        maps the head's outputs to ``output * scale + offset`` in float32 (a
+        regressor trained on standardised targets then outputs values in the
+        targets' units, in every forward pass, explanations and exports
+        included). ``None``: the head's outputs (class logits).
 
     Attributes
     ----------
@@ -292,6 +327,7 @@ class ConvLSTMNetwork(nn.Module):
         conv_skip: bool = False,
         input_scaling: str | ScalingPlan | None = None,
         augmentation: tuple[float, float] | None = None,
+        output_scaling: tuple[Any, Any] | None = None,
     ) -> None:
         super().__init__()
         conv_channels = tuple(int(c) for c in conv_channels)
@@ -355,6 +391,11 @@ class ConvLSTMNetwork(nn.Module):
         features_per_step = recurrent_size + (in_channels if conv_skip else 0)
         readout_size = features_per_step * (2 if readout == "meanmax" else 1)
         self.head = nn.Linear(readout_size, n_classes)
+        # Registered even when off (as None), like augmentation.
+        self.register_module(
+            "output_scaling",
+            None if output_scaling is None else OutputScaling(*output_scaling),
+        )
         self.readout = readout
         self.conv_skip = bool(conv_skip)
         self.min_length = self._compute_min_length()
@@ -414,8 +455,13 @@ class ConvLSTMNetwork(nn.Module):
             x = self.conv_dropout(x).permute(0, 2, 1)
             out, _ = self.recurrent(x)
             out = self.recurrent_dropout(out)
-            return self.head(self._head_input(out, x))
-        return self._forward_padded(x, lengths)
+            return self._output(self.head(self._head_input(out, x)))
+        return self._output(self._forward_padded(x, lengths))
+
+    def _output(self, head_output: torch.Tensor) -> torch.Tensor:
+        """Apply ``output_scaling`` (absent in networks pickled before it)."""
+        scaling = self._modules.get("output_scaling")
+        return head_output if scaling is None else scaling(head_output)
 
     def _inference_forward(
         self, x: torch.Tensor, conv_layers: list[nn.Module]
@@ -456,8 +502,10 @@ class ConvLSTMNetwork(nn.Module):
             out = _run_recurrent(self.recurrent, x, recurrent_weights)
         else:
             out, _ = self.recurrent(x)
-        return F.linear(
-            self._inference_head_input(out, x), self.head.weight, self.head.bias
+        return self._output(
+            F.linear(
+                self._inference_head_input(out, x), self.head.weight, self.head.bias
+            )
         )
 
     def _bypassed_modules_have_hooks(self, conv_layers: list[nn.Module]) -> bool:

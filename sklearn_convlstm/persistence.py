@@ -1,4 +1,4 @@
-"""Save and load a fitted :class:`~sklearn_convlstm.ConvLSTMClassifier` safely.
+"""Save and load a fitted ConvLSTMClassifier or ConvLSTMRegressor safely.
 
 Pickle (and joblib) files can run arbitrary code when they are loaded: load
 them only from sources you trust. :func:`save_model` writes a format that
@@ -8,7 +8,8 @@ loading never executes: one zip file holding
   hyperparameters, its fitted scalar attributes (``classes_``,
   ``network_params_``, ``scaling_``, ``history_``, ...) and the SHA-256 of
   the weights file;
-* ``weights.pt``: the network's ``state_dict`` and the fitted scaler's arrays,
+* ``weights.pt``: the network's ``state_dict`` and the fitted scalers' arrays
+  (the input ``scaler_``, and a regressor's ``target_scaler_``),
   written with :func:`torch.save` and read back with
   ``torch.load(weights_only=True)``, which only rebuilds tensors.
 
@@ -32,6 +33,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from sklearn.preprocessing import StandardScaler
 from skorch.history import History
 
 from ._fast_training import resolve_precision
@@ -44,6 +46,11 @@ from .classifier import (
 )
 from .networks import ConvLSTMNetwork
 from .preprocessing import NETWORK_SCALING, TimeSeriesScaler
+from .regressor import (
+    ConvLSTMRegressor,
+    StandardisedMSELoss,
+    _AutocastNeuralNetRegressor,
+)
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "load_model", "save_model"]
 
@@ -63,6 +70,9 @@ _FITTED_SCALARS = (
     "scaling_",
     "network_params_",
 )
+#: The regressor's further fitted scalars.
+_REGRESSOR_SCALARS = ("n_outputs_", "target_ndim_")
+_ESTIMATORS = {cls.__name__: cls for cls in (ConvLSTMClassifier, ConvLSTMRegressor)}
 
 
 # ------------------------------------------------------------------ encoding
@@ -155,13 +165,15 @@ def _json_default(value: Any) -> Any:
 
 
 # ---------------------------------------------------------------------- save
-def save_model(estimator: ConvLSTMClassifier, path: str | os.PathLike) -> None:
-    """Save a fitted classifier in the safe format (no pickle).
+def save_model(
+    estimator: ConvLSTMClassifier | ConvLSTMRegressor, path: str | os.PathLike
+) -> None:
+    """Save a fitted classifier or regressor in the safe format (no pickle).
 
     Parameters
     ----------
-    estimator : ConvLSTMClassifier
-        A fitted classifier. Its parameters must be plain values (an int or
+    estimator : ConvLSTMClassifier or ConvLSTMRegressor
+        A fitted estimator. Its parameters must be plain values (an int or
         None ``random_state``, ``callbacks=None``, an optimizer name or a
         ``torch.optim`` class).
     path : str or path-like
@@ -196,9 +208,12 @@ def save_model(estimator: ConvLSTMClassifier, path: str | os.PathLike) -> None:
     """
     from sklearn.utils.validation import check_is_fitted
 
-    if not isinstance(estimator, ConvLSTMClassifier):
+    if type(estimator).__name__ not in _ESTIMATORS or not isinstance(
+        estimator, (ConvLSTMClassifier, ConvLSTMRegressor)
+    ):
         raise TypeError(
-            "save_model saves a ConvLSTMClassifier; got an object of type "
+            "save_model saves a ConvLSTMClassifier or ConvLSTMRegressor; got an "
+            "object of type "
             f"{type(estimator).__name__}. Use pickle for other objects."
         )
     check_is_fitted(estimator)
@@ -209,11 +224,15 @@ def save_model(estimator: ConvLSTMClassifier, path: str | os.PathLike) -> None:
     fitted: dict[str, Any] = {
         name: _encode(getattr(estimator, name), name) for name in _FITTED_SCALARS
     }
-    fitted["classes_"] = _encode_labels(estimator.classes_)
+    if isinstance(estimator, ConvLSTMClassifier):
+        fitted["classes_"] = _encode_labels(estimator.classes_)
+    else:
+        for name in _REGRESSOR_SCALARS:
+            fitted[name] = _encode(getattr(estimator, name), name)
     if hasattr(estimator, "feature_names_in_"):
         fitted["feature_names_in_"] = [str(n) for n in estimator.feature_names_in_]
     net = estimator.net_
-    weight = net.criterion__weight
+    weight = getattr(net, "criterion__weight", None)
     fitted["net"] = {
         "device": str(net.device),
         "mixed_precision": bool(net.mixed_precision),
@@ -227,21 +246,12 @@ def save_model(estimator: ConvLSTMClassifier, path: str | os.PathLike) -> None:
         },
         "scaler": {},
     }
-    scaler = estimator.scaler_
-    if scaler is not None:
-        scaler_state: dict[str, Any] = {"params": _encode(scaler.get_params(), "")}
-        scalars = {}
-        for name, value in vars(scaler).items():
-            if not name.endswith("_") or name.startswith("_"):
-                continue
-            if isinstance(value, np.ndarray):
-                tensors["scaler"][name] = torch.from_numpy(np.array(value))
-            else:
-                scalars[name] = _encode(value, f"scaler_.{name}")
-        scaler_state["fitted"] = scalars
-        fitted["scaler_"] = scaler_state
-    else:
-        fitted["scaler_"] = None
+    fitted["scaler_"] = _save_scaler(estimator.scaler_, tensors["scaler"], "scaler_")
+    if isinstance(estimator, ConvLSTMRegressor):
+        tensors["target_scaler"] = {}
+        fitted["target_scaler_"] = _save_scaler(
+            estimator.target_scaler_, tensors["target_scaler"], "target_scaler_"
+        )
 
     buffer = io.BytesIO()
     torch.save(tensors, buffer)
@@ -263,6 +273,48 @@ def save_model(estimator: ConvLSTMClassifier, path: str | os.PathLike) -> None:
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(_METADATA, text)
         archive.writestr(_WEIGHTS, weights, compress_type=zipfile.ZIP_STORED)
+
+
+def _save_scaler(
+    scaler: Any, tensors: dict[str, torch.Tensor], where: str
+) -> dict[str, Any] | None:
+    """JSON state of a fitted scaler; its arrays go to ``tensors``."""
+    if scaler is None:
+        return None
+    state: dict[str, Any] = {"params": _encode(scaler.get_params(), "")}
+    scalars = {}
+    for name, value in vars(scaler).items():
+        if not name.endswith("_") or name.startswith("_"):
+            continue
+        if isinstance(value, np.ndarray):
+            tensors[name] = torch.from_numpy(np.array(value))
+        else:
+            scalars[name] = _encode(value, f"{where}.{name}")
+    state["fitted"] = scalars
+    return state
+
+
+def _load_scaler(
+    scaler_class: type,
+    state: dict[str, Any] | None,
+    tensors: dict[str, torch.Tensor],
+    source: str,
+) -> Any:
+    """Rebuild a scaler written by :func:`_save_scaler`."""
+    if state is None:
+        return None
+    scaler = scaler_class(**_decode(state["params"]))
+    scaler._validate_params()
+    values = {
+        **{k: _decode(v) for k, v in state["fitted"].items()},
+        **{k: t.cpu().numpy() for k, t in tensors.items()},
+    }
+    for name, value in values.items():
+        # Only fitted attributes (``mean_``, ...), as save_model wrote them.
+        if not (name.isidentifier() and name.endswith("_")) or name[0] == "_":
+            raise ValueError(f"{source}: unexpected scaler attribute {name!r}.")
+        setattr(scaler, name, value)
+    return scaler
 
 
 # ---------------------------------------------------------------------- load
@@ -322,8 +374,8 @@ def _loading_device(device: str | None, saved: str) -> str:
 
 def load_model(
     path: str | os.PathLike, *, device: str | None = None
-) -> ConvLSTMClassifier:
-    """Load a classifier written by :func:`save_model`, checking its integrity.
+) -> ConvLSTMClassifier | ConvLSTMRegressor:
+    """Load an estimator written by :func:`save_model`, checking its integrity.
 
     Nothing in the file is executed: the metadata is JSON and the weights are
     read with ``torch.load(weights_only=True)``.
@@ -339,8 +391,8 @@ def load_model(
 
     Returns
     -------
-    estimator : ConvLSTMClassifier
-        The fitted classifier; its predictions equal the saved model's. It has
+    estimator : ConvLSTMClassifier or ConvLSTMRegressor
+        The fitted estimator; its predictions equal the saved model's. It has
         no optimizer state: ``fit`` trains it afresh as usual.
 
     Raises
@@ -351,18 +403,24 @@ def load_model(
     """
     source = os.fspath(path)
     metadata, weights = _read_archive(source)
-    if metadata.get("estimator") != ConvLSTMClassifier.__name__:
+    estimator_class = _ESTIMATORS.get(str(metadata.get("estimator")))
+    if estimator_class is None:
         raise ValueError(
             f"{source} holds a {metadata.get('estimator')!r}; load_model loads "
-            "ConvLSTMClassifier models."
+            "ConvLSTMClassifier and ConvLSTMRegressor models."
         )
     params = {name: _decode(value) for name, value in metadata["params"].items()}
-    estimator = ConvLSTMClassifier(**params)
+    estimator = estimator_class(**params)
     estimator._validate_params()
     fitted = metadata["fitted"]
     for name in _FITTED_SCALARS:
         setattr(estimator, name, _decode(fitted[name]))
-    estimator.classes_ = _decode_labels(fitted["classes_"])
+    regressor = isinstance(estimator, ConvLSTMRegressor)
+    if regressor:
+        for name in _REGRESSOR_SCALARS:
+            setattr(estimator, name, _decode(fitted[name]))
+    else:
+        estimator.classes_ = _decode_labels(fitted["classes_"])
     if "feature_names_in_" in fitted:
         estimator.feature_names_in_ = np.array(
             fitted["feature_names_in_"], dtype=object
@@ -377,55 +435,71 @@ def load_model(
     )
     tensors = torch.load(io.BytesIO(weights), map_location=target, weights_only=True)
 
-    estimator.scaler_ = None
-    if fitted["scaler_"] is not None:
-        scaler = TimeSeriesScaler(**_decode(fitted["scaler_"]["params"]))
-        scaler._validate_params()
-        values = {
-            **{k: _decode(v) for k, v in fitted["scaler_"]["fitted"].items()},
-            **{k: t.cpu().numpy() for k, t in tensors["scaler"].items()},
-        }
-        for name, value in values.items():
-            # Only fitted attributes (``mean_``, ...), as save_model wrote them.
-            if not (name.isidentifier() and name.endswith("_")) or name[0] == "_":
-                raise ValueError(f"{source}: unexpected scaler attribute {name!r}.")
-            setattr(scaler, name, value)
-        estimator.scaler_ = scaler
+    estimator.scaler_ = _load_scaler(
+        TimeSeriesScaler, fitted["scaler_"], tensors["scaler"], source
+    )
+    output_scaling = None
+    if regressor:
+        target_scaler = _load_scaler(
+            StandardScaler,
+            fitted["target_scaler_"],
+            tensors["target_scaler"],
+            source,
+        )
+        estimator.target_scaler_ = target_scaler
+        output_scaling = (target_scaler.mean_, target_scaler.scale_)
 
     module = ConvLSTMNetwork(
         estimator.n_channels_in_,
-        len(estimator.classes_),
+        estimator._n_outputs(),
         input_scaling=NETWORK_SCALING[estimator.scaling_],
         augmentation=(
             (estimator.augmentation_window, estimator.augmentation_scale)
             if estimator.augmentation
             else None
         ),
+        output_scaling=output_scaling,
         **estimator.network_params_,
     )
     module.load_state_dict(tensors["module"])
-    criterion_weight = net_state["criterion_weight"]
     optimizer = params["optimizer"]
-    net = _AutocastNeuralNetClassifier(
-        module,
-        mixed_precision=net_state["mixed_precision"],
-        criterion=torch.nn.CrossEntropyLoss,
-        criterion__weight=(
-            None
-            if criterion_weight is None
-            else torch.tensor(criterion_weight, dtype=torch.float32)
-        ),
-        optimizer=_OPTIMIZERS[optimizer] if isinstance(optimizer, str) else optimizer,
-        optimizer__weight_decay=estimator.weight_decay,
-        lr=estimator.lr,
-        batch_size=net_state["batch_size"],
-        max_epochs=net_state["max_epochs"],
-        iterator_valid__batch_size=PREDICT_BATCH_SIZE,
-        train_split=None,
-        classes=np.arange(len(estimator.classes_)),
-        device=target,
-        verbose=0,
-    )
+    net_kwargs: dict[str, Any] = {
+        "mixed_precision": estimator.mixed_precision_,
+        "optimizer": _OPTIMIZERS[optimizer]
+        if isinstance(optimizer, str)
+        else optimizer,
+        "optimizer__weight_decay": estimator.weight_decay,
+        "lr": estimator.lr,
+        "batch_size": net_state["batch_size"],
+        "max_epochs": net_state["max_epochs"],
+        "iterator_valid__batch_size": PREDICT_BATCH_SIZE,
+        "train_split": None,
+        "device": target,
+        "verbose": 0,
+    }
+    net: Any
+    if regressor:
+        net = _AutocastNeuralNetRegressor(
+            module,
+            criterion=StandardisedMSELoss,
+            criterion__scale=torch.as_tensor(
+                estimator.target_scaler_.scale_, dtype=torch.float32
+            ),
+            **net_kwargs,
+        )
+    else:
+        criterion_weight = net_state["criterion_weight"]
+        net = _AutocastNeuralNetClassifier(
+            module,
+            criterion=torch.nn.CrossEntropyLoss,
+            criterion__weight=(
+                None
+                if criterion_weight is None
+                else torch.tensor(criterion_weight, dtype=torch.float32)
+            ),
+            classes=np.arange(len(estimator.classes_)),
+            **net_kwargs,
+        )
     net.initialize()
     net.module_.eval()
     net.history = History(metadata["history"])

@@ -534,3 +534,82 @@ def test_cli_unknown_method_lists_the_choices(capsys):
 def test_cli_unknown_dataset_fails_cleanly(capsys):
     assert main(["compare", "--dataset", "NoSuchDataset", "--methods", "rf-stats"]) == 2
     assert "Unknown dataset 'NoSuchDataset'" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ regression
+
+
+@pytest.fixture(scope="module")
+def regression_split():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(50, 1, 30))
+    level = rng.uniform(-2, 2, size=50)
+    X[:, 0, 5:20] += level[:, None]
+    y = 3.0 * level + 0.5
+    return X[:35], y[:35], X[35:], y[35:]
+
+
+def test_regression_comparison_reports_rmse_and_r2(regression_split):
+    from sklearn_convlstm.compare.runner import infer_task
+
+    X_train, y_train, X_test, y_test = regression_split
+    assert infer_task(y_train) == "regression"
+    notes = []
+    result = run_comparison(
+        X_train,
+        y_train,
+        X_test,
+        y_test,
+        methods=["rf-stats", "convlstm-tuned"],
+        seeds=[0, 1],
+        options=MethodOptions(task="regression"),
+        progress=False,
+        log=notes.append,
+    )
+    assert [row["method"] for row in result.rows] == ["rf-stats", "rf-stats"]
+    row = result.rows[0]
+    assert "accuracy" not in row
+    predicted = (
+        make_estimator("rf-stats", 0, MethodOptions(task="regression"))
+        .fit(X_train, y_train)
+        .predict(X_test)
+    )
+    assert row["rmse"] == pytest.approx(np.sqrt(np.mean((predicted - y_test) ** 2)))
+    assert row["r2"] > 0.5
+    assert "has no regression form" in result.skipped["convlstm-tuned"]
+    table = format_table(summarize(result.rows))
+    assert table.splitlines()[0].split()[:3] == ["method", "RMSE", "R²"]
+
+
+def test_regression_methods_build_regressors():
+    from sklearn.base import is_regressor
+
+    options = MethodOptions(task="regression", convlstm_params={"max_epochs": 1})
+    for name in ("convlstm-default", "rf-stats", "minirocket"):
+        assert is_regressor(make_estimator(name, 0, options)), name
+    with pytest.raises(ValueError, match="'convlstm-ensemble' has no regression"):
+        make_estimator("convlstm-ensemble", 0, options)
+    with pytest.raises(ValueError, match="task must be one of classification, reg"):
+        MethodOptions(task="ranking")
+
+
+def _write_ts(path, X, y):
+    lines = ["@problemName Toy", "@univariate true", "@targetLabel true", "@data"]
+    for x, target in zip(X, y, strict=True):
+        lines.append(",".join(f"{v:.5f}" for v in x[0]) + f":{target:.5f}")
+    path.write_text("\n".join(lines) + "\n")
+
+
+def test_compare_command_detects_regression(regression_split, tmp_path, capsys):
+    X_train, y_train, X_test, y_test = regression_split
+    _write_ts(tmp_path / "Toy_TRAIN.ts", X_train, y_train)
+    _write_ts(tmp_path / "Toy_TEST.ts", X_test, y_test)
+    out = tmp_path / "out"
+    argv = ["compare", "--dataset", str(tmp_path / "Toy"), "--methods", "rf-stats"]
+    assert main([*argv, "--no-progress", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "numeric targets in [" in printed
+    assert "regression: RMSE and R² on the official test split" in printed
+    with open(out / "comparison.csv", newline="") as file:
+        rows = list(csv.DictReader(file))
+    assert {"rmse", "r2"} <= set(rows[0]) and "accuracy" not in rows[0]

@@ -203,5 +203,7 @@ def test_save_model_errors(pattern_data, tmp_path):
     clf = fast(random_state=np.random.RandomState(0)).fit(X, y)
     with pytest.raises(ValueError, match=r"'random_state' is RandomState"):
         save_model(clf, tmp_path / "m.zip")
-    with pytest.raises(TypeError, match=r"saves a ConvLSTMClassifier; got .*dict"):
+    with pytest.raises(
+        TypeError, match=r"saves a ConvLSTMClassifier or ConvLSTMRegressor; got .*dict"
+    ):
         save_model({}, tmp_path / "m.zip")

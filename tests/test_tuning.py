@@ -630,7 +630,10 @@ def test_invalid_arguments_get_clear_errors(series):
         tuning.tune(fast(), X, y, pruning="sometimes")
     with pytest.raises(ValueError, match="same number of samples"):
         tuning.tune(fast(), X, y[:-1])
-    with pytest.raises(ValueError, match="pruning='epochs' needs a ConvLSTMClassifier"):
+    with pytest.raises(
+        ValueError,
+        match="pruning='epochs' needs a ConvLSTMClassifier or ConvLSTMRegressor",
+    ):
         tuning.tune(
             make_feature_baseline(),
             X,

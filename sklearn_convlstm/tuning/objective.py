@@ -10,7 +10,12 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, clone
-from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+from sklearn.model_selection import (
+    GroupKFold,
+    KFold,
+    StratifiedGroupKFold,
+    StratifiedKFold,
+)
 from skorch.callbacks import Callback
 
 from .._optional import import_optional
@@ -149,17 +154,18 @@ class _CrossValidationObjective:
         self.n_trials = n_trials
 
     def _epoch_pruning_prefix(self, estimator: BaseEstimator) -> str | None:
-        """Parameter prefix of the ConvLSTMClassifier to prune by epochs, if any."""
-        from ..classifier import ConvLSTMClassifier
+        """Parameter prefix of the ConvLSTM estimator to prune by epochs, if any."""
+        from .._estimator import _ConvLSTMEstimator
 
         if self.pruning not in ("auto", "epochs"):
             return None
         prefix, final = _final_step(estimator)
-        if isinstance(final, ConvLSTMClassifier):
+        if isinstance(final, _ConvLSTMEstimator):
             return prefix
         if self.pruning == "epochs":
             raise ValueError(
-                "pruning='epochs' needs a ConvLSTMClassifier (alone or last in a "
+                "pruning='epochs' needs a ConvLSTMClassifier or ConvLSTMRegressor "
+                "(alone or last in a "
                 f"Pipeline), whose training reports checkpoints; got "
                 f"{type(final).__name__}. Use pruning='folds' for other estimators."
             )
@@ -215,19 +221,26 @@ class _CrossValidationObjective:
 
 
 def _make_splits(
-    cv: Any, X: Any, y: np.ndarray, groups: Any, random_state: Any
+    cv: Any,
+    X: Any,
+    y: np.ndarray,
+    groups: Any,
+    random_state: Any,
+    *,
+    regression: bool = False,
 ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Folds of ``cv``; an int stratifies by class, or not for regression."""
     n_samples = len(y)
     if isinstance(cv, Integral) and not isinstance(cv, bool):
         if cv < 2:
             raise ValueError(f"cv must be at least 2 folds; got cv={cv}.")
-        splitter = (
-            StratifiedKFold(n_splits=cv, shuffle=True, random_state=random_state)
-            if groups is None
-            else StratifiedGroupKFold(
-                n_splits=cv, shuffle=True, random_state=random_state
-            )
-        )
+        kwargs = {"n_splits": cv, "shuffle": True, "random_state": random_state}
+        if regression:  # continuous y: strata would be one value each
+            splitter = KFold(**kwargs) if groups is None else GroupKFold(**kwargs)
+        elif groups is None:
+            splitter = StratifiedKFold(**kwargs)
+        else:
+            splitter = StratifiedGroupKFold(**kwargs)
     elif hasattr(cv, "split"):
         splitter = cv
     elif isinstance(cv, Iterable):
@@ -285,16 +298,16 @@ def default_pruner(pruning: str | None = "epochs") -> Any:
 
 
 def _turn_off_early_stopping(estimator: BaseEstimator) -> None:
-    """Let a ConvLSTMClassifier (alone or last in a Pipeline) train all epochs."""
-    from ..classifier import ConvLSTMClassifier
+    """Let a ConvLSTM estimator (alone or last in a Pipeline) train all epochs."""
+    from .._estimator import _ConvLSTMEstimator
 
     prefix, final = _final_step(estimator)
-    if isinstance(final, ConvLSTMClassifier) and final.early_stopping:
+    if isinstance(final, _ConvLSTMEstimator) and final.early_stopping:
         estimator.set_params(**{f"{prefix}early_stopping": False})
 
 
 def _epoch_pruning_possible(estimator: BaseEstimator) -> bool:
     """Whether the default 'auto' pruning will report epochs (for the pruner)."""
-    from ..classifier import ConvLSTMClassifier
+    from .._estimator import _ConvLSTMEstimator
 
-    return isinstance(_final_step(estimator)[1], ConvLSTMClassifier)
+    return isinstance(_final_step(estimator)[1], _ConvLSTMEstimator)

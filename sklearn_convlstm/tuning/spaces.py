@@ -396,7 +396,10 @@ def convlstm_distributions(
 
 
 def suggest_forest_params(
-    trial: optuna.trial.BaseTrial, *, prefix: str = "classifier__"
+    trial: optuna.trial.BaseTrial,
+    *,
+    prefix: str = "classifier__",
+    task: str = "classification",
 ) -> dict[str, Any]:
     """Sample parameters of the random forest of a feature baseline.
 
@@ -415,6 +418,9 @@ def suggest_forest_params(
     prefix : str, default="classifier__"
         Prepended to every parameter name; ``""`` for a bare
         ``RandomForestClassifier``.
+    task : {"classification", "regression"}, default="classification"
+        ``"regression"`` (a ``RandomForestRegressor``) leaves ``class_weight``
+        out.
 
     Returns
     -------
@@ -435,8 +441,14 @@ def suggest_forest_params(
     >>> suggest_forest_params(trial)["classifier__n_estimators"]
     100
     """
-    params = {param.name: param.suggest(trial) for param in FOREST_SPACE}
+    params = {param.name: param.suggest(trial) for param in _forest_space(task)}
     return {prefix + name: value for name, value in params.items()}
+
+
+def _forest_space(task: str) -> tuple[SearchParam, ...]:
+    if task == "regression":
+        return tuple(param for param in FOREST_SPACE if param.name != "class_weight")
+    return FOREST_SPACE
 
 
 def forest_distributions(*, prefix: str = "classifier__") -> dict[str, Any]:
@@ -493,9 +505,11 @@ def default_param_space(estimator: BaseEstimator) -> ParamSpace:
     Parameters
     ----------
     estimator : estimator
-        A :class:`~sklearn_convlstm.ConvLSTMClassifier`, a
-        ``RandomForestClassifier``, or a Pipeline ending in one of them (such
-        as :func:`~sklearn_convlstm.baselines.make_feature_baseline`).
+        A :class:`~sklearn_convlstm.ConvLSTMClassifier` or
+        :class:`~sklearn_convlstm.ConvLSTMRegressor` (the same space), a
+        ``RandomForestClassifier`` or ``RandomForestRegressor``, or a
+        Pipeline ending in one of them (such as
+        :func:`~sklearn_convlstm.baselines.make_feature_baseline`).
 
     Returns
     -------
@@ -518,19 +532,24 @@ def default_param_space(estimator: BaseEstimator) -> ParamSpace:
     """
     import functools
 
-    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
 
-    from ..classifier import ConvLSTMClassifier
+    from .._estimator import _ConvLSTMEstimator
 
     prefix, final = _final_step(estimator)
-    if isinstance(final, ConvLSTMClassifier):
+    if isinstance(final, _ConvLSTMEstimator):
         return functools.partial(suggest_convlstm_params, prefix=prefix)
     if isinstance(final, RandomForestClassifier):
         return functools.partial(suggest_forest_params, prefix=prefix)
+    if isinstance(final, RandomForestRegressor):
+        return functools.partial(
+            suggest_forest_params, prefix=prefix, task="regression"
+        )
     raise ValueError(
         f"There is no default search space for {type(final).__name__}; the "
-        "defaults cover ConvLSTMClassifier, RandomForestClassifier and Pipelines "
-        "ending in one of them. Pass param_space=, a function trial -> dict of "
+        "defaults cover ConvLSTMClassifier, ConvLSTMRegressor, "
+        "RandomForestClassifier, RandomForestRegressor and Pipelines ending in "
+        "one of them. Pass param_space=, a function trial -> dict of "
         "parameters or a dict of Optuna distributions."
     )
 

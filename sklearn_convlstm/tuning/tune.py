@@ -9,7 +9,7 @@ from numbers import Integral
 from typing import Any, NamedTuple
 
 import numpy as np
-from sklearn.base import BaseEstimator, clone
+from sklearn.base import BaseEstimator, clone, is_regressor
 from sklearn.metrics import check_scoring
 
 from .. import _threads
@@ -152,7 +152,9 @@ def tune(
     cv : int, cross-validation splitter or iterable, default=5
         An int gives ``StratifiedKFold`` (shuffled with ``random_state``), or
         ``StratifiedGroupKFold`` when ``groups`` is given so that all samples
-        of a group (e.g. the windows of one recording) stay in one fold.
+        of a group (e.g. the windows of one recording) stay in one fold; for
+        a regressor (continuous ``y``, ``sklearn.base.is_regressor``) they are
+        ``KFold`` and ``GroupKFold``.
     n_trials : int or None, default=20
         Number of finished (complete or pruned) trials the study should
         have, counting those already in it and those of other workers. Failed
@@ -270,7 +272,9 @@ def tune(
             f"and {len(y)} labels."
         )
     space = _resolve_param_space(param_space, estimator)
-    splits = _make_splits(cv, X, y, groups, random_state)
+    splits = _make_splits(
+        cv, X, y, groups, random_state, regression=is_regressor(estimator)
+    )
     # An int seeds the sampler as given; an instance gives one drawn seed.
     seed = (
         None
