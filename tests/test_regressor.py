@@ -222,3 +222,22 @@ def test_shared_checks_hold_for_the_regressor(window_mean_data):
         fast(lstm_hidden_size=0).fit(X[:40], y[:40])
     with pytest.warns(UserWarning, match="channels"):
         fast().fit(np.ascontiguousarray(X[:40].transpose(0, 2, 1)), y[:40])
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+@pytest.mark.parametrize("cuda_graphs", [True, False])
+def test_on_cuda_the_regressor_learns_with_and_without_graphs(
+    window_mean_data, cuda_graphs
+):
+    X, y = window_mean_data
+    reg = fast(
+        max_epochs=30,
+        lr=1e-2,
+        conv_channels=(8,),
+        batch_size=16,
+        device="cuda",
+        cuda_graphs=cuda_graphs,
+    ).fit(X[:90], y[:90])
+    assert (reg.net_.cuda_graph_obstacle_ is None) is cuda_graphs
+    assert reg.score(X[90:], y[90:]) > 0.8
+    assert reg.predict(X[90:]).dtype == np.float64

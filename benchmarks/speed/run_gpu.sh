@@ -34,7 +34,7 @@ cat "$OUT/environment.txt"
 
 echo "== CUDA tests"
 timeout 150 python -m pytest tests/test_fast_training.py tests/test_explain.py -q \
-    -p no:cacheprovider -k cuda > "$OUT/pytest_cuda.txt" 2>&1
+    tests/test_regressor.py -p no:cacheprovider -k cuda > "$OUT/pytest_cuda.txt" 2>&1
 tail -n 15 "$OUT/pytest_cuda.txt"
 
 echo "== benchmark"
