@@ -40,6 +40,7 @@ from ._validation import (
     Interval,
     StrOptions,
     _take,
+    caller_stacklevel,
     check_instances_param,
     check_int_entries,
     check_subclass_param,
@@ -382,7 +383,7 @@ class _ConvLSTMEstimator(BaseEstimator):
                 f"{len(self.history_)} epoch(s); the model is only partly "
                 "trained. Fit again to train it fully.",
                 TrainingInterruptedWarning,
-                stacklevel=3,
+                stacklevel=caller_stacklevel(),
             )
 
     # ------------------------------------------------------ subclass hooks
@@ -669,9 +670,7 @@ def _warn_if_amplitudes_vary_widely(X: Any, scaling: str) -> None:
             "data: each series z-normalised on its own, its log-amplitude passed "
             "to the network as an extra channel) or scaling='per_series'.",
             UserWarning,
-            # this helper, _resolve_scaling, _fit, fit, scikit-learn's fit
-            # wrapper: the warning points at the caller's line.
-            stacklevel=6,
+            stacklevel=caller_stacklevel(),
         )
 
 

@@ -37,6 +37,7 @@ memory as canonical float32 data.
 from __future__ import annotations
 
 import math
+import sys
 import warnings
 from collections.abc import Iterable, Sequence
 from numbers import Integral, Real
@@ -798,6 +799,29 @@ def resolve_device(device: str) -> str:
 CHANNELS_LAST_RATIO = 10
 
 
+#: Top-level packages whose frames a warning skips to point at the user's line.
+_LIBRARY_PACKAGES = frozenset({"sklearn_convlstm", "sklearn", "skorch"})
+
+
+def caller_stacklevel() -> int:
+    """Return the ``stacklevel`` that makes a warning point at the user's code.
+
+    Called by the function that warns: counts the frames of this package,
+    scikit-learn (its ``fit`` wrappers) and skorch between that function and
+    the first frame of other code, so the warning names the caller's line
+    however deep inside ``fit`` it is raised.
+    """
+    frame = sys._getframe(1)
+    level = 1
+    while (
+        frame.f_back is not None
+        and frame.f_globals.get("__name__", "").partition(".")[0] in _LIBRARY_PACKAGES
+    ):
+        frame = frame.f_back
+        level += 1
+    return level
+
+
 def _warn_if_channels_last(name: str, n_channels: int, n_timesteps: int) -> None:
     if n_channels > CHANNELS_LAST_RATIO * n_timesteps:
         warnings.warn(
@@ -809,9 +833,7 @@ def _warn_if_channels_last(name: str, n_channels: int, n_timesteps: int) -> None
             f"n_timesteps); transpose it with {name}.transpose(0, 2, 1). If the "
             "layout is right, silence this warning with warnings.filterwarnings.",
             UserWarning,
-            # this helper, validate_series_input, fit, scikit-learn's fit
-            # wrapper: the warning points at the caller's line.
-            stacklevel=5,
+            stacklevel=caller_stacklevel(),
         )
 
 

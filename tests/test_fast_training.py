@@ -531,9 +531,9 @@ def test_on_cuda_data_on_disk_streams_batch_by_batch(tmp_path, monkeypatch, dtyp
         calls.append(type(X))
         return original_predict(module, X, *args)
 
-    from sklearn_convlstm import classifier as classifier_module
+    from sklearn_convlstm import _estimator
 
-    monkeypatch.setattr(classifier_module, "predict_logits_cuda", counting)
+    monkeypatch.setattr(_estimator, "predict_logits_cuda", counting)
     proba = on_disk.predict_proba(memmap)
     assert calls == []  # the pinned CUDA branch is for in-memory arrays only
     expected = in_memory.predict_proba(X)
