@@ -125,7 +125,11 @@ def _kill_and_restart(storage: str, *, n_kills: int, seed: int) -> optuna.Study:
             process.kill()
             process.wait(timeout=30)
     process = _start([*command, "--sampler-seed", "0"])
-    output, _ = process.communicate(timeout=120)
+    try:
+        output, _ = process.communicate(timeout=120)
+    finally:  # a worker that hangs must not outlive the test
+        process.kill()
+        process.wait(timeout=30)
     assert process.returncode == 0, output
     study = tuning.load_study(study_name, storage)
     _check_study(study, n_trials=4)
@@ -207,6 +211,7 @@ def test_workers_started_together_on_a_fresh_database_all_run():
     with engine.begin() as connection:
         connection.execute(sqlalchemy.text(f"CREATE SCHEMA {schema}"))
     fresh = f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+    workers: list[subprocess.Popen] = []
     try:
         workers = [
             _start(
@@ -223,6 +228,9 @@ def test_workers_started_together_on_a_fresh_database_all_run():
             assert process.returncode == 0, output
         _check_study(tuning.load_study("together", fresh), n_trials=4)
     finally:
+        for process in workers:  # a worker that hangs must not outlive the test
+            process.kill()
+            process.wait(timeout=30)
         with engine.begin() as connection:
             connection.execute(sqlalchemy.text(f"DROP SCHEMA {schema} CASCADE"))
         engine.dispose()
