@@ -36,17 +36,19 @@ from ._fast_training import (
     predict_logits_cuda,
     resolve_precision,
 )
+from ._parameters import (
+    check_instances_param,
+    check_int_entries,
+    check_subclass_param,
+    draw_seed,
+    resolve_device,
+)
 from ._validation import (
     Interval,
     StrOptions,
     _take,
     caller_stacklevel,
-    check_instances_param,
-    check_int_entries,
-    check_subclass_param,
-    draw_seed,
     pad_series,
-    resolve_device,
     series_lengths,
     validate_series_input,
 )

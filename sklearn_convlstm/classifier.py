@@ -30,12 +30,8 @@ from ._estimator import (
 )
 from ._estimator_docs import document_shared
 from ._fast_training import FastNeuralNetClassifier
-from ._validation import (
-    StrOptions,
-    _fit_context,
-    check_class_weight,
-    check_classification_labels,
-)
+from ._parameters import check_class_weight
+from ._validation import StrOptions, _fit_context, check_classification_labels
 
 __all__ = [
     "AMPLITUDE_SPREAD_WARNING",

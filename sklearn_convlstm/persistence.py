@@ -37,7 +37,7 @@ from sklearn.preprocessing import StandardScaler
 from skorch.history import History
 
 from ._fast_training import resolve_precision
-from ._validation import resolve_device
+from ._parameters import resolve_device
 from .classifier import (
     _OPTIMIZERS,
     PREDICT_BATCH_SIZE,

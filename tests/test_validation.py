@@ -15,12 +15,11 @@ from conftest import FAST_PARAMS
 from skorch.callbacks import EpochScoring
 
 from sklearn_convlstm import ConvLSTMClassifier
+from sklearn_convlstm._parameters import check_class_weight, resolve_device
 from sklearn_convlstm._validation import (
     CHANNELS_LAST_RATIO,
-    check_class_weight,
     check_classification_labels,
     check_series,
-    resolve_device,
 )
 
 

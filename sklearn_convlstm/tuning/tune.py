@@ -14,7 +14,7 @@ from sklearn.metrics import check_scoring
 
 from .. import _threads
 from .._optional import import_optional, quiet_optuna_warnings
-from .._validation import draw_seed
+from .._parameters import draw_seed
 from ..exceptions import TrainingDivergedError
 from .objective import (
     _FINISHED,
