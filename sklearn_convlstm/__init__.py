@@ -16,6 +16,8 @@ from .datasets import (
     make_pattern_classification,
 )
 from .ensemble import make_seed_ensemble
+from .explain import explain, plot_attribution
+from .export import OnnxModel, export_onnx, load_onnx
 from .features import Catch22Features, StatisticalFeatures
 from .networks import ARCHITECTURE_VARIANTS, ConvLSTMNetwork, make_network
 from .preprocessing import PadTruncate, TimeSeriesScaler
@@ -28,13 +30,17 @@ __all__ = [
     "Catch22Features",
     "ConvLSTMClassifier",
     "ConvLSTMNetwork",
+    "OnnxModel",
     "PadTruncate",
     "SlidingWindows",
     "StatisticalFeatures",
     "TimeSeriesScaler",
     "__version__",
+    "explain",
+    "export_onnx",
     "list_datasets",
     "load_dataset",
+    "load_onnx",
     "load_ts_file",
     "load_ucr_tsv",
     "make_feature_baseline",
@@ -42,4 +48,5 @@ __all__ = [
     "make_network",
     "make_pattern_classification",
     "make_windows",
+    "plot_attribution",
 ]

@@ -439,3 +439,12 @@ __all__ = [
     "validate_params",
     "validate_series_input",
 ]
+
+
+def _take(X: Any, index: np.ndarray) -> Any:
+    """Select samples by position from an array, a DataFrame or a list of series."""
+    if hasattr(X, "iloc"):
+        return X.iloc[index]
+    if isinstance(X, np.ndarray):
+        return X[index]
+    return [X[i] for i in index]

@@ -32,6 +32,7 @@ from ._validation import (
     series_lengths,
     validate_series_input,
 )
+from .exceptions import TrainingInterruptedWarning
 from .networks import (
     ARCHITECTURE_VARIANTS,
     READOUTS,
@@ -271,6 +272,17 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         optimizer state stay float32 (bfloat16 has float32's range, so no
         gradient scaler is needed). Meant for GPUs with bfloat16 units
         (NVIDIA Ampere and newer); on CPUs without them it is usually slower.
+    accelerator : accelerate.Accelerator or None, default=None
+        Train data-parallel across the processes of a ``torchrun`` or
+        ``accelerate launch`` job through Hugging Face Accelerate (skorch's
+        ``AccelerateMixin``): every process calls ``fit`` on the same full
+        training set, takes its share of every batch (``batch_size`` is the
+        global batch) and the gradients are averaged, so all processes hold
+        one model. It must be created with
+        ``DataLoaderConfiguration(split_batches=True)``; ``device`` is then
+        the accelerator's. It is not pickled: a saved model loads with
+        ``accelerator=None``. See :mod:`sklearn_convlstm.distributed`.
+        ``None``: train in this process only.
     verbose : int, default=0
         ``1`` prints skorch's per-epoch table of losses.
     progress_bar : bool, default=False
@@ -378,6 +390,7 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         "callbacks": [tuple, list, None],
         "device": [str],
         "mixed_precision": ["boolean"],
+        "accelerator": "no_validation",  # checked in fit (optional package)
         "verbose": ["verbose"],
         "progress_bar": ["boolean"],
         "random_state": ["random_state"],
@@ -417,6 +430,7 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         callbacks: tuple | None = None,
         device: str = "cpu",
         mixed_precision: bool = False,
+        accelerator: Any = None,
         verbose: int = 0,
         progress_bar: bool = False,
         random_state: int | np.random.RandomState | None = None,
@@ -452,9 +466,19 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         self.callbacks = callbacks
         self.device = device
         self.mixed_precision = mixed_precision
+        self.accelerator = accelerator
         self.verbose = verbose
         self.progress_bar = progress_bar
         self.random_state = random_state
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = super().__getstate__()
+        if state.get("accelerator") is not None:
+            # An Accelerator belongs to the processes of one launch: a model
+            # saved from a data-parallel job loads as a one-process estimator,
+            # in a process without Accelerate.
+            state = {**state, "accelerator": None}
+        return state
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -555,8 +579,27 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
             self.min_length_ = module.min_length
             self._check_min_length(all_lengths)
             self.net_ = self._build_net(module, y_encoded, valid_dataset, device)
-            self.net_.fit(self._network_input(X, lengths), y_encoded)
+            if self.accelerator is None:
+                self.net_.fit(self._network_input(X, lengths), y_encoded)
+            else:
+                from .distributed import fit_data_parallel
+
+                self.net_ = fit_data_parallel(
+                    self.net_,
+                    self._network_input(X, lengths),
+                    y_encoded,
+                    accelerator=self.accelerator,
+                    seed=seed,
+                )
         self.history_ = self.net_.history
+        if getattr(self.net_, "interrupted_", False):
+            warnings.warn(
+                f"Training was interrupted (KeyboardInterrupt) after "
+                f"{len(self.history_)} epoch(s); the model is only partly "
+                "trained. Fit again to train it fully.",
+                TrainingInterruptedWarning,
+                stacklevel=3,
+            )
         return self
 
     def _resolve_scaling(self, X: Any) -> str | None:
@@ -605,6 +648,10 @@ class ConvLSTMClassifier(ClassifierMixin, BaseEstimator):
         return params
 
     def _resolve_device(self) -> str:
+        if self.accelerator is not None:
+            from .distributed import accelerator_device
+
+            return accelerator_device(self.accelerator)
         if self.device == "auto":
             return "cuda" if torch.cuda.is_available() else "cpu"
         try:
@@ -844,6 +891,25 @@ class _AutocastNeuralNetClassifier(NeuralNetClassifier):
     def __init__(self, *args: Any, mixed_precision: bool = False, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.mixed_precision = mixed_precision
+
+    def fit_loop(self, X: Any, y: Any = None, epochs: Any = None, **fit_params: Any):
+        """Run skorch's training loop, remembering a KeyboardInterrupt.
+
+        skorch's ``partial_fit`` swallows the interrupt; ``interrupted_`` lets
+        the estimator warn that the model is only partly trained.
+        """
+        self.interrupted_ = False
+        try:
+            return super().fit_loop(X, y, epochs, **fit_params)
+        except KeyboardInterrupt:
+            # skorch's EarlyStopping stops training with a KeyboardInterrupt
+            # too; only an interrupt it did not raise is the user's.
+            self.interrupted_ = not any(
+                isinstance(callback, EarlyStopping)
+                and callback.misses_ == callback.patience
+                for _, callback in self.callbacks_
+            )
+            raise
 
     def infer(self, x: Any, **fit_params: Any) -> torch.Tensor:
         """Forward pass; in bfloat16 autocast with ``mixed_precision``.

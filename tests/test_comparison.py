@@ -13,7 +13,7 @@ from sklearn.ensemble import VotingClassifier
 
 from sklearn_convlstm import ConvLSTMClassifier
 from sklearn_convlstm.cli import main
-from sklearn_convlstm.comparison import (
+from sklearn_convlstm.compare import (
     ARTICLE_TRAINING,
     DEFAULT_METHODS,
     METHODS,
@@ -136,7 +136,7 @@ def test_each_method_runs_end_to_end(name, tiny_split):
 
 def test_the_first_tuning_trial_is_the_default_network(tiny_split):
     optuna = pytest.importorskip("optuna")
-    from sklearn_convlstm.comparison import default_trial_params
+    from sklearn_convlstm.compare import default_trial_params
     from sklearn_convlstm.tuning import suggest_convlstm_params
 
     X, y = tiny_split[:2]

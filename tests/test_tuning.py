@@ -24,6 +24,7 @@ optuna = pytest.importorskip("optuna")
 optuna_integration = pytest.importorskip("optuna_integration")
 
 from sklearn_convlstm import tuning  # noqa: E402
+from sklearn_convlstm.tuning import objective  # noqa: E402
 
 # OptunaSearchCV and Optuna's plots are marked experimental.
 pytestmark = pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning")
@@ -363,13 +364,13 @@ def test_groups_keep_each_group_in_one_fold(series, monkeypatch):
     X, y = series
     groups = np.repeat(np.arange(12), 3)  # 12 "recordings" of 3 windows
     seen = []
-    original = tuning._CrossValidationObjective.__call__
+    original = objective._CrossValidationObjective.__call__
 
     def spy(self, trial):
         seen.extend(self.splits)
         return original(self, trial)
 
-    monkeypatch.setattr(tuning._CrossValidationObjective, "__call__", spy)
+    monkeypatch.setattr(objective._CrossValidationObjective, "__call__", spy)
     tuning.tune(
         make_feature_baseline(random_state=0),
         X,
@@ -562,11 +563,11 @@ def test_one_line_per_trial(series, capsys):
 def test_trial_budget_counts_trials_of_other_workers():
     study = optuna.create_study()
     first, second = study.ask(), study.ask()  # two running "workers"
-    tuning._check_trial_budget(first, 1)
-    with pytest.raises(tuning._TrialBudgetReached, match="n_trials=1"):
-        tuning._check_trial_budget(second, 1)
+    objective._check_trial_budget(first, 1)
+    with pytest.raises(objective._TrialBudgetReached, match="n_trials=1"):
+        objective._check_trial_budget(second, 1)
     study.tell(first, state=optuna.trial.TrialState.FAIL)  # its slot is free
-    tuning._check_trial_budget(second, 1)
+    objective._check_trial_budget(second, 1)
 
 
 def test_invalid_arguments_get_clear_errors(series):

@@ -1,0 +1,106 @@
+"""Compare ConvLSTMClassifier with baselines on a dataset's official test split.
+
+This is the package's main job: ``python -m sklearn_convlstm compare`` (or
+``sklearn-convlstm compare``) trains every method of a list on the training
+split of a dataset (by default the shipped GunPoint), once per seed, and prints
+their accuracy on the official test split with their fit and predict times.
+
+The methods (:data:`METHODS`):
+
+======================  =======================================================
+``convlstm-default``    :class:`~sklearn_convlstm.ConvLSTMClassifier` with its
+                        default parameters.
+``convlstm-ensemble``   :data:`ENSEMBLE_SIZE` default ConvLSTMClassifiers with
+                        different seeds, probabilities averaged
+                        (:func:`~sklearn_convlstm.ensemble.make_seed_ensemble`).
+                        Not in the default list (five times the fit time).
+``convlstm-tuned``      ConvLSTMClassifier tuned with Optuna
+                        (:func:`sklearn_convlstm.tuning.tune`) by
+                        cross-validation on the training split only, then refit
+                        on the whole training split (:class:`TunedConvLSTM`).
+``article-basic``,      The reference article's three networks as written,
+``article-stacked``,    trained as the article does: Adam, lr 1e-3, 100 epochs,
+``article-dropout``     batch size 16, constant learning rate, no weight decay,
+                        per-series z-normalisation, no early stopping. Slow: not
+                        in the default list.
+``rf-stats``            :func:`~sklearn_convlstm.baselines.make_feature_baseline`
+                        ``("stats")``: summary statistics and a random forest.
+``rf-catch22``          ``make_feature_baseline("catch22")`` (needs pycatch22).
+``minirocket``          MiniRocket features and a ridge classifier
+                        (:class:`MiniRocketRidge`; needs sktime).
+======================  =======================================================
+
+Honesty rules the code follows: nothing is tuned, selected or stopped early on
+the test split (tuning and early stopping only see training data); every method
+gets the same seeds; a method that cannot run (missing optional package) is
+reported as skipped, never silently dropped.
+
+The reusable pieces, used by ``benchmarks/bench_accuracy.py`` too:
+:func:`make_estimator`, :func:`run_comparison`, :func:`summarize`,
+:func:`format_table`, :func:`write_csv` and :func:`plot_comparison`.
+
+Modules: :mod:`~sklearn_convlstm.compare.methods` (the registry
+:data:`METHODS` and its options), :mod:`~sklearn_convlstm.compare.runner`
+(:func:`run_comparison`), :mod:`~sklearn_convlstm.compare.report` (summaries,
+table, CSV, chart) and :mod:`~sklearn_convlstm.compare.command` (the command
+line). The estimators live with their owners: :class:`TunedConvLSTM` in
+:mod:`sklearn_convlstm.tuning`, :class:`MiniRocketRidge` in
+:mod:`sklearn_convlstm.baselines`; both are re-exported here.
+"""
+
+from ..baselines import MINIROCKET_ALPHAS, MiniRocketRidge
+from ..tuning.estimator import (
+    DEFAULT_CV,
+    DEFAULT_TRIALS,
+    DEFAULT_TUNING_EPOCHS,
+    TunedConvLSTM,
+    default_trial_params,
+    tune_convlstm,
+)
+from .command import add_arguments, options_from_args, run_command
+from .methods import (
+    ARTICLE_TRAINING,
+    DEFAULT_METHODS,
+    ENSEMBLE_SIZE,
+    METHODS,
+    TUNED_ENSEMBLE_SIZE,
+    Method,
+    MethodOptions,
+    make_estimator,
+    parse_methods,
+    parse_seeds,
+)
+from .report import format_accuracy, format_table, plot_comparison, summarize, write_csv
+from .runner import ComparisonResult, describe_data, run_comparison
+
+__all__ = [
+    "ARTICLE_TRAINING",
+    "DEFAULT_CV",
+    "DEFAULT_METHODS",
+    "DEFAULT_TRIALS",
+    "DEFAULT_TUNING_EPOCHS",
+    "ENSEMBLE_SIZE",
+    "METHODS",
+    "MINIROCKET_ALPHAS",
+    "TUNED_ENSEMBLE_SIZE",
+    "ComparisonResult",
+    "Method",
+    "MethodOptions",
+    "MiniRocketRidge",
+    "TunedConvLSTM",
+    "add_arguments",
+    "default_trial_params",
+    "describe_data",
+    "format_accuracy",
+    "format_table",
+    "make_estimator",
+    "options_from_args",
+    "parse_methods",
+    "parse_seeds",
+    "plot_comparison",
+    "run_command",
+    "run_comparison",
+    "summarize",
+    "tune_convlstm",
+    "write_csv",
+]

@@ -1,0 +1,214 @@
+"""Run the comparison: fit every method once per seed, score on the test split."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .._optional import _missing_message
+from .._validation import check_series, n_channels_of, series_lengths
+from ..tuning.estimator import TunedConvLSTM
+from .methods import (
+    DEFAULT_METHODS,
+    METHODS,
+    MethodOptions,
+    make_estimator,
+    parse_methods,
+)
+
+
+@dataclass
+class ComparisonResult:
+    """What :func:`run_comparison` returns.
+
+    Attributes
+    ----------
+    rows : list of dict
+        One row per method and seed: ``dataset``, ``method``, ``seed``,
+        ``accuracy``, ``fit_seconds``, ``predict_seconds``, ``n_train``,
+        ``n_test`` and ``details`` (epochs trained, tuned parameters, ...).
+    skipped : dict of str to str
+        Methods that could not run, with the reason.
+    """
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
+
+
+def _fit_details(estimator: Any) -> str:
+    """Return a short, CSV-friendly note on what a fit did."""
+    if isinstance(estimator, TunedConvLSTM):
+        best = estimator.best_estimator_
+        return (
+            f"cv_accuracy={estimator.best_score_:.4f}; trials="
+            f"{len(estimator.study_.trials)}; epochs={len(best.history_)}; "
+            f"best_params={json.dumps(estimator.best_params_, default=str)}"
+        )
+    history = getattr(estimator, "history_", None)
+    if history is not None:
+        return f"epochs={len(history)}"
+    classifier = getattr(estimator, "classifier_", None)
+    if classifier is not None and hasattr(classifier, "alpha_"):
+        return f"alpha={float(classifier.alpha_):.4g}"
+    return ""
+
+
+def run_comparison(
+    X_train: Any,
+    y_train: Any,
+    X_test: Any,
+    y_test: Any,
+    *,
+    methods: Iterable[str] = DEFAULT_METHODS,
+    seeds: Iterable[int] = (0,),
+    options: MethodOptions | None = None,
+    dataset: str = "dataset",
+    progress: bool = True,
+    log: Callable[[str], None] | None = None,
+) -> ComparisonResult:
+    """Fit every method once per seed on the training data; score on the test data.
+
+    The test split is used only to compute the accuracy after each fit:
+    tuning and early stopping see the training split only. Every method gets
+    the same seeds.
+
+    Parameters
+    ----------
+    X_train, y_train : training series and labels
+        Series in any form the package accepts (3D array, 2D univariate array,
+        list of unequal-length series).
+    X_test, y_test : test series and labels
+    methods : iterable of str, default=DEFAULT_METHODS
+        Keys of :data:`METHODS`, checked before anything trains.
+    seeds : iterable of int, default=(0,)
+        One fit per method and seed.
+    options : MethodOptions or None, default=None
+        Shared settings of the methods.
+    dataset : str, default="dataset"
+        Name written in the ``dataset`` column.
+    progress : bool, default=True
+        Show a tqdm bar over methods x seeds (on stderr).
+    log : callable or None, default=None
+        Called with a note for each skipped method (``None``: print to
+        stderr).
+
+    Returns
+    -------
+    result : ComparisonResult
+        Per-seed rows and the skipped methods.
+
+    See Also
+    --------
+    summarize : Mean and std over seeds.
+    format_table : The summary as text.
+
+    Examples
+    --------
+    >>> from sklearn_convlstm.compare import run_comparison
+    >>> from sklearn_convlstm.datasets import make_pattern_classification
+    >>> X, y = make_pattern_classification(n_samples=60, n_timesteps=40,
+    ...                                    random_state=0)
+    >>> result = run_comparison(X[:40], y[:40], X[40:], y[40:],
+    ...                         methods=["rf-stats"], seeds=[0, 1],
+    ...                         progress=False)
+    >>> [(row["method"], row["seed"]) for row in result.rows]
+    [('rf-stats', 0), ('rf-stats', 1)]
+    """
+    methods = parse_methods(list(methods))
+    seeds = tuple(int(seed) for seed in seeds)
+    if not seeds:
+        raise ValueError("seeds is empty; give at least one seed, e.g. seeds=(0,).")
+    options = options or MethodOptions()
+    log = log or (lambda message: print(message, file=sys.stderr, flush=True))
+    y_train = np.asarray(y_train)
+    y_test = np.asarray(y_test)
+
+    result = ComparisonResult()
+    runnable = []
+    for name in methods:
+        missing = METHODS[name].missing_requirements()
+        if missing:
+            result.skipped[name] = _missing_message(name, missing)
+            log(f"skipping {result.skipped[name]}")
+        else:
+            runnable.append(name)
+
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(runnable) * len(seeds), desc=dataset, unit="fit")
+    try:
+        for name in runnable:
+            for seed in seeds:
+                if bar is not None:
+                    bar.set_description(f"{dataset}: {name} (seed {seed})")
+                estimator = make_estimator(name, seed, options)
+                start = time.perf_counter()
+                estimator.fit(X_train, y_train)
+                fit_seconds = time.perf_counter() - start
+                start = time.perf_counter()
+                y_pred = estimator.predict(X_test)
+                predict_seconds = time.perf_counter() - start
+                result.rows.append(
+                    {
+                        "dataset": dataset,
+                        "method": name,
+                        "seed": seed,
+                        "accuracy": float(np.mean(np.asarray(y_pred) == y_test)),
+                        "fit_seconds": fit_seconds,
+                        "predict_seconds": predict_seconds,
+                        "n_train": len(y_train),
+                        "n_test": len(y_test),
+                        "details": _fit_details(estimator),
+                    }
+                )
+                if bar is not None:
+                    bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
+    return result
+
+
+def describe_data(X_train: Any, y_train: Any, X_test: Any, y_test: Any) -> str:
+    """Describe a train/test split in one line.
+
+    Parameters
+    ----------
+    X_train, y_train, X_test, y_test : the split
+
+    Returns
+    -------
+    text : str
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_convlstm.compare import describe_data
+    >>> X = np.zeros((6, 2, 10))
+    >>> describe_data(X, [0, 1, 0, 1, 0, 1], X[:4], [0, 1, 0, 1])
+    '6 train / 4 test series, 2 channels, length 10, 2 classes'
+    """
+    X_train_checked = check_series(X_train)
+    lengths = np.concatenate(
+        [series_lengths(X_train_checked), series_lengths(check_series(X_test))]
+    )
+    n_channels = n_channels_of(X_train_checked)
+    length = (
+        f"length {lengths.min()}"
+        if lengths.min() == lengths.max()
+        else f"lengths {lengths.min()} to {lengths.max()}"
+    )
+    n_classes = len(np.unique(np.asarray(y_train)))
+    return (
+        f"{len(np.asarray(y_train))} train / {len(np.asarray(y_test))} test series, "
+        f"{n_channels} channel{'s' if n_channels != 1 else ''}, {length}, "
+        f"{n_classes} classes"
+    )

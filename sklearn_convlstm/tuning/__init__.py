@@ -1,0 +1,120 @@
+"""Hyperparameter tuning with Optuna: search spaces, a tuner and a worker command.
+
+Optuna is optional (``pip install 'sklearn-convlstm[tuning]'``): this package
+imports it inside the functions that need it, so ``import
+sklearn_convlstm.tuning`` works without it.
+
+Modules, one job each: :mod:`~sklearn_convlstm.tuning.spaces` (search
+spaces), :mod:`~sklearn_convlstm.tuning.storage` (where a study lives),
+:mod:`~sklearn_convlstm.tuning.objective` (the cross-validated objective and
+its pruning), :mod:`~sklearn_convlstm.tuning.report` (progress lines, plots),
+:mod:`~sklearn_convlstm.tuning.tune` (:func:`tune`),
+:mod:`~sklearn_convlstm.tuning.estimator` (:class:`TunedConvLSTM`, the
+estimator that tunes itself in ``fit``) and
+:mod:`~sklearn_convlstm.tuning.command` (the worker command).
+
+Search spaces
+-------------
+Each default search space exists in two forms: a function of an Optuna
+``trial`` that returns estimator parameters (:func:`suggest_convlstm_params`,
+:func:`suggest_forest_params`; used by :func:`tune`, conditional parameters
+allowed), and a dict of Optuna distributions for
+``optuna_integration.OptunaSearchCV`` (:func:`convlstm_distributions`,
+:func:`forest_distributions`; flat, one independent distribution per
+parameter). Pass your own function or dict to :func:`tune` as
+``param_space``.
+
+The default space of :class:`~sklearn_convlstm.ConvLSTMClassifier`
+(:func:`suggest_convlstm_params`):
+
+================================  ==============================================
+Optuna parameter                  Values (estimator parameter)
+================================  ==============================================
+``n_conv_blocks``                 1 to 3 (length of ``conv_channels``)
+``conv_channels_{i}``             16, 32, 64, 128 (channels of block ``i``)
+``kernel_size_{i}``               3, 5, 7, 9 (``kernel_sizes``, one per block)
+``pooling``                       ``"auto"`` or ``"none"`` (``pool_sizes``
+                                  ``"auto"`` or 1)
+``batch_norm``                    True, False
+``conv_dropout``                  0 to 0.5
+``lstm_hidden_size``              16, 32, 64, 128
+``lstm_layers``                   1, 2
+``bidirectional``                 True, False
+``readout``                       last, mean, max, meanmax
+``recurrent_dropout``             0 to 0.5
+``conv_skip``                     True, False
+``lr``                            1e-4 to 3e-2, log scale
+``weight_decay``                  1e-5 to 1e-1, log scale
+``batch_size``                    8, 16, 32
+``max_epochs``                    ``max_epochs`` range (default 20 to 200), log
+================================  ==============================================
+
+Fixed: ``conv_padding="same"``. Early stopping is not part of the space (and
+off by default in the estimator): each trial trains its sampled ``max_epochs``
+on the whole training fold, exactly as the refit of the best configuration
+trains on all the data, so the cross-validated score measures what is
+refitted.
+
+Pruning
+-------
+With a ConvLSTMClassifier (alone or last in a Pipeline), :func:`tune` scores
+the network on the held-out fold at :data:`REPORTS_PER_FOLD` checkpoints of
+its training (10 %, 20 %, ... of ``max_epochs``) and reports the running
+cross-validated score (finished folds plus the current one) to the pruner
+(by default :func:`default_pruner`: keep the top quarter).
+Steps count those checkpoints: step ``k * REPORTS_PER_FOLD + c - 1`` is
+checkpoint ``c`` of fold ``k``, so trials with different ``max_epochs`` are
+compared at the same fraction of their training (their learning-rate
+schedules are then at the same phase). Scoring in eval mode draws no random
+numbers: a trial trains exactly as it would without pruning. Other
+estimators report after each fold.
+
+Distributed tuning
+------------------
+Many processes, on one machine or many, can work on one study: give them the
+same ``storage`` and ``study_name`` (:func:`tune`, or the worker command
+``python -m sklearn_convlstm tune``). ``storage`` is ``None`` (in memory, one
+process), a file path (Optuna's journal file: no server, any number of
+processes on one machine or on a shared file system) or a SQLAlchemy URL
+(``postgresql+psycopg2://user:password@host/db``, the documented choice for
+several machines; ``sqlite:///tuning.db`` for one process). With a URL, a
+worker that dies (SIGKILL, lost machine) stops sending heartbeats; after
+``grace_period`` seconds the next worker marks its running trial failed and
+queues it again with the same parameters.
+"""
+
+from .estimator import TunedConvLSTM, default_trial_params, tune_convlstm
+from .objective import DEFAULT_WARMUP_STEPS, REPORTS_PER_FOLD, default_pruner
+from .report import save_plots
+from .spaces import (
+    ParamSpace,
+    convlstm_distributions,
+    default_param_space,
+    forest_distributions,
+    params_from_trial,
+    suggest_convlstm_params,
+    suggest_forest_params,
+)
+from .storage import load_study, make_storage
+from .tune import TuningResult, tune
+
+__all__ = [
+    "DEFAULT_WARMUP_STEPS",
+    "REPORTS_PER_FOLD",
+    "ParamSpace",
+    "TunedConvLSTM",
+    "TuningResult",
+    "convlstm_distributions",
+    "default_param_space",
+    "default_pruner",
+    "default_trial_params",
+    "forest_distributions",
+    "load_study",
+    "make_storage",
+    "params_from_trial",
+    "save_plots",
+    "suggest_convlstm_params",
+    "suggest_forest_params",
+    "tune",
+    "tune_convlstm",
+]

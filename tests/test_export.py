@@ -1,0 +1,202 @@
+"""export_onnx and load_onnx: the served graph predicts what the estimator predicts."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import numpy as np
+import pytest
+import torch
+from conftest import FAST_PARAMS
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.exceptions import NotFittedError
+
+from sklearn_convlstm import ConvLSTMClassifier, OnnxModel, export_onnx, load_onnx
+from sklearn_convlstm.networks import ConvLSTMNetwork
+
+ort = pytest.importorskip("onnxruntime")
+onnx = pytest.importorskip("onnx")
+
+#: Two conv blocks so that 150-step series are pooled (2, 2) as by default.
+PARAMS = {**FAST_PARAMS, "conv_channels": (4, 4)}
+
+
+def series(seed: int, n_samples: int, n_channels: int = 2, n_timesteps: int = 150):
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n_samples, n_channels, n_timesteps)).astype(np.float32)
+    return X * rng.uniform(1, 3, size=(n_samples, 1, 1)).astype(np.float32)
+
+
+def session(path):
+    return ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"scaling": "per_channel"},
+        {"scaling": "minmax"},
+        {"scaling": "per_series_amplitude"},
+        {"scaling": None, "variant": "basic", "rnn": "gru", "pool_sizes": 1},
+    ],
+    ids=["per_channel", "minmax", "per_series_amplitude", "basic-gru-unscaled"],
+)
+def test_probabilities_equal_predict_proba(tmp_path, params):
+    X = series(0, 30)
+    y = np.array(["low", "mid", "high"])[np.arange(30) % 3]
+    clf = ConvLSTMClassifier(**{**PARAMS, **params}).fit(X, y)
+    path = export_onnx(clf, tmp_path / "model.onnx")
+
+    # Raw onnxruntime, as a server without this package would run it.
+    raw = session(path)
+    assert [i.name for i in raw.get_inputs()] == ["series"]
+    assert [o.name for o in raw.get_outputs()] == ["probabilities"]
+    meta = raw.get_modelmeta().custom_metadata_map
+    assert json.loads(meta["classes"]) == ["high", "low", "mid"]
+    X_test = series(1, 17)
+    expected = clf.predict_proba(X_test)
+    np.testing.assert_allclose(
+        raw.run(None, {"series": X_test})[0], expected, atol=1e-5
+    )
+    # Batch axis is dynamic: one series at a time gives the same rows.
+    one = raw.run(None, {"series": X_test[4:5]})[0]
+    np.testing.assert_allclose(one, expected[4:5], atol=1e-5)
+
+    served = load_onnx(path, intra_op_num_threads=1)
+    assert isinstance(served, OnnxModel)
+    np.testing.assert_array_equal(served.classes_, clf.classes_)
+    np.testing.assert_allclose(served.predict_proba(X_test), expected, atol=1e-5)
+    np.testing.assert_array_equal(served.predict(X_test), clf.predict(X_test))
+    assert served.metadata["n_timesteps"] == 150
+    assert served.metadata["min_length"] == clf.min_length_
+    assert served.metadata["estimator"] == "ConvLSTMClassifier"
+
+
+def test_metadata_records_the_input_contract(tmp_path):
+    X = series(0, 20, n_channels=3, n_timesteps=40)
+    clf = ConvLSTMClassifier(**PARAMS).fit(X, np.arange(20) % 2)
+    clf.net_.module_.train()
+    meta = load_onnx(export_onnx(clf, tmp_path / "m.onnx")).metadata
+    assert clf.net_.module_.training  # exported from a copy, left as it was
+    assert meta == {
+        "estimator": "ConvLSTMClassifier",
+        "package_version": meta["package_version"],
+        "output": "probabilities",
+        "classes": [0, 1],
+        "n_channels": 3,
+        "n_timesteps": 40,
+        "min_length": 1,
+        "inputs": ["series"],
+    }
+
+
+@pytest.fixture(scope="module")
+def unequal_fit():
+    rng = np.random.RandomState(0)
+    lengths = rng.randint(60, 150, size=24)
+    X = [rng.normal(size=(2, n)).astype(np.float32) for n in lengths]
+    torch.manual_seed(0)
+    return ConvLSTMClassifier(**PARAMS).fit(X, np.arange(24) % 2), X
+
+
+def test_lengths_input_serves_padded_batches_of_unequal_series(tmp_path, unequal_fit):
+    clf, X = unequal_fit
+    path = export_onnx(clf, tmp_path / "model.onnx")  # unequal fit: lengths input
+    raw = session(path)
+    assert [i.name for i in raw.get_inputs()] == ["series", "lengths"]
+    lengths = np.array([x.shape[1] for x in X])
+    padded = np.zeros((len(X), 2, lengths.max()), dtype=np.float32)
+    for index, item in enumerate(X):
+        padded[index, :, : item.shape[1]] = item
+    expected = clf.predict_proba(X)
+    got = raw.run(None, {"series": padded, "lengths": lengths})[0]
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+    np.testing.assert_allclose(load_onnx(path).predict_proba(X), expected, atol=1e-5)
+
+
+def test_time_axis_is_dynamic_without_lengths_input(tmp_path, unequal_fit):
+    clf, X = unequal_fit
+    path = export_onnx(clf, tmp_path / "model.onnx", lengths_input=False)
+    raw = session(path)
+    assert [i.name for i in raw.get_inputs()] == ["series"]
+    for length in (61, 149, 200):  # one length per batch, any length
+        batch = series(length, 5, n_timesteps=length)
+        np.testing.assert_allclose(
+            raw.run(None, {"series": batch})[0], clf.predict_proba(batch), atol=1e-5
+        )
+    with pytest.raises(ValueError, match="no lengths input; export it with"):
+        load_onnx(path).predict_proba(X[:3])
+
+
+def test_served_model_checks_input_like_the_estimator(tmp_path):
+    X = series(0, 20, n_timesteps=40)
+    clf = ConvLSTMClassifier(**PARAMS).fit(X, np.arange(20) % 2)
+    served = load_onnx(export_onnx(clf, tmp_path / "m.onnx"))
+    with pytest.raises(ValueError, match="fitted on series of 40 timesteps"):
+        served.predict(X[:, :, :30])
+    with pytest.raises(ValueError, match="X has 1 channels, but the exported model"):
+        served.predict(X[:, :1])
+    with pytest.raises(ValueError, match="contains NaN"):
+        served.predict(np.full((1, 2, 40), np.nan, dtype=np.float32))
+
+
+class _RegressorLike(RegressorMixin, BaseEstimator):
+    """What export needs of a regressor: net_.module_, no classes_."""
+
+    def __init__(self, n_outputs: int = 1) -> None:
+        self.n_outputs = n_outputs
+
+    def fit(self, X, y=None):
+        torch.manual_seed(0)
+        module = ConvLSTMNetwork(
+            2, self.n_outputs, conv_channels=(4,), input_scaling="affine"
+        )
+        module.input_scaling.set_affine([0.5, 2.0], [-1.0, 0.0])
+        self.net_ = type("Net", (), {"module_": module.eval()})()
+        self.n_channels_in_, self.n_timesteps_in_, self.min_length_ = 2, 30, 3
+        return self
+
+
+@pytest.mark.parametrize("n_outputs", [1, 3])
+def test_regressor_exports_its_values(tmp_path, n_outputs):
+    model = _RegressorLike(n_outputs).fit(None)
+    served = load_onnx(export_onnx(model, tmp_path / "r.onnx"))
+    assert served.classes_ is None
+    assert served.metadata["output"] == "values"
+    X = series(2, 4, n_timesteps=30)
+    with torch.no_grad():
+        expected = model.net_.module_(torch.from_numpy(X)).numpy()
+    predicted = served.predict(X)
+    assert predicted.shape == ((4,) if n_outputs == 1 else (4, n_outputs))
+    np.testing.assert_allclose(predicted.reshape(4, -1), expected, atol=1e-5)
+    with pytest.raises(AttributeError, match="it has predict, not predict_proba"):
+        served.predict_proba(X)
+
+
+def test_unfitted_estimator_cannot_be_exported(tmp_path):
+    with pytest.raises(NotFittedError):
+        export_onnx(ConvLSTMClassifier(), tmp_path / "m.onnx")
+    assert not (tmp_path / "m.onnx").exists()
+
+
+def test_missing_onnxruntime_names_the_extra(tmp_path, monkeypatch, pattern_data):
+    X, y = pattern_data
+    clf = ConvLSTMClassifier(**FAST_PARAMS).fit(X, y)
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)
+    with pytest.raises(ImportError, match=r"sklearn-convlstm\[export\]"):
+        export_onnx(clf, tmp_path / "m.onnx")
+
+
+def test_foreign_onnx_file_is_refused(tmp_path):
+    path = tmp_path / "plain.onnx"
+    helper = onnx.helper
+    graph = helper.make_graph(
+        [helper.make_node("Identity", ["x"], ["y"])],
+        "plain",
+        [helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [1])],
+        [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, [1])],
+    )
+    onnx.save(helper.make_model(graph), str(path))
+    with pytest.raises(ValueError, match="has no 'sklearn_convlstm' metadata"):
+        load_onnx(path)
