@@ -71,7 +71,13 @@ from .methods import (
     parse_seeds,
 )
 from .report import format_accuracy, format_table, plot_comparison, summarize, write_csv
-from .runner import ComparisonResult, describe_data, run_comparison
+from .runner import (
+    WEAK_REGIME_SERIES_PER_CLASS,
+    ComparisonResult,
+    describe_data,
+    regime_hint,
+    run_comparison,
+)
 
 __all__ = [
     "ARTICLE_TRAINING",
@@ -83,6 +89,7 @@ __all__ = [
     "METHODS",
     "MINIROCKET_ALPHAS",
     "TUNED_ENSEMBLE_SIZE",
+    "WEAK_REGIME_SERIES_PER_CLASS",
     "ComparisonResult",
     "Method",
     "MethodOptions",
@@ -98,6 +105,7 @@ __all__ = [
     "parse_methods",
     "parse_seeds",
     "plot_comparison",
+    "regime_hint",
     "run_command",
     "run_comparison",
     "summarize",

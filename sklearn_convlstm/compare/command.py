@@ -19,7 +19,7 @@ from .methods import (
     parse_seeds,
 )
 from .report import format_table, plot_comparison, summarize, write_csv
-from .runner import describe_data, run_comparison
+from .runner import describe_data, regime_hint, run_comparison
 
 if TYPE_CHECKING:  # pragma: no cover
     import argparse
@@ -232,6 +232,9 @@ def _compare(
         f"{','.join(map(str, args.seeds))}; torch threads {torch.get_num_threads()}",
         flush=True,
     )
+    hint = regime_hint(y_train)
+    if hint is not None:
+        print(hint, flush=True)
     if "convlstm-tuned" in args.methods:
         print(
             f"convlstm-tuned: {options.n_trials} Optuna trials (the first: the "
