@@ -300,7 +300,11 @@ def summary_table(rows: Sequence[dict[str, str]], methods: Sequence[str]) -> str
                 if kk == k
                 and any(r["method"] == method and r["dataset"] == dataset for r in here)
             ]
-            means.append(f"**{np.mean(per_cell):.3f}**" if per_cell else "")
+            n_cells = sum(1 for _, kk in cells if kk == k)
+            partial = (
+                f" ({len(per_cell)} of {n_cells})" if len(per_cell) < n_cells else ""
+            )
+            means.append(f"**{np.mean(per_cell):.3f}**{partial}" if per_cell else "")
         lines.append([str(k), "**mean**", "", *means, ""])
     return markdown_table(header, lines)
 
