@@ -35,6 +35,11 @@ the test split (tuning and early stopping only see training data); every method
 gets the same seeds; a method that cannot run (missing optional package) is
 reported as skipped, never silently dropped.
 
+When the smallest class of the training split has fewer than
+:data:`WEAK_REGIME_SERIES_PER_CLASS` series, the command prints a one-line hint
+(:func:`regime_hint`): there the default network is known to trail MiniRocket
+(``benchmarks/results/regimes/``).
+
 The reusable pieces, used by ``benchmarks/bench_accuracy.py`` too:
 :func:`make_estimator`, :func:`run_comparison`, :func:`summarize`,
 :func:`format_table`, :func:`write_csv` and :func:`plot_comparison`.
