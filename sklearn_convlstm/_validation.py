@@ -19,30 +19,57 @@ Accepted input
 * a list or tuple of series, each 1D ``(length_i,)`` (univariate) or 2D
   ``(n_channels, length_i)``. A list whose series all have the same length is
   stacked into a 3D array.
+
+Data larger than memory
+-----------------------
+Estimators that stream batches (``ConvLSTMClassifier.fit`` and
+``predict_proba``, ``TimeSeriesScaler.fit``, ``make_windows(lazy=True)``) call
+:func:`check_series_lazy`, which keeps on-disk data on disk: a float32
+C-contiguous memmap passes as it is (a view of the file); a memmap of another
+dtype or layout, an array that slices (h5py, zarr, dask: anything with
+``shape``, ``dtype`` and ``__getitem__``) becomes a
+:class:`~sklearn_convlstm.lazy.LazySeries`, read and cast batch by batch; a
+:class:`~sklearn_convlstm.lazy.RaggedSeries` (unequal lengths on disk) passes
+as it is. Everywhere else (:func:`check_series`) such input is read into
+memory as canonical float32 data.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+import math
+import sys
+import warnings
+from collections.abc import Iterable, Sequence
+from numbers import Integral, Real
+from typing import Any, Literal, overload
 
 import numpy as np
+import torch
+from scipy import sparse
 
 # scikit-learn's private parameter-validation helpers, re-exported so that the
 # estimator modules import them from here, the one module that touches
 # scikit-learn's private API.
 from sklearn.base import _fit_context
-from sklearn.utils import check_array
+from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import (
     Interval,
+    InvalidParameterError,
     StrOptions,
     validate_params,
 )
+from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_feature_names, column_or_1d
 
+from .lazy import LazySeries, RaggedSeries, check_finite_lazy, is_memory_mapped
+
 #: Canonical time-series input: a 3D float32 array or a list of 2D float32 arrays.
 SeriesData = np.ndarray | list
+
+#: What :func:`check_series_lazy` may return besides ``SeriesData``: series read
+#: from disk on demand, equal-length (``LazySeries``) or not (``RaggedSeries``).
+LazyData = LazySeries | RaggedSeries
 
 SHAPE_HELP = (
     "X must have shape (n_samples, n_channels, n_timesteps) or "
@@ -74,7 +101,8 @@ def _ndim(X: Any) -> int:
 def _to_float32(values: Any, *, what: str) -> np.ndarray:
     """Convert to a float32 array, re-raising conversion errors with context."""
     try:
-        array = np.asarray(values, dtype=np.float32)
+        with np.errstate(over="ignore"):  # reported by _check_finite
+            array = np.asarray(values, dtype=np.float32)
     except (TypeError, ValueError) as error:
         raise type(error)(
             f"{what} must contain only numbers; converting it to float32 failed: "
@@ -87,11 +115,13 @@ def _to_float32(values: Any, *, what: str) -> np.ndarray:
 _FINITE_CHUNK = 1 << 20
 
 
-def _check_finite(array: np.ndarray, *, what: str) -> None:
+def _check_finite(array: np.ndarray, *, what: str, source: Any = None) -> None:
     """Raise if ``array`` holds NaN or inf, scanning it in bounded chunks.
 
     A plain ``np.isfinite(array).all()`` allocates a boolean array as large as
-    the data; chunking keeps validation's extra memory constant.
+    the data; chunking keeps validation's extra memory constant. ``source`` is
+    the input ``array`` was cast from: when it was finite, the cast to float32
+    overflowed, and the message says so.
     """
     flat = array.reshape(-1)
     finite = all(
@@ -99,6 +129,18 @@ def _check_finite(array: np.ndarray, *, what: str) -> None:
         for start in range(0, flat.size, _FINITE_CHUNK)
     )
     if not finite:
+        if (
+            isinstance(source, np.ndarray)
+            and source.dtype.kind == "f"
+            and np.isfinite(source).all()
+        ):
+            largest = float(np.abs(source).max())
+            raise ValueError(
+                f"{what} has values up to {largest:.3g}, beyond the float32 range "
+                f"(about {float(np.finfo(np.float32).max):.3g}) that the network "
+                "computes in. Rescale X (e.g. divide it by a constant) before "
+                "fitting or predicting."
+            )
         kind = "NaN" if np.isnan(array).any() else "infinity"
         raise ValueError(
             f"Input {what} contains {kind}. Time series must be finite: impute "
@@ -123,12 +165,17 @@ def _check_list_of_series(X: Sequence, *, name: str) -> list[np.ndarray]:
                 f"(length,); {name}[{index}] has {series.ndim} dimensions with "
                 f"shape {series.shape}."
             )
+        if series.shape[0] == 0:
+            raise ValueError(
+                f"{name}[{index}] has 0 channels (shape {series.shape}); every "
+                "series needs at least one channel, as (n_channels, length)."
+            )
         if series.shape[1] == 0:
             raise ValueError(
                 f"{name}[{index}] is an empty series (0 timesteps); every series "
                 "needs at least one timestep."
             )
-        _check_finite(series, what=f"{name}[{index}]")
+        _check_finite(series, what=f"{name}[{index}]", source=item)
         series_list.append(series)
     channel_counts = sorted({series.shape[0] for series in series_list})
     if len(channel_counts) > 1:
@@ -201,6 +248,11 @@ def check_series(
     TypeError
         For sparse matrices or non-numeric objects.
     """
+    _reject_torch_dataset(X, name=name)
+    if isinstance(X, LazySeries):  # a step that needs the data in memory
+        X = np.concatenate(list(X.iter_chunks()))
+    elif isinstance(X, RaggedSeries):
+        X = list(X)
     if isinstance(X, (list, tuple)) and _is_sequence_of_series(X):
         if len(X) < ensure_min_samples:
             raise ValueError(
@@ -229,6 +281,12 @@ def check_series(
         raise ValueError(
             f"{SHAPE_HELP}; got an array with {ndim} dimensions of shape {np.shape(X)}."
         )
+    if ndim == 3 and np.shape(X)[1] == 0:
+        raise ValueError(
+            f"{name} has 0 channels (shape {np.shape(X)}); every series needs at "
+            "least one channel. X must have shape (n_samples, n_channels, "
+            "n_timesteps)."
+        )
     if (
         type(X) is np.ndarray
         and X.dtype in _FLOAT_DTYPES
@@ -238,28 +296,140 @@ def check_series(
         # What check_array returns for a non-empty float array, without its
         # per-call overhead (dataframe detection, ...): this path is most of
         # the validation time of a single-series predict.
-        array = np.ascontiguousarray(X, dtype=np.float32)
+        # Overflow to inf is reported by _check_finite, with the values.
+        with np.errstate(over="ignore"):
+            array = np.ascontiguousarray(X, dtype=np.float32)
     else:
-        array = _check_array(X, name=name, ensure_min_samples=ensure_min_samples)
+        with np.errstate(over="ignore"):
+            array = _check_array(X, name=name, ensure_min_samples=ensure_min_samples)
     if array.shape[-1] == 0:
         raise ValueError(
             f"{name} has 0 timesteps (shape {array.shape}); every series needs at "
             "least one timestep."
         )
-    _check_finite(array, what=name)
+    _check_finite(array, what=name, source=X)
     if array.ndim == 2:
         array = array[:, np.newaxis, :]
     return array
 
 
-def n_channels_of(X: SeriesData) -> int:
+def _reject_torch_dataset(X: Any, *, name: str) -> None:
+    """Raise a TypeError naming what to pass instead of a torch Dataset."""
+    if isinstance(X, torch.utils.data.Dataset):
+        raise TypeError(
+            f"{name} is a torch Dataset ({type(X).__name__}); this estimator reads "
+            "arrays, not datasets. Pass a NumPy array or memmap of shape "
+            "(n_samples, n_channels, n_timesteps), an array that slices such as an "
+            "h5py dataset (see sklearn_convlstm.lazy.LazySeries), or a "
+            "sklearn_convlstm.lazy.RaggedSeries for series of unequal length."
+        )
+
+
+def _is_sliceable_array(X: Any) -> bool:
+    """Whether X is a non-NumPy array that slices (h5py, zarr, dask, ...)."""
+    if isinstance(X, (np.ndarray, list, tuple, str, bytes)) or hasattr(X, "iloc"):
+        return False
+    if sparse.issparse(X):
+        return False
+    return (
+        isinstance(getattr(X, "dtype", None), np.dtype)
+        and hasattr(X, "shape")
+        and hasattr(X, "__getitem__")
+    )
+
+
+def as_lazy_series(X: Any, *, name: str = "X") -> LazyData | None:
+    """Return X as series read on demand, or None if it is read into memory.
+
+    A float32 C-contiguous memmap is not wrapped (None): it streams as it is.
+    A memmap of another dtype or layout and any other array that slices
+    (``shape``, ``dtype``, ``__getitem__``) become a
+    :class:`~sklearn_convlstm.lazy.LazySeries`; ``LazySeries`` and
+    ``RaggedSeries`` come back unchanged. Nothing is read here.
+
+    Raises
+    ------
+    ValueError
+        For an array that is not 2D or 3D.
+    TypeError
+        For an array whose dtype is not a float or integer dtype.
+    """
+    if isinstance(X, (LazySeries, RaggedSeries)):
+        return X
+    if isinstance(X, np.memmap):
+        if X.dtype == np.float32 and X.flags.c_contiguous:
+            return None
+        return LazySeries(X, name=name)
+    _reject_torch_dataset(X, name=name)
+    if _is_sliceable_array(X):
+        return LazySeries(X, name=name)
+    return None
+
+
+def check_series_lazy(
+    X: Any,
+    *,
+    name: str = "X",
+    allow_unequal_length: bool = True,
+    ensure_min_samples: int = 1,
+) -> SeriesData | LazyData:
+    """Like :func:`check_series`, but keep on-disk data on disk.
+
+    Data that :func:`as_lazy_series` wraps is checked (shape, dtype, number of
+    series, finite values in one chunked pass) and returned lazily; anything
+    else goes through :func:`check_series`.
+
+    Parameters
+    ----------
+    X : array-like, list of array-like, LazySeries or RaggedSeries
+        Series.
+    name : str, default="X"
+        Name used in error messages.
+    allow_unequal_length : bool, default=True
+        Whether series of unequal length are accepted.
+    ensure_min_samples : int, default=1
+        Minimum number of series.
+
+    Returns
+    -------
+    X_checked : ndarray, list, LazySeries or RaggedSeries
+        Canonical float32 data, or data read on demand as float32.
+    """
+    lazy = as_lazy_series(X, name=name)
+    if lazy is None:
+        return check_series(
+            X,
+            name=name,
+            allow_unequal_length=allow_unequal_length,
+            ensure_min_samples=ensure_min_samples,
+        )
+    if len(lazy) < ensure_min_samples:
+        raise ValueError(
+            f"Found {len(lazy)} series in {name} while a minimum of "
+            f"{ensure_min_samples} is required."
+        )
+    if isinstance(lazy, RaggedSeries) and not allow_unequal_length:
+        raise ValueError(
+            f"{name} is a RaggedSeries (series of unequal length) but this step "
+            "needs equal-length series; pad or truncate them first (see "
+            "PadTruncate)."
+        )
+    check_finite_lazy(lazy, what=name)
+    return lazy
+
+
+def n_channels_of(X: SeriesData | LazyData) -> int:
     """Return the number of channels of canonical data."""
-    return int(X.shape[1]) if isinstance(X, np.ndarray) else int(X[0].shape[0])
+    if isinstance(X, RaggedSeries):
+        return X.n_channels
+    return int(X.shape[1]) if not isinstance(X, list) else int(X[0].shape[0])
 
 
-def series_lengths(X: SeriesData) -> np.ndarray:
+def series_lengths(X: SeriesData | LazyData) -> np.ndarray:
     """Return the length (number of timesteps) of each series of canonical data."""
-    if isinstance(X, np.ndarray):
+    if isinstance(X, RaggedSeries):
+        return X.lengths
+    if not isinstance(X, list):
         return np.full(X.shape[0], X.shape[2], dtype=np.int64)
     return np.array([series.shape[1] for series in X], dtype=np.int64)
 
@@ -324,15 +494,382 @@ def check_classification_labels(y: Any, n_samples: int) -> np.ndarray:
         )
     if y.dtype.kind == "f" and not np.isfinite(y).all():
         raise ValueError("Input y contains NaN or infinity; every label must be set.")
+    if y.dtype == object:
+        _check_one_label_type(y)
     check_classification_targets(y)
     return y
 
 
+def check_regression_targets(y: Any, n_samples: int) -> np.ndarray:
+    """Validate regression targets for ``n_samples`` series.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Numeric targets, finite.
+    n_samples : int
+        Number of series in X.
+
+    Returns
+    -------
+    y : ndarray of shape (n_samples,) or (n_samples, n_outputs), float64
+    """
+    if y is None:
+        raise ValueError(
+            "This regressor requires y to be passed, but the target y is None."
+        )
+    array = np.asarray(y)
+    if array.dtype.kind not in "biuf":
+        try:
+            array = array.astype(np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"y must hold numbers (regression targets); got an array of dtype "
+                f"{array.dtype} (e.g. {array.ravel()[:3].tolist()!r}). Convert y "
+                "to floats, or use ConvLSTMClassifier for class labels."
+            ) from None
+    if array.ndim not in (1, 2):
+        raise ValueError(
+            f"y must have shape (n_samples,) or (n_samples, n_outputs); got an "
+            f"array with {array.ndim} dimensions of shape {array.shape}."
+        )
+    if array.ndim == 2 and array.shape[1] == 0:
+        raise ValueError(
+            f"y has shape {array.shape}: no output to predict; pass at least one "
+            "target column."
+        )
+    if len(array) != n_samples:
+        raise ValueError(
+            f"X and y have inconsistent numbers of samples: X has {n_samples} series "
+            f"but y has {len(array)} targets. Pass one target (row) per series."
+        )
+    array = array.astype(np.float64)
+    if not np.isfinite(array).all():
+        bad = np.flatnonzero(~np.isfinite(array).reshape(len(array), -1).all(axis=1))
+        raise ValueError(
+            f"Input y contains NaN or infinity (in {len(bad)} of {n_samples} rows, "
+            f"the first at index {int(bad[0])}); every regression target must be a "
+            "finite number. Drop or impute those series first."
+        )
+    return array
+
+
+def _check_one_label_type(y: np.ndarray) -> None:
+    """Raise if an object array of labels mixes numbers and strings.
+
+    Such labels cannot be sorted into ``classes_`` (``1 < "a"`` is an error in
+    Python), and ``1`` and ``"1"`` would be two different classes.
+    """
+    kinds: dict[str, str] = {}
+    for label in y:
+        kind = "str" if isinstance(label, str) else "number"
+        kinds.setdefault(kind, type(label).__name__)
+    if len(kinds) > 1:
+        raise TypeError(
+            f"y mixes labels of types {kinds['number']} and {kinds['str']} "
+            "(an object array holding both numbers and strings); class labels "
+            "must all be of one type. Convert them to one type first, e.g. "
+            "y.astype(str)."
+        )
+
+
+def check_class_weight(
+    class_weight: dict | str | None, classes: np.ndarray, y: np.ndarray
+) -> np.ndarray | None:
+    """Validate ``class_weight`` and return one weight per class.
+
+    Parameters
+    ----------
+    class_weight : dict, "balanced" or None
+        As in scikit-learn: ``{label: weight}`` (classes left out weigh 1),
+        ``"balanced"`` (``n_samples / (n_classes * class_count)``), or None.
+    classes : ndarray of shape (n_classes,)
+        The sorted class labels (``classes_``).
+    y : ndarray of shape (n_samples,)
+        The training labels the weights are computed for.
+
+    Returns
+    -------
+    weights : ndarray of shape (n_classes,) or None
+        ``float64`` weights in the order of ``classes``; None for None.
+
+    Raises
+    ------
+    ValueError
+        For a key that is not a class of ``y``, a weight that is negative, not a
+        finite number, or weights that are 0 for every class: the loss would
+        reward errors or be undefined, and training would silently diverge.
+    """
+    if class_weight is None:
+        return None
+    if isinstance(class_weight, str):
+        return compute_class_weight(class_weight, classes=classes, y=y)
+    known = classes.tolist()
+    for key, weight in class_weight.items():
+        if key not in known:
+            raise ValueError(
+                f"class_weight names {key!r}, which is not a class of y (classes: "
+                f"{known}). Use the labels exactly as in y."
+            )
+        if (
+            not isinstance(weight, Real)
+            or isinstance(weight, bool)
+            or not math.isfinite(weight)
+            or weight < 0
+        ):
+            raise ValueError(
+                f"class_weight[{key!r}] is {weight!r}; class weights must be finite "
+                "numbers >= 0 (a negative weight rewards the network for "
+                "misclassifying that class, and training diverges)."
+            )
+    weights = np.array(
+        [float(class_weight.get(label, 1.0)) for label in known], dtype=np.float64
+    )
+    if not weights.any():
+        raise ValueError(
+            f"class_weight gives every class weight 0 ({class_weight!r}); the loss "
+            "would be 0/0. Give at least one class a positive weight."
+        )
+    return weights
+
+
+def check_int_entries(estimator: Any, names: Iterable[str], *, low: int = 1) -> None:
+    """Check that tuple (or list) parameters hold only ints ``>= low``.
+
+    scikit-learn's ``_parameter_constraints`` checks a parameter's type, not
+    the entries of a tuple: ``kernel_sizes=(3.5,)`` would otherwise be
+    truncated by PyTorch and ``(-1,)`` fail deep inside it. Parameters that
+    are not tuples or lists are left to ``_parameter_constraints``.
+
+    Parameters
+    ----------
+    estimator : estimator instance
+        Its parameters ``names`` are read with ``getattr``.
+    names : iterable of str
+        Names of the parameters to check.
+    low : int, default=1
+        Smallest valid entry.
+
+    Raises
+    ------
+    InvalidParameterError
+        (a ValueError and TypeError) naming the parameter, the value and its
+        first bad entry.
+    """
+    for name in names:
+        value = getattr(estimator, name)
+        if not isinstance(value, (tuple, list)):
+            continue
+        for index, entry in enumerate(value):
+            if (
+                isinstance(entry, Integral)
+                and not isinstance(entry, (bool, np.bool_))
+                and int(entry) >= low
+            ):
+                continue
+            kind = "" if type(entry) is int else f" ({type(entry).__name__})"
+            raise InvalidParameterError(
+                f"The {name!r} parameter of {type(estimator).__name__} must hold "
+                f"only ints in the range [{low}, inf), one per conv block. Got "
+                f"{value!r} instead: entry {index} is {entry!r}{kind}."
+            )
+
+
+def check_subclass_param(
+    estimator: Any, name: str, base: type, *, expected: str
+) -> None:
+    """Check that class parameter ``name`` is a string or a subclass of ``base``.
+
+    Strings are left to ``_parameter_constraints`` (a ``StrOptions``); this
+    checks what it cannot: that a class passed instead derives from ``base``.
+
+    Parameters
+    ----------
+    estimator : estimator instance
+        Its parameter ``name`` is read with ``getattr``.
+    name : str
+        Parameter name.
+    base : type
+        Required base class.
+    expected : str
+        What the message says is expected, e.g. ``"one of 'adam', 'sgd' or a
+        subclass of torch.optim.Optimizer"``.
+
+    Raises
+    ------
+    InvalidParameterError
+        Naming the parameter, the value and what was expected.
+    """
+    value = getattr(estimator, name)
+    if isinstance(value, str) or (isinstance(value, type) and issubclass(value, base)):
+        return
+    raise InvalidParameterError(
+        f"The {name!r} parameter of {type(estimator).__name__} must be {expected}. "
+        f"Got {value!r} instead."
+    )
+
+
+def check_instances_param(
+    estimator: Any, name: str, base: type, *, expected: str
+) -> None:
+    """Check that every entry of the tuple parameter ``name`` is a ``base`` instance.
+
+    Parameters
+    ----------
+    estimator : estimator instance
+        Its parameter ``name`` is read with ``getattr``.
+    name : str
+        Parameter name (a tuple, list or None).
+    base : type
+        Class every entry must be an instance of.
+    expected : str
+        What the message says is expected, e.g. ``"a tuple of skorch
+        callbacks"``.
+
+    Raises
+    ------
+    InvalidParameterError
+        Naming the parameter and the first entry of another type.
+    """
+    value = getattr(estimator, name)
+    for index, entry in enumerate(value or ()):
+        if not isinstance(entry, base):
+            raise InvalidParameterError(
+                f"The {name!r} parameter of {type(estimator).__name__} must be "
+                f"{expected}. Got {value!r} instead: entry {index} is an object "
+                f"of type {type(entry).__name__}."
+            )
+
+
+def resolve_device(device: str) -> str:
+    """Return the torch device to train on; ``"auto"`` picks CUDA when available.
+
+    Parameters
+    ----------
+    device : str
+        ``"cpu"``, ``"cuda"``, ``"cuda:N"``, ``"mps"`` (Apple GPUs, where
+        PyTorch has it) or ``"auto"``.
+
+    Returns
+    -------
+    device : str
+
+    Raises
+    ------
+    ValueError
+        For a string torch does not parse, a device type this package does not
+        run on (``"meta"``, ...), or a device that is not available here.
+    """
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    try:
+        device_type = torch.device(device).type
+    except RuntimeError as error:
+        raise ValueError(
+            f"device={device!r} is not a valid torch device; use 'cpu', 'cuda', "
+            "'cuda:N' or 'auto'."
+        ) from error
+    if device_type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"device={device!r} was requested but CUDA is not available on this "
+            "machine; use device='cpu' or device='auto'."
+        )
+    if device_type == "mps" and not torch.backends.mps.is_available():
+        raise ValueError(
+            f"device={device!r} was requested but MPS is not available on this "
+            "machine (it needs an Apple GPU and a PyTorch built for it); use "
+            "device='cpu' or device='auto'."
+        )
+    if device_type not in ("cpu", "cuda", "mps"):
+        raise ValueError(
+            f"device={device!r} is not supported: use 'cpu', 'cuda', 'cuda:N' or "
+            "'auto' (or 'mps' on Apple GPUs). The network trains and predicts on "
+            "real data, which a device of type "
+            f"{device_type!r} does not hold."
+        )
+    return device
+
+
+#: ``fit`` warns that X may be channels-last when a 3D array has more than this
+#: many times as many channels as timesteps. Real multichannel data stays below
+#: it (UEA archive examples: PEMS-SF, 963 channels of 144 steps, ratio 6.7;
+#: DuckDuckGeese, 1,345 of 270, ratio 5), while (n, timesteps, channels) data
+#: passed by mistake has the ratio timesteps / channels: 150 for univariate
+#: series of 150 steps, 50 for 3 channels of 150 steps.
+CHANNELS_LAST_RATIO = 10
+
+
+#: Top-level packages whose frames a warning skips to point at the user's line.
+_LIBRARY_PACKAGES = frozenset({"sklearn_convlstm", "sklearn", "skorch"})
+
+
+def caller_stacklevel() -> int:
+    """Return the ``stacklevel`` that makes a warning point at the user's code.
+
+    Called by the function that warns: counts the frames of this package,
+    scikit-learn (its ``fit`` wrappers) and skorch between that function and
+    the first frame of other code, so the warning names the caller's line
+    however deep inside ``fit`` it is raised.
+    """
+    frame = sys._getframe(1)
+    level = 1
+    while (
+        frame.f_back is not None
+        and frame.f_globals.get("__name__", "").partition(".")[0] in _LIBRARY_PACKAGES
+    ):
+        frame = frame.f_back
+        level += 1
+    return level
+
+
+def _warn_if_channels_last(name: str, n_channels: int, n_timesteps: int) -> None:
+    if n_channels > CHANNELS_LAST_RATIO * n_timesteps:
+        warnings.warn(
+            f"{name} has {n_channels} channels of {n_timesteps} "
+            f"timestep{'' if n_timesteps == 1 else 's'} each "
+            f"(more than {CHANNELS_LAST_RATIO} channels per timestep): was it "
+            "passed channels-last, as (n_samples, n_timesteps, n_channels)? "
+            "This package reads 3D input channels-first, (n_samples, n_channels, "
+            f"n_timesteps); transpose it with {name}.transpose(0, 2, 1). If the "
+            "layout is right, silence this warning with warnings.filterwarnings.",
+            UserWarning,
+            stacklevel=caller_stacklevel(),
+        )
+
+
 def _is_univariate_table(X: Any) -> bool:
     """Tell whether X is a 2D array-like read as (n_samples, n_timesteps)."""
+    if isinstance(X, RaggedSeries):
+        return False
     if isinstance(X, (list, tuple)):
         return bool(len(X)) and all(np.ndim(item) == 1 for item in X)
     return _ndim(X) == 2
+
+
+@overload
+def validate_series_input(
+    estimator: Any,
+    X: Any,
+    *,
+    reset: bool,
+    require_fitted_length: bool,
+    allow_unequal_length: bool = True,
+    allow_lazy: Literal[False] = False,
+    warn_channels_last: bool = False,
+) -> SeriesData: ...
+
+
+@overload
+def validate_series_input(
+    estimator: Any,
+    X: Any,
+    *,
+    reset: bool,
+    require_fitted_length: bool,
+    allow_unequal_length: bool = True,
+    allow_lazy: Literal[True],
+    warn_channels_last: bool = False,
+) -> SeriesData | LazyData: ...
 
 
 def validate_series_input(
@@ -342,7 +879,9 @@ def validate_series_input(
     reset: bool,
     require_fitted_length: bool,
     allow_unequal_length: bool = True,
-) -> SeriesData:
+    allow_lazy: bool = False,
+    warn_channels_last: bool = False,
+) -> SeriesData | LazyData:
     """Validate X for an estimator and record or check its layout.
 
     With ``reset=True`` (in ``fit``) this sets on ``estimator``:
@@ -371,11 +910,21 @@ def validate_series_input(
         Whether series must keep the fitted length (see above).
     allow_unequal_length : bool, default=True
         Passed to :func:`check_series`.
+    allow_lazy : bool, default=False
+        Validate with :func:`check_series_lazy`, which keeps on-disk data on
+        disk, for callers that read X batch by batch.
+    warn_channels_last : bool, default=False
+        With ``reset=True``, warn when a 3D array has more than
+        ``CHANNELS_LAST_RATIO`` times as many channels as timesteps (likely
+        passed as ``(n_samples, n_timesteps, n_channels)``). Estimators that
+        train on X turn it on; steps inside them (a scaler fitted in ``fit``)
+        leave it off, so the warning comes once.
 
     Returns
     -------
     X_checked : ndarray of shape (n_samples, n_channels, n_timesteps) or list
-        Canonical float32 data.
+        Canonical float32 data; with ``allow_lazy`` possibly a ``LazySeries``
+        or ``RaggedSeries``.
     """
     is_table = _is_univariate_table(X)
     # Column names only matter for dataframes, or when fit saw a dataframe;
@@ -386,13 +935,17 @@ def validate_series_input(
         or hasattr(estimator, "feature_names_in_")
     ):
         _check_feature_names(estimator, X, reset=reset)
-    X_checked = check_series(X, allow_unequal_length=allow_unequal_length)
+    checker = check_series_lazy if allow_lazy else check_series
+    X_checked = checker(X, allow_unequal_length=allow_unequal_length)
     n_channels = n_channels_of(X_checked)
     lengths = series_lengths(X_checked)
-    n_timesteps = int(lengths[0]) if isinstance(X_checked, np.ndarray) else None
+    equal_length = isinstance(X_checked, (np.ndarray, LazySeries))
+    n_timesteps = int(lengths[0]) if equal_length else None
     name = type(estimator).__name__
     if reset:
         is_table = is_table and n_timesteps is not None
+        if warn_channels_last and n_timesteps is not None and not is_table:
+            _warn_if_channels_last("X", n_channels, n_timesteps)
         estimator.n_features_in_ = n_timesteps if is_table else n_channels
         estimator.n_channels_in_ = n_channels
         estimator.n_timesteps_in_ = n_timesteps
@@ -428,23 +981,95 @@ def validate_series_input(
 # scikit-learn's parameter validation machinery, re-exported so that estimators
 # import private scikit-learn helpers from this module only.
 __all__ = [
+    "SEED_BOUND",
+    "CHANNELS_LAST_RATIO",
     "Interval",
+    "InvalidParameterError",
+    "LazyData",
     "StrOptions",
     "_fit_context",
+    "as_lazy_series",
+    "check_class_weight",
     "check_classification_labels",
+    "check_regression_targets",
+    "check_instances_param",
+    "check_int_entries",
     "check_series",
+    "check_series_lazy",
+    "check_subclass_param",
+    "draw_seed",
+    "draw_seeds",
     "n_channels_of",
     "pad_series",
+    "resolve_device",
     "series_lengths",
     "validate_params",
     "validate_series_input",
 ]
 
 
+#: Seeds are drawn in ``[0, SEED_BOUND)``: torch, NumPy and sktime accept them.
+SEED_BOUND = int(np.iinfo(np.int32).max)
+
+
+def draw_seed(random_state: Any) -> int:
+    """Draw one int seed from ``random_state``: the package's one derivation.
+
+    ``check_random_state(random_state).randint(SEED_BOUND)``: an int gives the
+    same seed every time, a RandomState instance advances, ``None`` draws
+    from NumPy's global generator.
+
+    Parameters
+    ----------
+    random_state : int, RandomState instance or None
+
+    Returns
+    -------
+    seed : int
+
+    Examples
+    --------
+    >>> draw_seed(0) == draw_seed(0), 0 <= draw_seed(None) < SEED_BOUND
+    (True, True)
+    """
+    return int(check_random_state(random_state).randint(SEED_BOUND))
+
+
+def draw_seeds(random_state: Any, n_seeds: int) -> list[int]:
+    """Draw ``n_seeds`` int seeds from ``random_state`` in one call.
+
+    Parameters
+    ----------
+    random_state : int, RandomState instance or None
+    n_seeds : int
+
+    Returns
+    -------
+    seeds : list of int
+        ``check_random_state(random_state).randint(SEED_BOUND, size=n_seeds)``.
+
+    Examples
+    --------
+    >>> draw_seeds(0, 3)[0] == draw_seed(0)
+    True
+    """
+    rng = check_random_state(random_state)
+    return [int(seed) for seed in rng.randint(SEED_BOUND, size=n_seeds)]
+
+
 def _take(X: Any, index: np.ndarray) -> Any:
-    """Select samples by position from an array, a DataFrame or a list of series."""
+    """Select samples by position from an array, a DataFrame or a list of series.
+
+    Data read on demand (``LazySeries``, ``RaggedSeries``) gives a lazy view:
+    nothing is read. So does a memory-mapped array (fancy indexing would copy
+    the rows into memory).
+    """
     if hasattr(X, "iloc"):
         return X.iloc[index]
+    if isinstance(X, (LazySeries, RaggedSeries)):
+        return X.take(index)
+    if isinstance(X, np.ndarray) and is_memory_mapped(X):
+        return LazySeries(X).take(index)
     if isinstance(X, np.ndarray):
         return X[index]
     return [X[i] for i in index]

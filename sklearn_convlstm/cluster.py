@@ -34,14 +34,10 @@ from typing import Any
 
 import torch
 
-try:
-    from distributed import WorkerPlugin, get_client
-except ImportError as error:  # pragma: no cover - exercised without the extra
-    raise ImportError(
-        "sklearn_convlstm.cluster needs dask.distributed; install it with `pip "
-        "install sklearn-convlstm[distributed]` (or `pip install "
-        "'dask[distributed]'`)."
-    ) from error
+from ._optional import import_optional
+
+import_optional("distributed", purpose="sklearn_convlstm.cluster")
+from distributed import WorkerPlugin, get_client  # noqa: E402
 
 __all__ = ["TorchThreads", "tune_on_dask"]
 

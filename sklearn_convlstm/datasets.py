@@ -30,16 +30,17 @@ public research data; cite the archive when you publish results:
 
 from __future__ import annotations
 
+import codecs
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from importlib import resources
-from numbers import Integral, Real
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, overload
 
 import numpy as np
-from sklearn.utils import check_random_state
+
+from ._synthetic import MIN_PATTERN_LENGTH, PATTERN_NAMES, make_pattern_classification
 
 if TYPE_CHECKING:
     if sys.version_info >= (3, 11):
@@ -48,12 +49,15 @@ if TYPE_CHECKING:
         from importlib.abc import Traversable
 
 __all__ = [
+    "MIN_PATTERN_LENGTH",
+    "PATTERN_NAMES",
     "list_datasets",
     "load_dataset",
     "load_ts_file",
     "load_ucr_tsv",
     "make_pattern_classification",
 ]
+
 
 #: What a reader returns as ``X``: a 3D float64 array or a list of 2D arrays.
 Series = np.ndarray | list
@@ -75,13 +79,19 @@ def _check_missing_option(missing: str) -> None:
         )
 
 
-def _parse_values(text: str, *, where: str) -> np.ndarray:
-    """Parse comma-separated numbers (``?`` means missing) into float64."""
+def _parse_values(text: str, *, where: str, separator: str = ",") -> np.ndarray:
+    """Parse numbers separated by ``separator`` (``?`` means missing) into float64.
+
+    Only ``separator`` separates values: with tabs, ``"0,5"`` is one cell that
+    is not a number (a decimal comma), never two values.
+    """
     if not text.strip():
-        raise ValueError(f"{where} is empty; expected comma-separated numbers.")
+        raise ValueError(
+            f"{where} is empty; expected numbers separated by {separator!r}."
+        )
     if "?" in text:
         text = text.replace("?", "nan")
-    tokens = text.split(",")
+    tokens = text.split(separator)
     try:
         return np.array(tokens, dtype=np.float64)
     except ValueError:
@@ -92,10 +102,32 @@ def _parse_values(text: str, *, where: str) -> np.ndarray:
         except ValueError:
             raise ValueError(
                 f"{where}, value {position}: {token.strip()!r} is not a number. "
-                "Values must be numbers separated by ',' ('?' or NaN for a "
-                "missing value)."
+                f"Values must be numbers separated by {separator!r} ('?' or NaN "
+                "for a missing value; '.' as the decimal point)."
             ) from None
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _read_text_lines(path: str) -> Iterator[str]:
+    """Yield the lines of a UTF-8 text file, naming the line of any bad byte.
+
+    A UTF-8 byte-order mark at the start of the file (as some Windows editors
+    write) is dropped. Undecodable bytes raise a ValueError that names the
+    file, the line and the column, instead of a bare ``UnicodeDecodeError``.
+    """
+    with open(path, "rb") as file:
+        for line_number, raw_line in enumerate(file, start=1):
+            if line_number == 1 and raw_line.startswith(codecs.BOM_UTF8):
+                raw_line = raw_line[len(codecs.BOM_UTF8) :]
+            try:
+                yield raw_line.decode("utf-8")
+            except UnicodeDecodeError as error:
+                raise ValueError(
+                    f"{path}, line {line_number}: not valid UTF-8 (byte "
+                    f"0x{raw_line[error.start]:02x} at column {error.start + 1}). "
+                    "Save the file as UTF-8 (the encoding of the UCR/UEA archive "
+                    "files)."
+                ) from None
 
 
 def _raise_on_missing(
@@ -366,8 +398,7 @@ def load_ts_file(
     """
     _check_missing_option(missing)
     path = os.fspath(path)
-    with open(path, encoding="utf-8") as file:
-        return _parse_ts_lines(file, source=path, missing=missing)
+    return _parse_ts_lines(_read_text_lines(path), source=path, missing=missing)
 
 
 # --------------------------------------------------------------------------- #
@@ -427,33 +458,40 @@ def load_ucr_tsv(
     series: list[np.ndarray] = []
     labels: list[str] = []
     n_missing = n_missing_cases = first_missing_line = 0
-    with open(source, encoding="utf-8") as file:
-        for line_number, raw_line in enumerate(file, start=1):
-            line = raw_line.strip()
-            if not line:
-                continue
-            where = f"{source}, line {line_number}"
-            label, separator, values_text = line.partition(delimiter)
-            if not separator or not values_text.strip():
-                raise ValueError(
-                    f"{where}: expected a class label then values separated by "
-                    f"{delimiter!r}; found no values."
-                )
-            values = _parse_values(
-                values_text.replace(delimiter, ","), where=f"{where}, series"
+    for line_number, raw_line in enumerate(_read_text_lines(source), start=1):
+        # Only the end of the line is trimmed: a leading delimiter is an empty
+        # label cell, not whitespace.
+        line = raw_line.rstrip()
+        if not line:
+            continue
+        where = f"{source}, line {line_number}"
+        label, separator, values_text = line.partition(delimiter)
+        if not separator or not values_text.strip():
+            raise ValueError(
+                f"{where}: expected a class label then values separated by "
+                f"{delimiter!r}; found no values."
             )
-            observed = np.flatnonzero(~np.isnan(values))
-            if observed.size == 0:
-                raise ValueError(f"{where}: the series has no values (all NaN).")
-            values = values[: observed[-1] + 1]
-            case_missing = values.size - observed.size
-            if case_missing:
-                if not n_missing:
-                    first_missing_line = line_number
-                n_missing += case_missing
-                n_missing_cases += 1
-            labels.append(label.strip())
-            series.append(values[np.newaxis, :])
+        label = label.strip()
+        if not label:
+            raise ValueError(
+                f"{where}: the class label (first field) is empty; each line must "
+                f"start with the label, then the values, separated by {delimiter!r}."
+            )
+        values = _parse_values(
+            values_text, where=f"{where}, series", separator=delimiter
+        )
+        observed = np.flatnonzero(~np.isnan(values))
+        if observed.size == 0:
+            raise ValueError(f"{where}: the series has no values (all NaN).")
+        values = values[: observed[-1] + 1]
+        case_missing = values.size - observed.size
+        if case_missing:
+            if not n_missing:
+                first_missing_line = line_number
+            n_missing += case_missing
+            n_missing_cases += 1
+        labels.append(label)
+        series.append(values[np.newaxis, :])
     if not series:
         raise ValueError(f"{source}: the file has no cases.")
     if n_missing and missing == "raise":
@@ -671,176 +709,3 @@ def load_dataset(
     X_train, y_train = _read(train, missing)
     X_test, y_test = _read(test, missing)
     return X_train, y_train, X_test, y_test
-
-
-# --------------------------------------------------------------------------- #
-# Synthetic data
-# --------------------------------------------------------------------------- #
-#: Pattern of each class of make_pattern_classification, in class order.
-PATTERN_NAMES = (
-    "spike",
-    "oscillation burst",
-    "rising ramp",
-    "plateau",
-    "negative spike",
-    "falling ramp",
-    "double spike",
-    "slow wave",
-)
-MIN_PATTERN_LENGTH = 8
-
-
-def _pattern(class_index: int, width: int) -> np.ndarray:
-    """Shape of the pattern of ``class_index`` over ``width`` timesteps."""
-    steps = np.arange(width, dtype=np.float64)
-    pattern = np.zeros(width)
-    if class_index == 0:  # spike: one timestep at +1
-        pattern[width // 2] = 1.0
-    elif class_index == 1:  # oscillation burst: two sine periods
-        pattern = np.sin(4.0 * np.pi * steps / width)
-    elif class_index == 2:  # rising ramp: 0 -> 1, then back to the baseline
-        pattern = steps / (width - 1)
-    elif class_index == 3:  # plateau: step up by 1, step back down
-        pattern[:] = 1.0
-    elif class_index == 4:  # negative spike
-        pattern[width // 2] = -1.0
-    elif class_index == 5:  # falling ramp: jump to 1, decay linearly to 0
-        pattern = 1.0 - steps / (width - 1)
-    elif class_index == 6:  # double spike
-        pattern[width // 4] = pattern[(3 * width) // 4] = 1.0
-    else:  # slow wave: one sine period
-        pattern = np.sin(2.0 * np.pi * steps / width)
-    return pattern
-
-
-def _check_int(value: object, name: str, low: int, high: float = np.inf) -> int:
-    if isinstance(value, Integral) and not isinstance(value, bool):
-        if low <= int(value) <= high:
-            return int(value)
-    upper = "inf)" if high == np.inf else f"{int(high)}]"
-    raise ValueError(
-        f"{name} must be an int in the range [{low}, {upper}; got {value!r}."
-    )
-
-
-def make_pattern_classification(
-    n_samples: int = 200,
-    n_timesteps: int = 100,
-    n_channels: int = 1,
-    n_classes: int = 3,
-    *,
-    min_length: int | None = None,
-    pattern_length: int | None = None,
-    noise: float = 0.3,
-    random_state: int | np.random.RandomState | None = None,
-) -> tuple[Series, np.ndarray]:
-    """Make series whose class is a local pattern at a random position.
-
-    Each series is Gaussian noise with one pattern added, of peak amplitude 1
-    and ``pattern_length`` timesteps, at a position drawn uniformly so that the
-    pattern fits in the series. The pattern of class ``k`` is
-    ``PATTERN_NAMES[k]``:
-
-    0. spike: a single timestep at +1;
-    1. oscillation burst: two periods of a sine;
-    2. rising ramp: from 0 up to 1, then back to the baseline;
-    3. plateau: a step up by 1 and back down;
-    4. negative spike: a single timestep at -1;
-    5. falling ramp: a jump to 1, then a linear decay to 0;
-    6. double spike: two spikes half a pattern length apart;
-    7. slow wave: one period of a sine.
-
-    For multivariate data the pattern is added to one channel drawn at random
-    for each series, the other channels are noise only: the class is told by
-    the shape of the pattern, not by its channel or position.
-
-    Parameters
-    ----------
-    n_samples : int, default=200
-        Number of series; at least ``n_classes``.
-    n_timesteps : int, default=100
-        Length of the series (the longest one when ``min_length`` is set).
-    n_channels : int, default=1
-        Number of channels.
-    n_classes : int, default=3
-        Number of classes, from 2 to 8.
-    min_length : int, default=None
-        If set, the series have unequal lengths drawn uniformly in
-        ``[min_length, n_timesteps]`` and ``X`` is a list. ``None`` gives
-        equal-length series.
-    pattern_length : int, default=None
-        Length of the patterns, at least 8 and at most the shortest series.
-        ``None`` means half the shortest series, clipped to ``[8, 20]``.
-    noise : float, default=0.3
-        Standard deviation of the Gaussian noise (the patterns have amplitude
-        1).
-    random_state : int, RandomState instance or None, default=None
-        Seed for reproducible data.
-
-    Returns
-    -------
-    X : ndarray of shape (n_samples, n_channels, n_timesteps) or list
-        ``float64`` series; with ``min_length`` set, a list of arrays of shape
-        ``(n_channels, length_i)``.
-    y : ndarray of shape (n_samples,)
-        Integer class labels ``0 .. n_classes - 1``, balanced (counts differ by
-        at most one), in random order.
-
-    Raises
-    ------
-    ValueError
-        For an argument out of range, e.g. ``n_timesteps`` or ``min_length``
-        shorter than the patterns, or ``n_classes`` above 8.
-
-    Examples
-    --------
-    >>> from sklearn_convlstm.datasets import make_pattern_classification
-    >>> X, y = make_pattern_classification(n_samples=30, n_channels=2,
-    ...                                    random_state=0)
-    >>> X.shape, np.bincount(y)
-    ((30, 2, 100), array([10, 10, 10]))
-    """
-    n_classes = _check_int(n_classes, "n_classes", 2, len(PATTERN_NAMES))
-    n_samples = _check_int(n_samples, "n_samples", n_classes)
-    n_channels = _check_int(n_channels, "n_channels", 1)
-    n_timesteps = _check_int(n_timesteps, "n_timesteps", MIN_PATTERN_LENGTH)
-    if min_length is not None:
-        min_length = _check_int(min_length, "min_length", 1, n_timesteps)
-    shortest = n_timesteps if min_length is None else min_length
-    if pattern_length is None:
-        pattern_length = int(np.clip(shortest // 2, MIN_PATTERN_LENGTH, 20))
-    else:
-        pattern_length = _check_int(
-            pattern_length, "pattern_length", MIN_PATTERN_LENGTH, n_timesteps
-        )
-    if shortest < pattern_length:
-        name = "n_timesteps" if min_length is None else "min_length"
-        raise ValueError(
-            f"{name}={shortest} is too short for patterns of {pattern_length} "
-            f"timesteps; use {name} >= {pattern_length} or a smaller "
-            f"pattern_length (at least {MIN_PATTERN_LENGTH})."
-        )
-    if not isinstance(noise, Real) or not noise >= 0:
-        raise ValueError(f"noise must be a non-negative number; got {noise!r}.")
-
-    rng = check_random_state(random_state)
-    y = rng.permutation(np.arange(n_samples) % n_classes).astype(np.int64)
-    if min_length is None:
-        lengths = np.full(n_samples, n_timesteps)
-    else:
-        lengths = rng.randint(min_length, n_timesteps + 1, size=n_samples)
-    pattern_channels = rng.randint(n_channels, size=n_samples)
-    starts = rng.randint(0, lengths - pattern_length + 1)
-    patterns = [_pattern(k, pattern_length) for k in range(n_classes)]
-
-    series = []
-    for index in range(n_samples):
-        values = rng.normal(scale=noise, size=(n_channels, lengths[index]))
-        start = starts[index]
-        values[pattern_channels[index], start : start + pattern_length] += patterns[
-            y[index]
-        ]
-        series.append(values)
-    if min_length is None:
-        return np.stack(series), y
-    return series, y

@@ -42,6 +42,8 @@ import numpy as np
 import torch
 from skorch.callbacks import Callback, LRScheduler
 
+from ._optional import import_optional
+
 __all__ = [
     "accelerator_device",
     "check_processes_agree",
@@ -49,20 +51,8 @@ __all__ = [
 ]
 
 
-def _import_accelerate() -> Any:
-    try:
-        import accelerate
-    except ImportError as error:  # pragma: no cover - exercised without the extra
-        raise ImportError(
-            "Data-parallel training needs Hugging Face Accelerate; install it "
-            "with `pip install sklearn-convlstm[distributed]` (or `pip install "
-            "accelerate`)."
-        ) from error
-    return accelerate
-
-
 def _check_accelerator(accelerator: Any) -> None:
-    accelerate = _import_accelerate()
+    accelerate = import_optional("accelerate", purpose="Data-parallel training")
     if not isinstance(accelerator, accelerate.Accelerator):
         raise TypeError(
             "accelerator must be an accelerate.Accelerator or None; got "

@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator, clone
 from sklearn.ensemble import VotingClassifier
-from sklearn.utils import check_random_state
+
+from ._validation import draw_seeds
 
 __all__ = ["make_seed_ensemble", "member_seeds"]
 
@@ -48,8 +49,8 @@ def member_seeds(random_state: Any, n_members: int) -> list[int | None]:
     if isinstance(random_state, (int, np.integer)):
         children = np.random.SeedSequence(int(random_state)).spawn(n_members)
         return [int(child.generate_state(1)[0] >> 1) for child in children]
-    rng = check_random_state(random_state)
-    return [int(seed) for seed in rng.randint(np.iinfo(np.int32).max, size=n_members)]
+    seeds: list[int | None] = [*draw_seeds(random_state, n_members)]
+    return seeds
 
 
 def _set_random_states(estimator: BaseEstimator, seed: int | None) -> BaseEstimator:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["TrainingInterruptedWarning"]
+__all__ = ["TrainingDivergedError", "TrainingInterruptedWarning"]
 
 
 class TrainingInterruptedWarning(UserWarning):
@@ -13,4 +13,13 @@ class TrainingInterruptedWarning(UserWarning):
     for a fully trained one. Code that must not go on with such a model (the
     tuning objective does this) turns the warning into an error with
     ``warnings.simplefilter("error", TrainingInterruptedWarning)``.
+    """
+
+
+class TrainingDivergedError(FloatingPointError):
+    """Raised by ``fit`` when the loss or the weights stop being finite.
+
+    A subclass of :class:`FloatingPointError`; callers that try many
+    configurations (a tuning loop) can catch it to score a diverging
+    configuration as failed rather than stop.
     """

@@ -47,6 +47,7 @@ import torch
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
+from ._optional import import_optional
 from ._validation import (
     _is_sequence_of_series,
     pad_series,
@@ -152,6 +153,9 @@ def explain(
     series_list = list(X_checked) if isinstance(X_checked, np.ndarray) else X_checked
     n_samples = len(series_list)
     device = next(module.parameters()).device
+    # Before any forward pass: skorch leaves the module in training mode after
+    # fit, where a forward would update BatchNorm's running statistics.
+    module.eval()
     targets = _resolve_targets(estimator, module, series_list, target, device)
 
     alphas, weights = np.polynomial.legendre.leggauss(n_steps)
@@ -159,7 +163,6 @@ def explain(
     weight = torch.as_tensor(weights / 2, dtype=torch.float32, device=device)
     per_forward = max(1, _ROWS_PER_FORWARD // n_steps)
     attributions: list[np.ndarray] = []
-    module.eval()
     with _gradients_through_recurrent_layers(device):
         for start in range(0, n_samples, per_forward):
             stop = min(start + per_forward, n_samples)
@@ -410,13 +413,8 @@ def plot_attribution(
     ValueError
         If the two arrays differ in shape or are not 1D/2D.
     """
-    try:
-        import matplotlib.pyplot as plt
-    except ImportError as error:
-        raise ImportError(
-            "plot_attribution needs matplotlib; install it with: "
-            "pip install 'sklearn-convlstm[plot]'"
-        ) from error
+    plt = import_optional("matplotlib.pyplot", extra="plot", purpose="plot_attribution")
+
     values = np.asarray(series, dtype=float)
     heat = np.asarray(attribution, dtype=float)
     if values.ndim not in (1, 2) or values.shape != heat.shape:

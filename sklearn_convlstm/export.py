@@ -52,17 +52,13 @@ import torch
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
+from ._optional import import_optional
 from ._validation import check_series, pad_series, series_lengths
 
 __all__ = ["OnnxModel", "export_onnx", "load_onnx"]
 
 #: Key of the JSON description in the ONNX file's metadata_props.
 METADATA_KEY = "sklearn_convlstm"
-
-EXPORT_INSTALL_HINT = (
-    "ONNX export and serving need onnx and onnxruntime; install them with: "
-    "pip install 'sklearn-convlstm[export]'"
-)
 
 
 class _ServingModule(nn.Module):
@@ -224,12 +220,11 @@ def export_onnx(
 
 
 def _import_onnx() -> tuple[Any, Any]:
-    try:
-        import onnx
-        import onnxruntime
-    except ImportError as error:
-        raise ImportError(EXPORT_INSTALL_HINT) from error
-    return onnx, onnxruntime
+    purpose = "ONNX export and serving"
+    return (
+        import_optional("onnx", purpose=purpose),
+        import_optional("onnxruntime", purpose=purpose),
+    )
 
 
 def _package_version() -> str:

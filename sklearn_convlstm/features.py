@@ -24,6 +24,7 @@ from scipy import fft as scipy_fft
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from ._optional import import_optional
 from ._validation import (
     Interval,
     SeriesData,
@@ -35,11 +36,6 @@ from ._validation import (
 )
 
 __all__ = ["Catch22Features", "StatisticalFeatures"]
-
-CATCH22_INSTALL_HINT = (
-    "Catch22Features needs the optional package pycatch22; install it with: "
-    "pip install 'sklearn-convlstm[catch22]'"
-)
 
 #: Number of values (series x channels x timesteps) processed per block: big
 #: enough to amortise NumPy's per-call overhead, small enough to stay in cache.
@@ -526,18 +522,9 @@ class StatisticalFeatures(_SeriesFeatureTransformer):
 # --------------------------------------------------------------------------
 
 
-def _import_pycatch22() -> Any:
-    """Import the optional ``pycatch22``, naming the extra to install if missing."""
-    try:
-        import pycatch22
-    except ImportError as error:
-        raise ImportError(CATCH22_INSTALL_HINT) from error
-    return pycatch22
-
-
 @lru_cache(maxsize=2)
 def _catch22_names(catch24: bool) -> tuple[str, ...]:
-    pycatch22 = _import_pycatch22()
+    pycatch22 = import_optional("pycatch22", purpose="Catch22Features")
     result = pycatch22.catch22_all([0.0, 1.0, 3.0, 2.0, 5.0], catch24=catch24)
     return tuple(result["names"])
 
@@ -609,13 +596,13 @@ class Catch22Features(_SeriesFeatureTransformer):
 
     def _check_parameter_values(self) -> None:
         """Fail early, with the install command, when pycatch22 is missing."""
-        _import_pycatch22()
+        import_optional("pycatch22", purpose="Catch22Features")
 
     def _feature_names_per_channel(self) -> list[str]:
         return list(_catch22_names(bool(self.catch24)))
 
     def _compute(self, X: SeriesData) -> np.ndarray:
-        pycatch22 = _import_pycatch22()
+        pycatch22 = import_optional("pycatch22", purpose="Catch22Features")
         catch24 = bool(self.catch24)
         n_channels = n_channels_of(X)
         n_per_channel = len(_catch22_names(catch24))

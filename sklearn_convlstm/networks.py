@@ -20,13 +20,30 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.fusion import fuse_conv_bn_weights
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+from .input_layers import InputScaling, TrainingAugmentation, _time_mask, z_normalise
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .preprocessing import ScalingPlan
+
+__all__ = [
+    "ARCHITECTURE_VARIANTS",
+    "ConvBlock",
+    "ConvLSTMNetwork",
+    "InputScaling",
+    "OutputScaling",
+    "TrainingAugmentation",
+    "auto_pool_sizes",
+    "make_network",
+    "z_normalise",
+]
 
 #: (weight, bias) of each conv block with its batch norm folded in.
 _FusedConvolutions = list[tuple[torch.Tensor, torch.Tensor | None]]
@@ -138,149 +155,6 @@ def auto_pool_sizes(
     return (first, second) + (1,) * (n_blocks - 2)
 
 
-class InputScaling(nn.Module):
-    """Scale input series inside the network.
-
-    Parameters
-    ----------
-    n_channels : int
-        Channels of the input series.
-    method : {"affine", "per_series", "per_series_amplitude"}
-        ``"affine"``: ``x * weight + bias`` with per-channel buffers (set them
-        with :meth:`set_affine`; standardisation and min-max scaling are both
-        affine). ``"per_series"``: z-normalise every series and channel by its
-        own mean and population std over its valid steps; a constant series
-        becomes zeros. ``"per_series_amplitude"``: the same, plus one extra
-        channel per input channel, constant over time, holding the series'
-        log-amplitude ``log(std) * weight + bias`` (set the buffers with
-        :meth:`set_log_amplitude_statistics`), so the amplitude that
-        z-normalisation removes still reaches the network; 0 for a constant
-        series. The output then has ``2 * n_channels`` channels: the
-        z-normalised ones first.
-    """
-
-    weight: torch.Tensor
-    bias: torch.Tensor
-
-    METHODS = ("affine", "per_series", "per_series_amplitude")
-
-    def __init__(self, n_channels: int, method: str) -> None:
-        super().__init__()
-        if method not in self.METHODS:
-            raise ValueError(
-                f"InputScaling method must be one of {self.METHODS}; got {method!r}."
-            )
-        self.method = method
-        self.register_buffer("weight", torch.ones(1, n_channels, 1))
-        self.register_buffer("bias", torch.zeros(1, n_channels, 1))
-
-    @property
-    def n_output_channels(self) -> int:
-        """Channels of the scaled output (doubled by ``"per_series_amplitude"``)."""
-        n_channels = self.weight.shape[1]
-        return 2 * n_channels if self.method == "per_series_amplitude" else n_channels
-
-    def set_affine(self, weight: Any, bias: Any) -> None:
-        """Set the per-channel ``weight`` and ``bias`` (sequences of n_channels)."""
-        shape = self.weight.shape
-        self.weight.copy_(torch.as_tensor(weight, dtype=self.weight.dtype).view(shape))
-        self.bias.copy_(torch.as_tensor(bias, dtype=self.bias.dtype).view(shape))
-
-    def set_log_amplitude_statistics(self, mean: Any, std: Any) -> None:
-        """Standardise log-amplitudes with the training ``mean`` and ``std``.
-
-        One value per channel of each, as
-        :func:`~sklearn_convlstm.preprocessing.log_amplitude_statistics`
-        returns them.
-        """
-        std = torch.as_tensor(std, dtype=torch.float64)
-        mean = torch.as_tensor(mean, dtype=torch.float64)
-        self.set_affine(1.0 / std, -mean / std)
-
-    def forward(
-        self, x: torch.Tensor, lengths: torch.Tensor | None = None
-    ) -> torch.Tensor:
-        """Scale ``x`` of shape (batch, channels, timesteps)."""
-        if self.method == "affine":
-            return x * self.weight + self.bias
-        if lengths is None:
-            mean = x.mean(dim=-1, keepdim=True)
-            std = x.std(dim=-1, keepdim=True, correction=0)
-            constant = x.amax(dim=-1, keepdim=True) == x.amin(dim=-1, keepdim=True)
-        else:
-            mask = _time_mask(lengths.to(x.device), x.shape[-1]).unsqueeze(1)
-            counts = lengths.to(device=x.device, dtype=x.dtype).view(-1, 1, 1)
-            mean = (x * mask).sum(dim=-1, keepdim=True) / counts
-            deviations = (x - mean) * mask
-            std = torch.sqrt((deviations**2).sum(dim=-1, keepdim=True) / counts)
-            constant = x.masked_fill(~mask, float("-inf")).amax(
-                dim=-1, keepdim=True
-            ) == x.masked_fill(~mask, float("inf")).amin(dim=-1, keepdim=True)
-        std = torch.where(constant, torch.ones_like(std), std)
-        scaled = (x - mean) / std
-        if self.method == "per_series":
-            return scaled
-        log_amplitude = torch.where(
-            constant, torch.zeros_like(std), torch.log(std) * self.weight + self.bias
-        )
-        return torch.cat([scaled, log_amplitude.expand_as(scaled)], dim=1)
-
-
-class TrainingAugmentation(nn.Module):
-    """Random window slicing and amplitude scaling of training batches.
-
-    In training mode each series is scaled by a random factor ``1 + scale * e``
-    (``e`` standard normal, one factor per series) and, for equal-length
-    batches, a random window of ``window`` times its length is cut out and
-    stretched back to the full length by linear interpolation ("window
-    slicing", Le Guennec et al., 2016). In eval mode it is the identity, so
-    predictions are deterministic. It draws from torch's global generator,
-    which :class:`~sklearn_convlstm.ConvLSTMClassifier` seeds from
-    ``random_state``.
-
-    Parameters
-    ----------
-    window : float, default=0.9
-        Share of the series each training window keeps, in (0, 1]; 1 turns
-        slicing off.
-    scale : float, default=0.1
-        Standard deviation of the amplitude factor; 0 turns scaling off.
-    """
-
-    def __init__(self, window: float = 0.9, scale: float = 0.1) -> None:
-        super().__init__()
-        if not 0 < window <= 1:
-            raise ValueError(f"window must be in (0, 1]; got {window!r}.")
-        if scale < 0:
-            raise ValueError(f"scale must be >= 0; got {scale!r}.")
-        self.window = window
-        self.scale = scale
-
-    def forward(
-        self, x: torch.Tensor, lengths: torch.Tensor | None = None
-    ) -> torch.Tensor:
-        """Augment ``x`` of shape (batch, channels, timesteps) in training mode.
-
-        With ``lengths`` (padded series of different lengths) only the
-        amplitude is scaled: a window would mix in padding.
-        """
-        if not self.training:
-            return x
-        batch, channels, n_steps = x.shape
-        if self.scale > 0:
-            factors = 1 + self.scale * torch.randn(
-                batch, 1, 1, device=x.device, dtype=x.dtype
-            )
-            x = x * factors
-        width = max(2, round(self.window * n_steps))
-        if lengths is not None or width >= n_steps:
-            return x
-        starts = torch.randint(0, n_steps - width + 1, (batch, 1), device=x.device)
-        index = (starts + torch.arange(width, device=x.device)).unsqueeze(1)
-        windows = x.gather(2, index.expand(batch, channels, width))
-        return F.interpolate(windows, size=n_steps, mode="linear", align_corners=True)
-
-
 class ConvBlock(nn.Module):
     """Conv1d -> optional BatchNorm1d -> ReLU -> optional MaxPool1d."""
 
@@ -326,6 +200,34 @@ class ConvBlock(nn.Module):
         return x
 
 
+class OutputScaling(nn.Module):
+    """Affine map ``output * scale + offset`` per output, computed in float32.
+
+    Parameters
+    ----------
+    offset : array-like of shape (n_outputs,)
+    scale : array-like of shape (n_outputs,)
+
+    Examples
+    --------
+    >>> import torch
+    >>> OutputScaling([10.0], [2.0])(torch.tensor([[1.0], [-1.0]])).tolist()
+    [[12.0], [8.0]]
+    """
+
+    offset: torch.Tensor
+    scale: torch.Tensor
+
+    def __init__(self, offset: Any, scale: Any) -> None:
+        super().__init__()
+        self.register_buffer("offset", torch.as_tensor(offset, dtype=torch.float32))
+        self.register_buffer("scale", torch.as_tensor(scale, dtype=torch.float32))
+
+    def forward(self, output: torch.Tensor) -> torch.Tensor:
+        """Return ``output * scale + offset`` as float32 (even under autocast)."""
+        return output.float() * self.scale + self.offset
+
+
 class ConvLSTMNetwork(nn.Module):
     """Conv1D blocks, then an LSTM (or GRU) over time, a readout and a Linear head.
 
@@ -369,14 +271,24 @@ class ConvLSTMNetwork(nn.Module):
         sees the local patterns the convolutions found as well as how the
         recurrent layer summarised their order (as LSTM-FCN's convolutional
         branch does).
-    input_scaling : {"affine", "per_series", "per_series_amplitude"} or None, \
-            default=None
+    input_scaling : {"affine", "per_series", "per_series_amplitude"}, \
+            ScalingPlan or None, default=None
         Scale each input batch first (see :class:`InputScaling`); ``None``
-        feeds the input as it is, as the article's networks do.
+        feeds the input as it is, as the article's networks do. A
+        :class:`~sklearn_convlstm.preprocessing.ScalingPlan` (what
+        :class:`~sklearn_convlstm.ConvLSTMClassifier` passes) gives the method
+        and the statistics computed on the training series; a method name
+        leaves the statistics at the identity.
     augmentation : (float, float) or None, default=None
         ``(window, scale)`` of a :class:`TrainingAugmentation` that augments
         training batches after scaling (window slicing and amplitude
         scaling); the identity in eval mode. ``None``: no augmentation.
+    output_scaling : (array-like, array-like) or None, default=None
+        ``(offset, scale)``, one entry per output: an :class:`OutputScaling`
+        maps the head's outputs to ``output * scale + offset`` in float32 (a
+        regressor trained on standardised targets then outputs values in the
+        targets' units, in every forward pass, explanations and exports
+        included). ``None``: the head's outputs (class logits).
 
     Attributes
     ----------
@@ -413,8 +325,9 @@ class ConvLSTMNetwork(nn.Module):
         readout: str = "last",
         recurrent_dropout: float = 0.0,
         conv_skip: bool = False,
-        input_scaling: str | None = None,
+        input_scaling: str | ScalingPlan | None = None,
         augmentation: tuple[float, float] | None = None,
+        output_scaling: tuple[Any, Any] | None = None,
     ) -> None:
         super().__init__()
         conv_channels = tuple(int(c) for c in conv_channels)
@@ -432,9 +345,13 @@ class ConvLSTMNetwork(nn.Module):
         if readout not in READOUTS:
             raise ValueError(f"readout must be one of {READOUTS}; got {readout!r}.")
 
+        plan = None if isinstance(input_scaling, str | None) else input_scaling
+        method = input_scaling if plan is None else plan.method
         self.input_scaling = (
-            None if input_scaling is None else InputScaling(n_channels, input_scaling)
+            None if method is None else InputScaling(n_channels, cast(str, method))
         )
+        if plan is not None and self.input_scaling is not None:
+            self.input_scaling.load_plan(plan)
         # Registered even when off (as None): hooks and old pickles look it up.
         self.register_module(
             "augmentation",
@@ -474,6 +391,11 @@ class ConvLSTMNetwork(nn.Module):
         features_per_step = recurrent_size + (in_channels if conv_skip else 0)
         readout_size = features_per_step * (2 if readout == "meanmax" else 1)
         self.head = nn.Linear(readout_size, n_classes)
+        # Registered even when off (as None), like augmentation.
+        self.register_module(
+            "output_scaling",
+            None if output_scaling is None else OutputScaling(*output_scaling),
+        )
         self.readout = readout
         self.conv_skip = bool(conv_skip)
         self.min_length = self._compute_min_length()
@@ -533,8 +455,13 @@ class ConvLSTMNetwork(nn.Module):
             x = self.conv_dropout(x).permute(0, 2, 1)
             out, _ = self.recurrent(x)
             out = self.recurrent_dropout(out)
-            return self.head(self._head_input(out, x))
-        return self._forward_padded(x, lengths)
+            return self._output(self.head(self._head_input(out, x)))
+        return self._output(self._forward_padded(x, lengths))
+
+    def _output(self, head_output: torch.Tensor) -> torch.Tensor:
+        """Apply ``output_scaling`` (absent in networks pickled before it)."""
+        scaling = self._modules.get("output_scaling")
+        return head_output if scaling is None else scaling(head_output)
 
     def _inference_forward(
         self, x: torch.Tensor, conv_layers: list[nn.Module]
@@ -575,8 +502,10 @@ class ConvLSTMNetwork(nn.Module):
             out = _run_recurrent(self.recurrent, x, recurrent_weights)
         else:
             out, _ = self.recurrent(x)
-        return F.linear(
-            self._inference_head_input(out, x), self.head.weight, self.head.bias
+        return self._output(
+            F.linear(
+                self._inference_head_input(out, x), self.head.weight, self.head.bias
+            )
         )
 
     def _bypassed_modules_have_hooks(self, conv_layers: list[nn.Module]) -> bool:
@@ -789,11 +718,6 @@ def _global_module_hooks() -> bool:
     return bool(
         module_module._global_forward_hooks or module_module._global_forward_pre_hooks
     )
-
-
-def _time_mask(lengths: torch.Tensor, n_steps: int) -> torch.Tensor:
-    """Boolean mask (batch, n_steps): True where the step is within the series."""
-    return torch.arange(n_steps, device=lengths.device) < lengths.unsqueeze(1)
 
 
 def make_network(

@@ -11,11 +11,13 @@ Both transformers keep the number of rows (series): they can sit in a
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import Any, ClassVar
 
 import numpy as np
+import torch
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import Tags
 from sklearn.utils.metaestimators import available_if
@@ -23,17 +25,31 @@ from sklearn.utils.validation import check_is_fitted
 
 from sklearn_convlstm._validation import (
     Interval,
+    LazyData,
     SeriesData,
     StrOptions,
     _fit_context,
     _is_univariate_table,
     check_series,
+    n_channels_of,
     pad_series,
     series_lengths,
     validate_series_input,
 )
+from sklearn_convlstm.input_layers import z_normalise
+from sklearn_convlstm.lazy import LazySeries, RaggedSeries
 
-__all__ = ["PadTruncate", "TimeSeriesScaler"]
+__all__ = ["NETWORK_SCALING", "PadTruncate", "ScalingPlan", "TimeSeriesScaler"]
+
+#: The network's in-batch scaling (:class:`~sklearn_convlstm.input_layers.
+#: InputScaling` method) for each ``scaling`` option of the classifier.
+NETWORK_SCALING: dict[str | None, str | None] = {
+    None: None,
+    "per_channel": "affine",
+    "minmax": "affine",
+    "per_series": "per_series",
+    "per_series_amplitude": "per_series_amplitude",
+}
 
 
 def _check_transform_input(estimator: BaseEstimator, X: Any) -> SeriesData:
@@ -55,18 +71,28 @@ def _check_transform_input(estimator: BaseEstimator, X: Any) -> SeriesData:
 _STATISTICS_CHUNK = 1024
 
 
-def _channel_statistics(X: SeriesData) -> tuple[np.ndarray, ...]:
+def _channel_statistics(X: SeriesData | LazyData) -> tuple[np.ndarray, ...]:
     """Per-channel mean, population std, min and max over all observed timesteps.
 
     Computed chunk by chunk (Chan et al.'s pairwise update of count, mean and
     sum of squared deviations), so no full-size temporary copy of X is made.
     For a list of unequal-length series only the observed timesteps count.
+    Data read on demand (``LazySeries``, ``RaggedSeries``) is read once, in
+    chunks of a bounded size.
 
     Returns
     -------
     mean, std, minimum, maximum : ndarray of shape (n_channels,), float64
     """
-    if isinstance(X, np.ndarray):
+    chunks: Iterator[np.ndarray]
+    if isinstance(X, LazySeries):
+        chunks = (
+            chunk.transpose(1, 0, 2).reshape(chunk.shape[1], -1)
+            for chunk in X.iter_chunks()
+        )
+    elif isinstance(X, RaggedSeries):
+        chunks = _ragged_value_chunks(X)
+    elif isinstance(X, np.ndarray):
         chunks = (
             X[start : start + _STATISTICS_CHUNK]
             .transpose(1, 0, 2)
@@ -76,7 +102,7 @@ def _channel_statistics(X: SeriesData) -> tuple[np.ndarray, ...]:
     else:
         chunks = (series for series in X)
     count = 0
-    n_channels = X.shape[1] if isinstance(X, np.ndarray) else X[0].shape[0]
+    n_channels = n_channels_of(X)
     mean = np.zeros(n_channels)
     squares = np.zeros(n_channels)
     minimum = np.full(n_channels, np.inf)
@@ -99,7 +125,29 @@ def _channel_statistics(X: SeriesData) -> tuple[np.ndarray, ...]:
     return mean, np.sqrt(squares / count), minimum, maximum
 
 
-def series_stds(X: SeriesData) -> np.ndarray:
+def _ragged_value_chunks(X: RaggedSeries) -> Iterator[np.ndarray]:
+    """Yield the values of the series of ``X`` in bounded (n_channels, k) chunks.
+
+    A RaggedSeries that is not a view of some of its series holds exactly its
+    series end to end: its stored values are read in large chunks. A view
+    (``take``) is read series by series.
+    """
+    if X._rows is None:
+        yield from X.iter_value_chunks()
+    else:
+        yield from X
+
+
+def _lazy_series_stds(X: LazyData) -> np.ndarray:
+    """Per-series, per-channel population std of data read on demand."""
+    if isinstance(X, LazySeries):
+        return np.concatenate(
+            [chunk.std(axis=-1, dtype=np.float64) for chunk in X.iter_chunks()]
+        )
+    return np.stack([series.std(axis=-1, dtype=np.float64) for series in X])
+
+
+def series_stds(X: SeriesData | LazyData) -> np.ndarray:
     """Return the population std of every series and channel, in float64.
 
     Computed chunk by chunk: no float64 copy of all of X is made.
@@ -107,7 +155,9 @@ def series_stds(X: SeriesData) -> np.ndarray:
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_channels, n_timesteps) or list
-        Series, or a list of ``(n_channels, length_i)`` arrays.
+        Series, or a list of ``(n_channels, length_i)`` arrays, or series
+        read on demand (:class:`~sklearn_convlstm.lazy.LazySeries`,
+        :class:`~sklearn_convlstm.lazy.RaggedSeries`), read in chunks.
 
     Returns
     -------
@@ -121,7 +171,9 @@ def series_stds(X: SeriesData) -> np.ndarray:
     array([[1., 0.],
            [5., 1.]])
     """
-    if isinstance(X, np.ndarray):
+    if isinstance(X, (LazySeries, RaggedSeries)):
+        stds = _lazy_series_stds(X)
+    elif isinstance(X, np.ndarray):
         stds = np.concatenate(
             [
                 X[start : start + _STATISTICS_CHUNK].std(axis=-1, dtype=np.float64)
@@ -133,7 +185,9 @@ def series_stds(X: SeriesData) -> np.ndarray:
     return stds.reshape(len(stds), -1)
 
 
-def log_amplitude_statistics(X: SeriesData) -> tuple[np.ndarray, np.ndarray]:
+def log_amplitude_statistics(
+    X: SeriesData | LazyData,
+) -> tuple[np.ndarray, np.ndarray]:
     """Return the mean and std, per channel, of the series' log-amplitudes.
 
     The log-amplitude of a series in a channel is the log of its std there;
@@ -152,7 +206,7 @@ def log_amplitude_statistics(X: SeriesData) -> tuple[np.ndarray, np.ndarray]:
     Returns
     -------
     mean, std : ndarray of shape (n_channels,)
-        What :class:`~sklearn_convlstm.networks.InputScaling` with
+        What :class:`~sklearn_convlstm.input_layers.InputScaling` with
         ``method="per_series_amplitude"`` standardises log-amplitudes with.
 
     Examples
@@ -179,7 +233,7 @@ def log_amplitude_statistics(X: SeriesData) -> tuple[np.ndarray, np.ndarray]:
     return np.array(means), np.array(deviations)
 
 
-def series_amplitude_spread(X: SeriesData) -> float:
+def series_amplitude_spread(X: SeriesData | LazyData) -> float:
     """Return how much the amplitude of the series varies within a channel.
 
     The largest ratio, over channels, of the 90th to the 10th percentile of
@@ -242,13 +296,13 @@ def _apply(
 def _z_normalise(series: np.ndarray) -> np.ndarray:
     """Z-normalise ``(..., n_timesteps)`` float32 data along its last axis.
 
-    A constant row (standard deviation 0) becomes zeros, never NaN.
+    With the network's implementation (:func:`~sklearn_convlstm.input_layers.
+    z_normalise`), computed in float64 and returned as float32. A constant
+    row (standard deviation 0) becomes zeros, never NaN.
     """
-    mean = series.mean(axis=-1, keepdims=True, dtype=np.float64)
-    std = series.std(axis=-1, keepdims=True, dtype=np.float64)
-    constant = series.max(axis=-1, keepdims=True) == series.min(axis=-1, keepdims=True)
-    std[constant] = 1.0
-    return (series - mean.astype(np.float32)) / std.astype(np.float32)
+    with torch.no_grad():
+        scaled, _, _ = z_normalise(torch.from_numpy(series.astype(np.float64)))
+    return scaled.numpy().astype(np.float32)
 
 
 class TimeSeriesScaler(TransformerMixin, BaseEstimator):
@@ -376,7 +430,9 @@ class TimeSeriesScaler(TransformerMixin, BaseEstimator):
         """
         if self.method == "minmax":
             self._check_feature_range()
-        X = validate_series_input(self, X, reset=True, require_fitted_length=False)
+        X = validate_series_input(
+            self, X, reset=True, require_fitted_length=False, allow_lazy=True
+        )
         if self.method == "per_series":
             return self
         mean, std, data_min, data_max = _channel_statistics(X)
@@ -613,3 +669,92 @@ class PadTruncate(TransformerMixin, BaseEstimator):
         tags.input_tags.three_d_array = True
         tags.transformer_tags.preserves_dtype = ["float32"]
         return tags
+
+
+@dataclass(frozen=True)
+class ScalingPlan:
+    """How the network scales its input, computed once from the training series.
+
+    The one owner of input scaling: :meth:`from_training_data` turns a
+    ``scaling`` option of :class:`~sklearn_convlstm.ConvLSTMClassifier` and its
+    training series into the network's method and statistics;
+    :class:`~sklearn_convlstm.networks.ConvLSTMNetwork` consumes the plan
+    (:meth:`~sklearn_convlstm.input_layers.InputScaling.load_plan`) and scales
+    each batch with it.
+
+    Parameters
+    ----------
+    scaling : {"per_channel", "minmax", "per_series", "per_series_amplitude"} \
+            or None
+        The option.
+    method : {"affine", "per_series", "per_series_amplitude"} or None
+        The network's :class:`~sklearn_convlstm.input_layers.InputScaling`
+        method (:data:`NETWORK_SCALING`).
+    scaler : TimeSeriesScaler or None
+        The scaler fitted on the training series (``per_series`` for the
+        per-series options: stateless).
+    affine : (ndarray, ndarray) or None
+        Per-channel ``(weight, bias)`` of ``"affine"`` scaling.
+    log_amplitude : (ndarray, ndarray) or None
+        Per-channel ``(mean, std)`` of the training log-amplitudes
+        (:func:`log_amplitude_statistics`) of ``"per_series_amplitude"``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_convlstm.preprocessing import ScalingPlan
+    >>> X = np.array([[[1.0, 3.0]], [[5.0, 7.0]]], dtype=np.float32)
+    >>> plan = ScalingPlan.from_training_data("per_channel", X)
+    >>> plan.method, plan.affine
+    ('affine', (array([0.4472136]), array([-1.78885438])))
+    """
+
+    scaling: str | None
+    method: str | None
+    scaler: TimeSeriesScaler | None = None
+    affine: tuple[np.ndarray, np.ndarray] | None = None
+    log_amplitude: tuple[np.ndarray, np.ndarray] | None = None
+
+    @classmethod
+    def from_training_data(
+        cls, scaling: str | None, X: SeriesData | LazyData
+    ) -> ScalingPlan:
+        """Compute the plan of ``scaling`` from the canonical training series.
+
+        Parameters
+        ----------
+        scaling : {"per_channel", "minmax", "per_series", \
+"per_series_amplitude"} or None
+            A resolved option (not ``"auto"``).
+        X : ndarray of shape (n_samples, n_channels, n_timesteps), list, \
+LazySeries or RaggedSeries
+            The series the network trains on, in canonical form; data read on
+            demand is read in chunks.
+
+        Returns
+        -------
+        plan : ScalingPlan
+        """
+        if scaling not in NETWORK_SCALING:
+            raise ValueError(
+                f"scaling must be one of {list(NETWORK_SCALING)}; got {scaling!r}."
+            )
+        method = NETWORK_SCALING[scaling]
+        if scaling is None:
+            return cls(scaling, method)
+        # "per_series_amplitude" is per-series scaling; the network adds the
+        # log-amplitude channels.
+        scaler = TimeSeriesScaler(
+            method="per_series" if scaling == "per_series_amplitude" else scaling
+        ).fit(X)
+        return cls(
+            scaling,
+            method,
+            scaler=scaler,
+            affine=scaler.get_affine_parameters() if method == "affine" else None,
+            log_amplitude=(
+                log_amplitude_statistics(X)
+                if scaling == "per_series_amplitude"
+                else None
+            ),
+        )

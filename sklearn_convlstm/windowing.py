@@ -26,10 +26,13 @@ from sklearn_convlstm._validation import (
     StrOptions,
     _fit_context,
     check_series,
+    check_series_lazy,
+    n_channels_of,
     series_lengths,
     validate_params,
     validate_series_input,
 )
+from sklearn_convlstm.lazy import LazySeries, WindowedSeries
 
 __all__ = ["SlidingWindows", "make_windows"]
 
@@ -269,6 +272,7 @@ def _window_label_codes(
         "step": [Interval(Integral, 1, None, closed="left")],
         "label_rule": [StrOptions({"last", "majority", "centre"})],
         "short_recordings": [StrOptions({"raise", "skip"})],
+        "lazy": ["boolean"],
     },
     prefer_skip_nested_validation=True,
 )
@@ -280,7 +284,8 @@ def make_windows(
     step: int = 1,
     label_rule: str = "last",
     short_recordings: str = "raise",
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    lazy: bool = False,
+) -> tuple[np.ndarray | LazySeries, np.ndarray, np.ndarray]:
     """Cut recordings into labelled windows, with the recording of each window.
 
     Turns a few long recordings into a training set of many short series. This
@@ -316,13 +321,28 @@ shape (length_i,)
     short_recordings : {"raise", "skip"}, default="raise"
         What to do with a recording shorter than ``window_size``: raise a
         ``ValueError``, or skip it (it yields no window).
+    lazy : bool, default=False
+        Return ``X`` as a :class:`~sklearn_convlstm.lazy.LazySeries` that cuts
+        the windows out of the recordings when a batch reads them, instead of
+        an array holding every window: with ``step < window_size`` that array
+        is ``window_size / step`` times the size of the recordings. The
+        recordings are kept, not copied, when they are float32 arrays or
+        on-disk data (a memmap, an h5py dataset, a
+        :class:`~sklearn_convlstm.lazy.RaggedSeries`, which stay on disk);
+        other input is converted to float32 once. Indexing it gives the same
+        windows as ``lazy=False``, and
+        :class:`~sklearn_convlstm.classifier.ConvLSTMClassifier` trains on it
+        and predicts it batch by batch.
 
     Returns
     -------
-    X : ndarray of shape (n_windows, n_channels, window_size), float32
+    X : ndarray of shape (n_windows, n_channels, window_size), float32, or \
+LazySeries
         The windows, in recording order and, within a recording, in time
         order. The windows of a recording of length ``L`` start at
         ``0, step, 2 * step, ...``: ``1 + (L - window_size) // step`` windows.
+        A :class:`~sklearn_convlstm.lazy.LazySeries` of that shape with
+        ``lazy=True``.
     y : ndarray of shape (n_windows,)
         The label of each window.
     groups : ndarray of shape (n_windows,), int64
@@ -366,8 +386,18 @@ shape (length_i,)
     ...     print("train:", np.unique(groups[train]), "test:", np.unique(groups[test]))
     train: [0] test: [1]
     train: [1] test: [0]
+
+    Lazily, for long recordings: the same windows, read batch by batch.
+
+    >>> X_lazy, _, _ = make_windows(recordings, states, window_size=3, step=2,
+    ...                             lazy=True)
+    >>> X_lazy.shape, bool((X_lazy[:] == X).all())
+    ((4, 1, 3), True)
     """
-    recordings = check_series(recordings, name="recordings")
+    if lazy:
+        recordings = check_series_lazy(recordings, name="recordings")
+    else:
+        recordings = check_series(recordings, name="recordings")
     lengths = series_lengths(recordings)
     n_recordings = len(lengths)
     per_timestep = _is_per_timestep(labels)
@@ -400,6 +430,17 @@ shape (length_i,)
             "so there is no window to make. Use a smaller window_size."
         )
 
+    if lazy:
+        return _lazy_windows(
+            recordings,
+            lengths,
+            kept,
+            window_size,
+            step,
+            (codes, classes) if per_timestep else None,
+            labels,
+            label_rule,
+        )
     X_parts, y_parts, group_parts = [], [], []
     for recording in kept.tolist():
         # (n_channels, n_windows, window_size) -> (n_windows, n_channels, size)
@@ -416,3 +457,37 @@ shape (length_i,)
         group_parts.append(np.full(windows.shape[0], recording, dtype=np.int64))
     X = np.ascontiguousarray(np.concatenate(X_parts), dtype=np.float32)
     return X, np.concatenate(y_parts), np.concatenate(group_parts)
+
+
+def _lazy_windows(
+    recordings: Any,
+    lengths: np.ndarray,
+    kept: np.ndarray,
+    window_size: int,
+    step: int,
+    per_timestep: tuple[list[np.ndarray], np.ndarray] | None,
+    labels: Any,
+    label_rule: str,
+) -> tuple[LazySeries, np.ndarray, np.ndarray]:
+    """``make_windows(lazy=True)``: an index of windows instead of the windows."""
+    counts = 1 + (lengths[kept] - window_size) // step
+    y_parts = []
+    for recording, count in zip(kept.tolist(), counts.tolist(), strict=True):
+        if per_timestep is not None:
+            codes, classes = per_timestep
+            window_codes = _window_label_codes(
+                codes[recording], window_size, step, label_rule, len(classes)
+            )
+            y_parts.append(classes[window_codes])
+        else:
+            y_parts.append(labels[np.full(count, recording)])
+    X = WindowedSeries(
+        recordings,
+        recording_ids=kept,
+        window_counts=counts,
+        window_size=window_size,
+        step=step,
+        n_channels=n_channels_of(recordings),
+    )
+    groups = np.repeat(kept.astype(np.int64), counts)
+    return X, np.concatenate(y_parts), groups

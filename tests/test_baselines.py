@@ -133,3 +133,42 @@ def test_custom_estimator_is_cloned_and_seeded(spike_data):
 def test_forest_parameters_with_custom_estimator_are_rejected():
     with pytest.raises(ValueError, match=r"random-forest parameters \['max_depth'\]"):
         make_feature_baseline(estimator=RidgeClassifierCV(), max_depth=3)
+
+
+@pytest.fixture(scope="module")
+def level_data():
+    """y is the level of a window of channel 0, plus noise; 80 series."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(scale=0.3, size=(80, 2, 40))
+    level = rng.uniform(-2, 2, size=80)
+    X[:, 0, 10:30] += level[:, None]
+    return X, 10 * level + rng.normal(scale=0.1, size=80)
+
+
+def test_regression_baseline_is_a_forest_regressor(level_data):
+    from sklearn.ensemble import RandomForestRegressor
+
+    X, y = level_data
+    baseline = make_feature_baseline(task="regression", random_state=0, **FAST_FOREST)
+    assert list(baseline.named_steps) == ["features", "regressor"]
+    assert isinstance(baseline.named_steps["regressor"], RandomForestRegressor)
+    baseline.fit(X[:60], y[:60])
+    assert baseline.score(X[60:], y[60:]) > 0.8  # R²
+    with pytest.raises(ValueError, match="task must be 'classification' or 'regr"):
+        make_feature_baseline(task="ranking")
+
+
+def test_minirocket_ridge_regressor(level_data):
+    pytest.importorskip("sktime")
+    from sklearn.base import is_regressor
+
+    from sklearn_convlstm.baselines import MiniRocketRidgeRegressor
+
+    X, y = level_data
+    model = MiniRocketRidgeRegressor(num_kernels=168, random_state=0)
+    assert is_regressor(model)
+    model.fit(X[:60], y[:60])
+    assert model.predict(X[60:]).shape == (20,)
+    assert model.score(X[60:], y[60:]) > 0.8
+    two = MiniRocketRidgeRegressor(num_kernels=168, random_state=0)
+    assert two.fit(X[:60], np.c_[y[:60], -y[:60]]).predict(X[:3]).shape == (3, 2)

@@ -313,6 +313,77 @@ def test_load_ucr_tsv_errors(tmp_path):
         load_ucr_tsv(path)
 
 
+def test_load_ucr_tsv_commas_are_not_separators(tmp_path):
+    # Tabs separate values: "0,5" is one malformed cell (a decimal comma), not
+    # two values.
+    path = _write(tmp_path, "1\t0.5\t0.7\n2\t0,5\t0,7\n", "comma.tsv")
+    with pytest.raises(
+        ValueError, match=r"comma\.tsv, line 2, series, value 1: '0,5' is not a number"
+    ):
+        load_ucr_tsv(path)
+    # delimiter="," reads the older comma-separated files.
+    path = _write(tmp_path, "1,0.5,0.7\n2,1,2\n", "old.txt")
+    X, y = load_ucr_tsv(path, delimiter=",")
+    np.testing.assert_array_equal(X[:, 0], [[0.5, 0.7], [1.0, 2.0]])
+    assert y.tolist() == ["1", "2"]
+
+
+def test_load_ucr_tsv_empty_label_is_an_error(tmp_path):
+    # A leading tab is an empty label cell: it must not shift the first value
+    # into the label.
+    path = _write(tmp_path, "1\t0.5\t0.7\n\t1.0\t2.0\n", "nolabel.tsv")
+    with pytest.raises(
+        ValueError, match=r"nolabel\.tsv, line 2: the class label \(first field\)"
+    ):
+        load_ucr_tsv(path)
+
+
+def test_load_ucr_tsv_empty_value_cell_is_an_error(tmp_path):
+    path = _write(tmp_path, "1\t0.5\t\t0.7\n", "gap.tsv")
+    with pytest.raises(ValueError, match=r"gap\.tsv, line 1, series, value 2: ''"):
+        load_ucr_tsv(path)
+
+
+def test_load_ucr_tsv_windows_line_ends_and_trailing_tab(tmp_path):
+    path = tmp_path / "crlf.tsv"
+    path.write_bytes(b"1\t0.5\t0.7\t\r\n2\t1\t2\r\n")
+    X, y = load_ucr_tsv(path)
+    np.testing.assert_array_equal(X[:, 0], [[0.5, 0.7], [1.0, 2.0]])
+    assert y.tolist() == ["1", "2"]
+
+
+TOY_TS = "@problemName toy\n@univariate true\n@classLabel true a b\n@data\n"
+
+
+@pytest.mark.parametrize("suffix", [".ts", ".tsv"])
+def test_readers_accept_a_utf8_byte_order_mark(tmp_path, suffix):
+    path = tmp_path / f"bom{suffix}"
+    text = TOY_TS + "1,2,3:a\n4,5,6:b\n" if suffix == ".ts" else "a\t1\t2\nb\t3\t4\n"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    reader = load_ts_file if suffix == ".ts" else load_ucr_tsv
+    X, y = reader(path)
+    assert y.tolist() == ["a", "b"]
+    assert X.shape == ((2, 1, 3) if suffix == ".ts" else (2, 1, 2))
+
+
+@pytest.mark.parametrize("suffix", [".ts", ".tsv"])
+def test_readers_name_the_file_and_line_of_non_utf8_text(tmp_path, suffix):
+    path = tmp_path / f"latin1{suffix}"
+    if suffix == ".ts":
+        text = TOY_TS + "1,2,3:a\n# caf\xe9\n4,5,6:b\n"
+    else:
+        text = "a\t1\t2\ncaf\xe9\t3\t4\n"
+    path.write_bytes(text.encode("latin-1"))
+    reader = load_ts_file if suffix == ".ts" else load_ucr_tsv
+    line, column = (6, 6) if suffix == ".ts" else (2, 4)
+    with pytest.raises(
+        ValueError,
+        match=rf"latin1\{suffix}, line {line}: not valid UTF-8 \(byte 0xe9 at "
+        rf"column {column}\)\. Save the file as UTF-8",
+    ):
+        reader(path)
+
+
 # --------------------------------------------------------------------------- #
 # Named datasets
 # --------------------------------------------------------------------------- #

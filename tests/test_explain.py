@@ -8,12 +8,15 @@ import numpy as np
 import pytest
 import torch
 from conftest import FAST_PARAMS
-from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.exceptions import NotFittedError
 from torch import nn
 
-from sklearn_convlstm import ConvLSTMClassifier, explain, plot_attribution
-from sklearn_convlstm.networks import ConvLSTMNetwork
+from sklearn_convlstm import (
+    ConvLSTMClassifier,
+    ConvLSTMRegressor,
+    explain,
+    plot_attribution,
+)
 
 WINDOW = slice(20, 31)  # the 11 steps (of 64) that tell the classes apart
 WINDOW_SHARE = 11 / 64
@@ -169,39 +172,35 @@ def test_amplitude_channels_are_held_and_attribution_is_finite():
     assert np.abs(attributions).sum() > 0
 
 
-class _RegressorLike(RegressorMixin, BaseEstimator):
-    """What explain needs of a regressor: net_.module_, no classes_."""
-
-    def __init__(self, n_outputs: int) -> None:
-        torch.manual_seed(0)
-        module = ConvLSTMNetwork(
-            1, n_outputs, conv_channels=(4,), lstm_hidden_size=4, input_scaling="affine"
-        )
-        module.input_scaling.set_affine([0.5], [-1.0])
-        self.net_ = type("Net", (), {"module_": module.eval()})()
-        self.n_features_in_ = self.n_channels_in_ = 1
-        self.n_timesteps_in_ = 16
-
-    def fit(self, X, y):  # pragma: no cover - only makes check_is_fitted happy
-        return self
+def _fitted_regressor(n_outputs: int) -> ConvLSTMRegressor:
+    """A real ConvLSTMRegressor whose targets are in the hundreds."""
+    rng = np.random.RandomState(0)
+    X = (rng.normal(size=(24, 1, 16)) * 2 + 1).astype(np.float32)
+    y = 500 + 40 * X.mean(axis=(1, 2))
+    if n_outputs > 1:
+        y = np.stack([y, -y], axis=1)
+    params = {**FAST_PARAMS, "conv_channels": (4,), "lstm_hidden_size": 4}
+    return ConvLSTMRegressor(**params, scaling="per_channel").fit(X, y)
 
 
-def test_regressor_explains_its_output():
-    model = _RegressorLike(n_outputs=1)
-    X = np.random.RandomState(0).normal(size=(3, 1, 16)).astype(np.float32)
+def test_regressor_explains_its_output_in_the_targets_units():
+    model = _fitted_regressor(n_outputs=1)
+    X = np.random.RandomState(1).normal(size=(3, 1, 16)).astype(np.float32)
     attributions = explain(model, X, n_steps=128)
-    module = model.net_.module_
-    with torch.no_grad():
-        output = module(torch.from_numpy(X))[:, 0].numpy()
-        # Baseline: scaled zeros, the raw value 2 (= 1.0 / 0.5) at every step.
-        baseline = module(torch.full((1, 1, 16), 2.0))[0, 0].item()
+    predicted = model.predict(X)
+    assert np.abs(predicted).min() > 100  # the targets' units, not standardised
+    # Baseline: every step at the training mean of its channel (scaled zeros).
+    baseline = np.full((1, 1, 16), model.scaler_.mean_[0], dtype=np.float32)
     np.testing.assert_allclose(
-        attributions.sum(axis=(1, 2)), output - baseline, atol=1e-3
+        attributions.sum(axis=(1, 2)),
+        predicted - model.predict(baseline)[0],
+        rtol=1e-3,
+        atol=1e-3,
     )
 
 
 def test_multi_output_regressor_needs_a_target():
-    model = _RegressorLike(n_outputs=2)
+    model = _fitted_regressor(n_outputs=2)
     X = np.zeros((2, 1, 16), dtype=np.float32)
     with pytest.raises(ValueError, match="has 2 outputs; pass target=<output index>"):
         explain(model, X)
@@ -240,6 +239,16 @@ def test_bad_input_is_refused(pattern_data):
         explain(clf, X, target=[0, 1])
     with pytest.raises(ValueError, match="n_steps must be at least 1; got 0"):
         explain(clf, X, n_steps=0)
+
+
+def test_explaining_right_after_fit_leaves_the_model_unchanged(pattern_data):
+    """A forward in training mode would update BatchNorm's running statistics."""
+    X, y = pattern_data
+    clf = ConvLSTMClassifier(**FAST_PARAMS).fit(X, y)
+    state = {k: v.clone() for k, v in clf.net_.module_.state_dict().items()}
+    explain(clf, X[:4])
+    for name, value in clf.net_.module_.state_dict().items():
+        assert torch.equal(value, state[name]), name
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")

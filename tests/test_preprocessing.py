@@ -8,6 +8,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 from sklearn_convlstm.preprocessing import (
     PadTruncate,
+    ScalingPlan,
     TimeSeriesScaler,
     log_amplitude_statistics,
     series_stds,
@@ -365,3 +366,72 @@ def test_log_amplitude_std_is_floored_for_equal_amplitudes():
     mean, std = log_amplitude_statistics(X)
     assert abs(mean[0]) < 1e-6
     assert std[0] == 1.0  # not the ~1e-16 spread of rounding errors
+
+
+# --- the scaling plan: one owner of the network's input scaling -------------
+
+
+@pytest.mark.parametrize(
+    ("scaling", "method"),
+    [
+        (None, None),
+        ("per_channel", "affine"),
+        ("minmax", "affine"),
+        ("per_series", "per_series"),
+        ("per_series_amplitude", "per_series_amplitude"),
+    ],
+)
+def test_scaling_plan_holds_the_method_and_its_statistics(scaling, method):
+    X = np.random.RandomState(0).normal(size=(6, 2, 9)).astype(np.float32)
+    X[3:] *= 50.0
+    plan = ScalingPlan.from_training_data(scaling, X)
+    assert (plan.scaling, plan.method) == (scaling, method)
+    if method == "affine":
+        expected = TimeSeriesScaler(method=scaling).fit(X).get_affine_parameters()
+        assert_array_equal(plan.affine[0], expected[0])
+        assert_array_equal(plan.affine[1], expected[1])
+    else:
+        assert plan.affine is None
+    if method == "per_series_amplitude":
+        mean, std = log_amplitude_statistics(X)
+        assert_array_equal(plan.log_amplitude[0], mean)
+        assert_array_equal(plan.log_amplitude[1], std)
+        assert plan.scaler.method == "per_series"
+    else:
+        assert plan.log_amplitude is None
+    assert (plan.scaler is None) == (scaling is None)
+
+
+def test_scaling_plan_rejects_unresolved_options():
+    with pytest.raises(ValueError, match=r"scaling must be one of .*; got 'auto'"):
+        ScalingPlan.from_training_data("auto", np.zeros((2, 1, 3), np.float32))
+
+
+def test_network_consumes_the_plan():
+    import torch
+
+    from sklearn_convlstm.networks import ConvLSTMNetwork
+
+    X = np.random.RandomState(1).normal(3.0, 2.0, size=(8, 2, 20)).astype(np.float32)
+    plan = ScalingPlan.from_training_data("per_channel", X)
+    network = ConvLSTMNetwork(2, 2, input_scaling=plan).eval()
+    with torch.no_grad():
+        scaled = network.input_scaling(torch.from_numpy(X))
+    assert_allclose(scaled.numpy(), plan.scaler.transform(X), rtol=1e-5, atol=1e-5)
+    amplitude = ScalingPlan.from_training_data("per_series_amplitude", X)
+    with pytest.raises(ValueError, match="plan is for method 'per_series_amplitude'"):
+        network.input_scaling.load_plan(amplitude)
+
+
+def test_per_series_scaling_is_the_networks_z_normalisation():
+    import torch
+
+    from sklearn_convlstm.networks import z_normalise
+
+    X = np.random.RandomState(2).normal(5.0, 3.0, size=(4, 2, 16)).astype(np.float32)
+    X[1, 0] = 7.0  # constant: zeros
+    scaled, _, constant = z_normalise(torch.from_numpy(X.astype(np.float64)))
+    expected = scaled.numpy().astype(np.float32)
+    assert_array_equal(TimeSeriesScaler(method="per_series").fit_transform(X), expected)
+    assert_array_equal(expected[1, 0], 0.0)
+    assert constant[1, 0, 0] and not constant[0, 0, 0]

@@ -6,6 +6,7 @@ import functools
 import subprocess
 import sys
 import textwrap
+import warnings
 from typing import ClassVar
 
 import numpy as np
@@ -166,6 +167,44 @@ def test_params_from_trial_replays_the_space():
     assert tuning.params_from_trial(TWO_BLOCKS, pipeline)["net__kernel_sizes"] == (5, 3)
 
 
+def test_one_table_defines_the_space_its_docs_and_the_default_trial():
+    from sklearn_convlstm.tuning import spaces
+
+    # The docstring tables are made from the table: every row is there.
+    for doc in (tuning.__doc__, tuning.suggest_convlstm_params.__doc__):
+        for param in spaces.CONVLSTM_SPACE:
+            assert f"``{param.name}``" in doc
+            assert param.describe() in doc
+    assert "``lr``                            1e-4 to 3e-2, log scale" in doc
+    # The default trial is a point of the space: replaying it warns about no
+    # value outside the choices, and gives back the default network.
+    default = tuning.default_trial_params(60, 3, max_epochs=50)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        params = tuning.suggest_convlstm_params(
+            optuna.trial.FixedTrial(default), max_epochs=(20, 50)
+        )
+    assert set(default) == {
+        "n_conv_blocks",
+        *(f"{name}_{i}" for name in ("conv_channels", "kernel_size") for i in range(3)),
+        *(param.name for param in spaces.CONVLSTM_SPACE),
+        "max_epochs",
+    }
+    assert params["conv_channels"] == (64, 128, 128)
+    assert params["kernel_sizes"] == (7, 5, 3)
+    assert params["pool_sizes"] == "auto"
+    assert (params["lr"], params["weight_decay"]) == (
+        ConvLSTMClassifier().lr,
+        ConvLSTMClassifier().weight_decay,
+    )
+    assert (params["batch_size"], params["max_epochs"]) == (8, 50)
+    # The flat form has every parameter of the table that it claims to have.
+    flat = tuning.convlstm_distributions()
+    for param in spaces.CONVLSTM_SPACE:
+        name = spaces._ESTIMATOR_NAMES.get(param.name, param.name)
+        assert (name in flat) == param.in_distributions
+
+
 def test_distribution_spaces_are_optuna_distributions():
     distributions = tuning.convlstm_distributions(max_epochs=(3, 9))
     assert distributions["max_epochs"] == optuna.distributions.IntDistribution(
@@ -224,14 +263,25 @@ def test_grid_search_cv(series, in_pipeline):
     X, y = series
     if in_pipeline:
         estimator = Pipeline(
-            [("scale", TimeSeriesScaler()), ("net", fast(scaling=None))]
+            [("scale", TimeSeriesScaler()), ("net", fast(scaling=None, lr=1e-2))]
         )
-        grid = {"net__lstm_hidden_size": [4, 8]}
+        name = "net__max_epochs"
     else:
-        estimator, grid = fast(), {"lstm_hidden_size": [4, 8]}
-    search = GridSearchCV(estimator, grid, cv=2).fit(X, y)
-    assert len(search.cv_results_["params"]) == 2
-    assert search.predict(X).shape == (36,)
+        estimator, name = fast(lr=1e-2), "max_epochs"
+    search = GridSearchCV(estimator, {name: [1, 20]}, cv=2).fit(X, y)
+    results = search.cv_results_
+    assert list(results[f"param_{name}"]) == [1, 20]
+    # The grid value reaches the network: one epoch learns nothing (chance on
+    # balanced folds, measured 0.5), twenty learn the pattern (measured 0.97).
+    assert results["mean_test_score"][0] <= 0.6
+    assert results["mean_test_score"][1] >= 0.9
+    np.testing.assert_array_equal(results["rank_test_score"], [2, 1])
+    assert search.best_params_ == {name: 20}
+    assert search.best_score_ == results["mean_test_score"][1]
+    # The refitted best classifies new series of the same kind (measured 0.975).
+    X_new, y_new = make_pattern_classification(40, 24, 1, 2, random_state=1)
+    assert search.predict(X_new).shape == (40,)
+    assert search.score(X_new, y_new) >= 0.9
 
 
 # ----------------------------------------------------------------------- tune
@@ -580,7 +630,10 @@ def test_invalid_arguments_get_clear_errors(series):
         tuning.tune(fast(), X, y, pruning="sometimes")
     with pytest.raises(ValueError, match="same number of samples"):
         tuning.tune(fast(), X, y[:-1])
-    with pytest.raises(ValueError, match="pruning='epochs' needs a ConvLSTMClassifier"):
+    with pytest.raises(
+        ValueError,
+        match="pruning='epochs' needs a ConvLSTMClassifier or ConvLSTMRegressor",
+    ):
         tuning.tune(
             make_feature_baseline(),
             X,

@@ -467,3 +467,21 @@ def test_storage_from_the_environment_and_private_files(tmp_path, monkeypatch, c
     database = tmp_path / "s.db"
     tuning.make_storage(f"sqlite:///{database}")
     assert stat.S_IMODE(database.stat().st_mode) == 0o600
+
+
+def test_a_diverging_trial_is_failed_and_tuning_goes_on(pattern_data):
+    X, y = pattern_data
+    study, _ = tuning.tune(
+        ConvLSTMClassifier(**{**FAST_PARAMS, "max_epochs": 6}),
+        X,
+        y,
+        param_space=lambda trial: {
+            "lr": 1e8 if trial.number == 0 else trial.suggest_float("lr", 1e-3, 1e-2)
+        },
+        cv=2,
+        n_trials=1,
+        pruner=None,
+        refit=False,
+        verbose=0,
+    )
+    assert [trial.state.name for trial in study.trials] == ["FAIL", "COMPLETE"]

@@ -30,6 +30,15 @@ The methods (:data:`METHODS`):
                         (:class:`MiniRocketRidge`; needs sktime).
 ======================  =======================================================
 
+Regression: ``compare --task regression`` (or ``--task auto``, the default,
+on a dataset with numeric targets, such as a ``.ts`` file with
+``@targetLabel true``; sktime's shipped ``Covid3Month`` and ``Tecator`` are
+found by name) runs each method's regression form
+(:class:`~sklearn_convlstm.ConvLSTMRegressor`, random forest regressors on
+the features, MiniRocket with ``RidgeCV``) and reports RMSE and R² instead of
+the accuracy; ``convlstm-tuned`` and ``convlstm-ensemble`` are classifiers
+only and are skipped with a note.
+
 Honesty rules the code follows: nothing is tuned, selected or stopped early on
 the test split (tuning and early stopping only see training data); every method
 gets the same seeds; a method that cannot run (missing optional package) is

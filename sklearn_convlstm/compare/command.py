@@ -7,19 +7,22 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .._threads import torch_threads
 from ..cli import check_writable_directory, int_at_least
 from ..tuning.estimator import DEFAULT_CV, DEFAULT_TRIALS, DEFAULT_TUNING_EPOCHS
 from .methods import (
     DEFAULT_METHODS,
+    DEFAULT_REGRESSION_METHODS,
     ENSEMBLE_SIZE,
     METHODS,
+    TASKS,
     TUNED_ENSEMBLE_SIZE,
     MethodOptions,
     parse_methods,
     parse_seeds,
 )
 from .report import format_table, plot_comparison, summarize, write_csv
-from .runner import describe_data, regime_hint, run_comparison
+from .runner import describe_data, infer_task, regime_hint, run_comparison
 
 if TYPE_CHECKING:  # pragma: no cover
     import argparse
@@ -61,8 +64,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--dataset",
         default="GunPoint",
         help="shipped dataset name (GunPoint, ItalyPowerDemand), a name found "
-        "under --data-home, or a path prefix PREFIX of PREFIX_TRAIN.ts and "
-        "PREFIX_TEST.ts (default: %(default)s)",
+        "under --data-home, a path prefix PREFIX of PREFIX_TRAIN.ts and "
+        "PREFIX_TEST.ts, or a dataset shipped with sktime (e.g. the regression "
+        "datasets Covid3Month and Tecator) (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--task",
+        choices=("auto", *TASKS),
+        default="auto",
+        help="classification (accuracy) or regression (RMSE and R²); auto: "
+        "regression when the targets are numbers (a .ts file with @targetLabel "
+        "true) (default: %(default)s)",
     )
     parser.add_argument(
         "--data-home",
@@ -73,8 +85,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--methods",
         type=_methods_argument,
-        default=DEFAULT_METHODS,
-        help=f"comma-separated methods (default: {','.join(DEFAULT_METHODS)}). "
+        default=None,
+        help=f"comma-separated methods (default: {','.join(DEFAULT_METHODS)}; "
+        f"for regression {','.join(DEFAULT_REGRESSION_METHODS)}). "
         f"Choices: {method_lines}",
     )
     parser.add_argument(
@@ -149,7 +162,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def options_from_args(args: argparse.Namespace) -> MethodOptions:
+def options_from_args(
+    args: argparse.Namespace, task: str = "classification"
+) -> MethodOptions:
     """Build :class:`MethodOptions` from parsed ``compare`` arguments.
 
     Parameters
@@ -158,6 +173,8 @@ def options_from_args(args: argparse.Namespace) -> MethodOptions:
         Needs ``trials``, ``cv``, ``tuning_max_epochs``, ``ensemble_size``,
         ``tuned_ensemble_size``, ``device`` and ``no_progress`` (see
         :func:`add_arguments`).
+    task : {"classification", "regression"}, default="classification"
+        The task resolved from ``--task`` and the data.
 
     Returns
     -------
@@ -173,6 +190,7 @@ def options_from_args(args: argparse.Namespace) -> MethodOptions:
         progress_bar=not args.no_progress,
         ensemble_size=args.ensemble_size,
         tuned_ensemble_size=args.tuned_ensemble_size,
+        task=task,
     )
 
 
@@ -193,8 +211,6 @@ def run_command(args: argparse.Namespace) -> int:
     exit_code : int
         0 on success, 2 when the dataset cannot be loaded.
     """
-    import torch
-
     from ..datasets import load_dataset
 
     if args.out is not None:
@@ -207,15 +223,28 @@ def run_command(args: argparse.Namespace) -> int:
             args.dataset, data_home=args.data_home
         )
     except (ValueError, OSError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    threads_before = torch.get_num_threads()
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    try:
+        sktime_data = _sktime_dataset(str(args.dataset))
+        if sktime_data is None:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        X_train, y_train, X_test, y_test = load_dataset(sktime_data)
+    with torch_threads(args.threads):
         return _compare(args, X_train, y_train, X_test, y_test)
-    finally:
-        torch.set_num_threads(threads_before)
+
+
+def _sktime_dataset(name: str) -> Path | None:
+    """Folder of a dataset shipped with sktime (``Covid3Month``, ...), if any."""
+    if "/" in name or "\\" in name or not name.isidentifier():
+        return None
+    try:
+        import sktime.datasets
+    except ImportError:
+        return None
+    data = Path(sktime.datasets.__file__).parent / "data"
+    for folder in data.iterdir() if data.is_dir() else ():
+        if folder.name.lower() == name.lower() and folder.is_dir():
+            return folder
+    return None
 
 
 def _compare(
@@ -225,17 +254,24 @@ def _compare(
     import torch
 
     dataset = Path(str(args.dataset)).name
-    options = options_from_args(args)
+    task = infer_task(y_train) if args.task == "auto" else args.task
+    options = options_from_args(args, task)
+    methods = args.methods
+    if methods is None:
+        methods = (
+            DEFAULT_REGRESSION_METHODS if task == "regression" else DEFAULT_METHODS
+        )
+    scores = "regression: RMSE and R²" if task == "regression" else "accuracy"
     print(
         f"{dataset}: {describe_data(X_train, y_train, X_test, y_test)}; "
-        f"accuracy on the official test split; seeds "
+        f"{scores} on the official test split; seeds "
         f"{','.join(map(str, args.seeds))}; torch threads {torch.get_num_threads()}",
         flush=True,
     )
-    hint = regime_hint(y_train)
+    hint = regime_hint(y_train) if task == "classification" else None
     if hint is not None:
         print(hint, flush=True)
-    if "convlstm-tuned" in args.methods:
+    if "convlstm-tuned" in methods and task == "classification":
         print(
             f"convlstm-tuned: {options.n_trials} Optuna trials (the first: the "
             f"default configuration), {options.cv}-fold CV on the training split, "
@@ -248,7 +284,7 @@ def _compare(
         y_train,
         X_test,
         y_test,
-        methods=args.methods,
+        methods=methods,
         seeds=args.seeds,
         options=options,
         dataset=dataset,

@@ -9,8 +9,8 @@ from typing import Any, cast
 import numpy as np
 from sklearn.base import BaseEstimator
 
-from .._optional import _missing_message, _module_available
-from ..baselines import MiniRocketRidge
+from .._optional import missing_message, module_available
+from ..baselines import MiniRocketRidge, MiniRocketRidgeRegressor
 from ..tuning.estimator import (
     DEFAULT_CV,
     DEFAULT_TRIALS,
@@ -28,6 +28,18 @@ DEFAULT_METHODS = (
     "minirocket",
 )
 
+
+#: Methods run by ``compare --task regression`` when ``--methods`` is not
+#: given: those that have a regression form (``convlstm-tuned`` and
+#: ``convlstm-ensemble`` are classifiers).
+DEFAULT_REGRESSION_METHODS = (
+    "convlstm-default",
+    "rf-stats",
+    "rf-catch22",
+    "minirocket",
+)
+#: The tasks ``compare`` runs.
+TASKS = ("classification", "regression")
 
 #: Networks averaged by ``convlstm-ensemble``.
 ENSEMBLE_SIZE = 5
@@ -78,6 +90,10 @@ class MethodOptions:
     tuned_ensemble_size : int, default=TUNED_ENSEMBLE_SIZE
         Networks of the best configuration that ``convlstm-tuned`` refits
         and averages (1: a single network).
+    task : {"classification", "regression"}, default="classification"
+        ``"regression"`` builds each method's regressor:
+        :class:`~sklearn_convlstm.ConvLSTMRegressor`, a random forest
+        regressor on the features, MiniRocket with ``RidgeCV``.
 
     Examples
     --------
@@ -94,6 +110,13 @@ class MethodOptions:
     progress_bar: bool = False
     ensemble_size: int = ENSEMBLE_SIZE
     tuned_ensemble_size: int = TUNED_ENSEMBLE_SIZE
+    task: str = "classification"
+
+    def __post_init__(self) -> None:
+        if self.task not in TASKS:
+            raise ValueError(
+                f"task must be one of {', '.join(TASKS)}; got {self.task!r}."
+            )
 
 
 @dataclass(frozen=True)
@@ -112,6 +135,9 @@ class Method:
     requires : tuple of str, default=()
         Importable modules the method needs; when one is missing the method is
         skipped with a note.
+    tasks : tuple of str, default=TASKS
+        The tasks the method has a form for; for another task it is skipped
+        with a note.
 
     Examples
     --------
@@ -124,6 +150,7 @@ class Method:
     description: str
     build: Callable[[int, MethodOptions], Any]
     requires: tuple[str, ...] = ()
+    tasks: tuple[str, ...] = TASKS
 
     def missing_requirements(self) -> list[str]:
         """Return the required modules that cannot be imported.
@@ -133,13 +160,17 @@ class Method:
         missing : list of str
             Empty when the method can run.
         """
-        return [name for name in self.requires if not _module_available(name)]
+        return [name for name in self.requires if not module_available(name)]
 
 
 def _convlstm(seed: int, options: MethodOptions, **params: Any) -> BaseEstimator:
     from ..classifier import ConvLSTMClassifier
+    from ..regressor import ConvLSTMRegressor
 
-    return ConvLSTMClassifier(
+    estimator = (
+        ConvLSTMRegressor if options.task == "regression" else ConvLSTMClassifier
+    )
+    return estimator(
         **{
             "random_state": seed,
             "progress_bar": options.progress_bar,
@@ -183,12 +214,14 @@ def _build_rf(kind: str) -> Callable[[int, MethodOptions], BaseEstimator]:
     def build(seed: int, options: MethodOptions) -> BaseEstimator:
         from ..baselines import make_feature_baseline
 
-        return make_feature_baseline(kind, random_state=seed)
+        return make_feature_baseline(kind, task=options.task, random_state=seed)
 
     return build
 
 
 def _build_minirocket(seed: int, options: MethodOptions) -> BaseEstimator:
+    if options.task == "regression":
+        return MiniRocketRidgeRegressor(random_state=seed)
     return MiniRocketRidge(random_state=seed)
 
 
@@ -198,7 +231,7 @@ METHODS: dict[str, Method] = {
     for method in (
         Method(
             "convlstm-default",
-            "ConvLSTMClassifier with default parameters",
+            "ConvLSTMClassifier (ConvLSTMRegressor) with default parameters",
             _build_convlstm_default,
         ),
         Method(
@@ -206,6 +239,7 @@ METHODS: dict[str, Method] = {
             "soft vote of ConvLSTMClassifiers with default parameters and "
             "different seeds",
             _build_convlstm_ensemble,
+            tasks=("classification",),
         ),
         Method(
             "convlstm-tuned",
@@ -213,6 +247,7 @@ METHODS: dict[str, Method] = {
             "training split",
             _build_convlstm_tuned,
             requires=("optuna", "sklearn_convlstm.tuning"),
+            tasks=("classification",),
         ),
         Method(
             "article-basic",
@@ -231,7 +266,8 @@ METHODS: dict[str, Method] = {
         ),
         Method(
             "rf-stats",
-            "statistical features + random forest (200 trees)",
+            "statistical features + random forest (200 trees; a regressor for "
+            "regression)",
             _build_rf("stats"),
         ),
         Method(
@@ -242,7 +278,7 @@ METHODS: dict[str, Method] = {
         ),
         Method(
             "minirocket",
-            "MiniRocket features + RidgeClassifierCV",
+            "MiniRocket features + RidgeClassifierCV (RidgeCV for regression)",
             _build_minirocket,
             requires=("sktime", "numba"),
         ),
@@ -394,5 +430,12 @@ def make_estimator(
     method = METHODS[name]
     missing = method.missing_requirements()
     if missing:
-        raise ImportError(_missing_message(name, missing))
-    return method.build(int(seed), options or MethodOptions())
+        raise ImportError(missing_message(f"method {name!r}", missing))
+    options = options or MethodOptions()
+    if options.task not in method.tasks:
+        raise ValueError(
+            f"method {name!r} has no {options.task} form (it supports "
+            f"{', '.join(method.tasks)}); choose from "
+            f"{', '.join(m for m in METHODS if options.task in METHODS[m].tasks)}."
+        )
+    return method.build(int(seed), options)

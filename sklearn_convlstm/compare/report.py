@@ -11,6 +11,14 @@ from typing import Any
 
 import numpy as np
 
+from .._optional import import_optional
+
+#: Score columns of comparison rows, summarised when present: ``accuracy``
+#: (classification), ``rmse`` and ``r2`` (regression).
+METRICS = ("accuracy", "rmse", "r2")
+#: Table header of each score.
+_METRIC_HEADERS = {"accuracy": "accuracy", "rmse": "RMSE", "r2": "R²"}
+
 
 def summarize(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Aggregate per-seed rows into one row per dataset and method.
@@ -18,9 +26,9 @@ def summarize(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     Parameters
     ----------
     rows : iterable of mapping
-        Rows with ``dataset`` (optional), ``method``, ``seed``, ``accuracy``,
-        ``fit_seconds`` and ``predict_seconds``, as made by
-        :func:`run_comparison`.
+        Rows with ``dataset`` (optional), ``method``, ``seed``, ``accuracy``
+        (or ``rmse`` and ``r2``), ``fit_seconds`` and ``predict_seconds``, as
+        made by :func:`run_comparison`.
 
     Returns
     -------
@@ -29,6 +37,8 @@ def summarize(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
         ``seeds`` (e.g. ``"0,1,2"``), ``accuracy_mean``, ``accuracy_std``,
         ``fit_seconds_mean``, ``predict_seconds_mean``. ``accuracy_std`` is the
         sample standard deviation over seeds (``ddof=1``), NaN for one seed.
+        Regression rows give ``rmse_mean``, ``rmse_std``, ``r2_mean`` and
+        ``r2_std`` instead of the accuracy columns.
 
     Examples
     --------
@@ -51,17 +61,23 @@ def summarize(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
         groups.setdefault(key, []).append(row)
     summary = []
     for (dataset, method), members in groups.items():
-        accuracy = np.array([float(row["accuracy"]) for row in members])
+        entry: dict[str, Any] = {
+            "dataset": dataset,
+            "method": method,
+            "n_seeds": len(members),
+            "seeds": ",".join(str(row["seed"]) for row in members),
+        }
+        for metric in METRICS:
+            if metric not in members[0]:
+                continue
+            values = np.array([float(row[metric]) for row in members])
+            entry[f"{metric}_mean"] = float(values.mean())
+            entry[f"{metric}_std"] = (
+                float(values.std(ddof=1)) if len(values) > 1 else math.nan
+            )
         summary.append(
             {
-                "dataset": dataset,
-                "method": method,
-                "n_seeds": len(members),
-                "seeds": ",".join(str(row["seed"]) for row in members),
-                "accuracy_mean": float(accuracy.mean()),
-                "accuracy_std": (
-                    float(accuracy.std(ddof=1)) if len(accuracy) > 1 else math.nan
-                ),
+                **entry,
                 "fit_seconds_mean": float(
                     np.mean([float(row["fit_seconds"]) for row in members])
                 ),
@@ -114,9 +130,10 @@ def _format_seconds(seconds: float) -> str:
 def format_table(summary: Sequence[Mapping[str, Any]]) -> str:
     """Format a summary as an aligned text table.
 
-    Columns: ``method``, ``accuracy`` (mean ± std over seeds), ``fit s`` and
-    ``predict s`` (means over seeds), ``seeds``; a ``dataset`` column first
-    when the summary holds more than one dataset.
+    Columns: ``method``, ``accuracy`` (mean ± std over seeds; ``RMSE`` and
+    ``R²`` for regression), ``fit s`` and ``predict s`` (means over seeds),
+    ``seeds``; a ``dataset`` column first when the summary holds more than
+    one dataset.
 
     Parameters
     ----------
@@ -139,14 +156,25 @@ def format_table(summary: Sequence[Mapping[str, Any]]) -> str:
     rf-stats  0.900 ± 0.010   0.50       0.04      2
     """
     with_dataset = len({str(row.get("dataset", "")) for row in summary}) > 1
-    header = ["method", "accuracy", "fit s", "predict s", "seeds"]
+    metrics = [
+        metric for metric in METRICS if any(f"{metric}_mean" in row for row in summary)
+    ] or ["accuracy"]
+    header = ["method", *(_METRIC_HEADERS[m] for m in metrics)]
+    header += ["fit s", "predict s", "seeds"]
     if with_dataset:
         header.insert(0, "dataset")
     lines = []
     for row in summary:
         cells = [
             str(row["method"]),
-            format_accuracy(row["accuracy_mean"], row["accuracy_std"]),
+            *(
+                format_accuracy(
+                    row.get(f"{m}_mean", math.nan),
+                    row.get(f"{m}_std", math.nan),
+                    digits=4 if m == "rmse" else 3,
+                )
+                for m in metrics
+            ),
             _format_seconds(row["fit_seconds_mean"]),
             _format_seconds(row["predict_seconds_mean"]),
             str(row["n_seeds"]),
@@ -248,16 +276,9 @@ def plot_comparison(
     ...     path.read_bytes()[:4] == bytes([0x89]) + b"PNG"
     True
     """
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
-    except ImportError as error:
-        raise ImportError(
-            "plot_comparison needs matplotlib; install it with: "
-            "pip install 'sklearn-convlstm[plot]'"
-        ) from error
+    matplotlib = import_optional("matplotlib", purpose="plot_comparison")
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -265,6 +286,7 @@ def plot_comparison(
     methods = list(dict.fromkeys(str(row["method"]) for row in summary))
     by_key = {(str(row.get("dataset", "")), str(row["method"])): row for row in summary}
     colors = plt.get_cmap("tab10")
+    metric = "r2" if any("r2_mean" in row for row in summary) else "accuracy"
 
     def values(dataset: str, key: str) -> list[float]:
         return [
@@ -283,11 +305,11 @@ def plot_comparison(
     if len(datasets) == 1:
         dataset = datasets[0]
         positions = np.arange(len(methods))
-        std = np.nan_to_num(values(dataset, "accuracy_std"))
+        std = np.nan_to_num(values(dataset, f"{metric}_std"))
         bar_colors = [colors(i % 10) for i in range(len(methods))]
         ax_accuracy.bar(
             positions,
-            values(dataset, "accuracy_mean"),
+            values(dataset, f"{metric}_mean"),
             yerr=std,
             capsize=4,
             color=bar_colors,
@@ -302,8 +324,8 @@ def plot_comparison(
         for index, method in enumerate(methods):
             offset = positions - 0.4 + width * (index + 0.5)
             rows = [by_key.get((dataset, method)) for dataset in datasets]
-            means = [row["accuracy_mean"] if row else math.nan for row in rows]
-            stds = [row["accuracy_std"] if row else math.nan for row in rows]
+            means = [row[f"{metric}_mean"] if row else math.nan for row in rows]
+            stds = [row[f"{metric}_std"] if row else math.nan for row in rows]
             fits = [row["fit_seconds_mean"] if row else math.nan for row in rows]
             color = colors(index % 10)
             ax_accuracy.bar(
@@ -325,8 +347,11 @@ def plot_comparison(
             handles, labels, loc="lower center", ncol=n_columns, fontsize="small"
         )
         legend_rows = math.ceil(len(methods) / n_columns)
-    ax_accuracy.set_ylabel("test accuracy (mean ± std over seeds)")
-    ax_accuracy.set_ylim(0.0, 1.05)
+    if metric == "r2":
+        ax_accuracy.set_ylabel("test R² (mean ± std over seeds)")
+    else:
+        ax_accuracy.set_ylabel("test accuracy (mean ± std over seeds)")
+        ax_accuracy.set_ylim(0.0, 1.05)
     ax_accuracy.grid(axis="y", alpha=0.3)
     ax_time.set_ylabel("fit time (s, mean over seeds)")
     ax_time.set_yscale("log")

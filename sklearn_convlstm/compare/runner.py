@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .._optional import _missing_message
+from .._optional import missing_message
 from .._validation import check_series, n_channels_of, series_lengths
 from ..tuning.estimator import TunedConvLSTM
 from .methods import (
@@ -31,8 +31,9 @@ class ComparisonResult:
     ----------
     rows : list of dict
         One row per method and seed: ``dataset``, ``method``, ``seed``,
-        ``accuracy``, ``fit_seconds``, ``predict_seconds``, ``n_train``,
-        ``n_test`` and ``details`` (epochs trained, tuned parameters, ...).
+        ``accuracy`` (classification) or ``rmse`` and ``r2`` (regression),
+        ``fit_seconds``, ``predict_seconds``, ``n_train``, ``n_test`` and
+        ``details`` (epochs trained, tuned parameters, ...).
     skipped : dict of str to str
         Methods that could not run, with the reason.
     """
@@ -53,10 +54,44 @@ def _fit_details(estimator: Any) -> str:
     history = getattr(estimator, "history_", None)
     if history is not None:
         return f"epochs={len(history)}"
-    classifier = getattr(estimator, "classifier_", None)
-    if classifier is not None and hasattr(classifier, "alpha_"):
-        return f"alpha={float(classifier.alpha_):.4g}"
+    for name in ("classifier_", "regressor_"):
+        model = getattr(estimator, name, None)
+        if model is not None and hasattr(model, "alpha_"):
+            return f"alpha={float(np.mean(model.alpha_)):.4g}"
     return ""
+
+
+def score_predictions(y_true: Any, y_pred: Any, task: str) -> dict[str, float]:
+    """Scores of test predictions: accuracy, or RMSE and R² for regression.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like
+        Test targets and predictions (``(n,)`` or ``(n, n_outputs)``).
+    task : {"classification", "regression"}
+
+    Returns
+    -------
+    scores : dict
+        ``{"accuracy": ...}``, or ``{"rmse": ..., "r2": ...}`` (RMSE over
+        all outputs; R² averaged over outputs, as ``r2_score`` does).
+
+    Examples
+    --------
+    >>> from sklearn_convlstm.compare.runner import score_predictions
+    >>> score_predictions([1.0, 2.0, 3.0], [1.0, 2.0, 4.0], "regression")
+    {'rmse': 0.5773502691896257, 'r2': 0.5}
+    """
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    if task == "regression":
+        from sklearn.metrics import r2_score
+
+        error = y_true.astype(np.float64) - y_pred.astype(np.float64)
+        return {
+            "rmse": float(np.sqrt(np.mean(error**2))),
+            "r2": float(r2_score(y_true, y_pred)),
+        }
+    return {"accuracy": float(np.mean(y_pred == y_true))}
 
 
 def run_comparison(
@@ -74,7 +109,7 @@ def run_comparison(
 ) -> ComparisonResult:
     """Fit every method once per seed on the training data; score on the test data.
 
-    The test split is used only to compute the accuracy after each fit:
+    The test split is used only to compute the scores after each fit:
     tuning and early stopping see the training split only. Every method gets
     the same seeds.
 
@@ -89,7 +124,9 @@ def run_comparison(
     seeds : iterable of int, default=(0,)
         One fit per method and seed.
     options : MethodOptions or None, default=None
-        Shared settings of the methods.
+        Shared settings of the methods; ``options.task`` picks the estimators
+        and the scores (accuracy; RMSE and R² for regression). A method
+        without a form for the task is skipped with a note.
     dataset : str, default="dataset"
         Name written in the ``dataset`` column.
     progress : bool, default=True
@@ -133,8 +170,14 @@ def run_comparison(
     runnable = []
     for name in methods:
         missing = METHODS[name].missing_requirements()
-        if missing:
-            result.skipped[name] = _missing_message(name, missing)
+        if options.task not in METHODS[name].tasks:
+            result.skipped[name] = (
+                f"method {name!r} has no {options.task} form "
+                f"(it supports {', '.join(METHODS[name].tasks)})"
+            )
+            log(f"skipping {result.skipped[name]}")
+        elif missing:
+            result.skipped[name] = missing_message(f"method {name!r}", missing)
             log(f"skipping {result.skipped[name]}")
         else:
             runnable.append(name)
@@ -161,7 +204,7 @@ def run_comparison(
                         "dataset": dataset,
                         "method": name,
                         "seed": seed,
-                        "accuracy": float(np.mean(np.asarray(y_pred) == y_test)),
+                        **score_predictions(y_test, y_pred, options.task),
                         "fit_seconds": fit_seconds,
                         "predict_seconds": predict_seconds,
                         "n_train": len(y_train),
@@ -255,6 +298,8 @@ def describe_data(X_train: Any, y_train: Any, X_test: Any, y_test: Any) -> str:
     >>> X = np.zeros((6, 2, 10))
     >>> describe_data(X, [0, 1, 0, 1, 0, 1], X[:4], [0, 1, 0, 1])
     '6 train / 4 test series, 2 channels, length 10, 2 classes'
+    >>> describe_data(X, [0.5, 1, 2, 3, 4, 5], X[:4], [1.0, 2, 3, 4])
+    '6 train / 4 test series, 2 channels, length 10, numeric targets in [0.5, 5]'
     """
     X_train_checked = check_series(X_train)
     lengths = np.concatenate(
@@ -266,9 +311,39 @@ def describe_data(X_train: Any, y_train: Any, X_test: Any, y_test: Any) -> str:
         if lengths.min() == lengths.max()
         else f"lengths {lengths.min()} to {lengths.max()}"
     )
-    n_classes = len(np.unique(np.asarray(y_train)))
+    y = np.asarray(y_train)
+    if infer_task(y) == "regression":
+        targets = f"numeric targets in [{y.min():.4g}, {y.max():.4g}]"
+        if y.ndim == 2:
+            targets = f"{y.shape[1]} " + targets
+    else:
+        targets = f"{len(np.unique(y))} classes"
     return (
-        f"{len(np.asarray(y_train))} train / {len(np.asarray(y_test))} test series, "
+        f"{len(y)} train / {len(np.asarray(y_test))} test series, "
         f"{n_channels} channel{'s' if n_channels != 1 else ''}, {length}, "
-        f"{n_classes} classes"
+        f"{targets}"
     )
+
+
+def infer_task(y: Any) -> str:
+    """Return ``"regression"`` for float targets, ``"classification"`` otherwise.
+
+    Float targets (what :func:`~sklearn_convlstm.load_ts_file` returns for a
+    ``@targetLabel true`` file) mean regression; strings, integers and bools
+    are class labels.
+
+    Parameters
+    ----------
+    y : array-like
+
+    Returns
+    -------
+    task : {"classification", "regression"}
+
+    Examples
+    --------
+    >>> from sklearn_convlstm.compare.runner import infer_task
+    >>> infer_task(["1", "2"]), infer_task([0, 1]), infer_task([0.5, 1.25])
+    ('classification', 'classification', 'regression')
+    """
+    return "regression" if np.asarray(y).dtype.kind == "f" else "classification"

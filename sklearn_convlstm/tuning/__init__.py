@@ -25,29 +25,11 @@ parameter). Pass your own function or dict to :func:`tune` as
 ``param_space``.
 
 The default space of :class:`~sklearn_convlstm.ConvLSTMClassifier`
-(:func:`suggest_convlstm_params`):
+(:func:`suggest_convlstm_params`; defined once, in
+:data:`~sklearn_convlstm.tuning.spaces.CONVLSTM_SPACE`, from which this table
+is made):
 
-================================  ==============================================
-Optuna parameter                  Values (estimator parameter)
-================================  ==============================================
-``n_conv_blocks``                 1 to 3 (length of ``conv_channels``)
-``conv_channels_{i}``             16, 32, 64, 128 (channels of block ``i``)
-``kernel_size_{i}``               3, 5, 7, 9 (``kernel_sizes``, one per block)
-``pooling``                       ``"auto"`` or ``"none"`` (``pool_sizes``
-                                  ``"auto"`` or 1)
-``batch_norm``                    True, False
-``conv_dropout``                  0 to 0.5
-``lstm_hidden_size``              16, 32, 64, 128
-``lstm_layers``                   1, 2
-``bidirectional``                 True, False
-``readout``                       last, mean, max, meanmax
-``recurrent_dropout``             0 to 0.5
-``conv_skip``                     True, False
-``lr``                            1e-4 to 3e-2, log scale
-``weight_decay``                  1e-5 to 1e-1, log scale
-``batch_size``                    8, 16, 32
-``max_epochs``                    ``max_epochs`` range (default 20 to 200), log
-================================  ==============================================
+{space_table}
 
 Fixed: ``conv_padding="same"``. Early stopping is not part of the space (and
 off by default in the estimator): each trial trains its sampled ``max_epochs``
@@ -83,13 +65,15 @@ worker that dies (SIGKILL, lost machine) stops sending heartbeats; after
 queues it again with the same parameters.
 """
 
-from .estimator import TunedConvLSTM, default_trial_params, tune_convlstm
+from .estimator import TunedConvLSTM, tune_convlstm
 from .objective import DEFAULT_WARMUP_STEPS, REPORTS_PER_FOLD, default_pruner
 from .report import save_plots
 from .spaces import (
     ParamSpace,
     convlstm_distributions,
+    convlstm_space_table,
     default_param_space,
+    default_trial_params,
     forest_distributions,
     params_from_trial,
     suggest_convlstm_params,
@@ -118,3 +102,6 @@ __all__ = [
     "tune",
     "tune_convlstm",
 ]
+
+if __doc__:  # None under python -OO
+    __doc__ = __doc__.replace("{space_table}", convlstm_space_table())

@@ -15,10 +15,11 @@ Two problems of plain ``optuna.storages.RDBStorage`` that clusters meet:
 
 from __future__ import annotations
 
-import importlib.util
 import random
 import time
 from typing import Any
+
+from .._optional import module_available
 
 __all__ = ["create_rdb_storage", "redact_url", "resolve_database_url"]
 
@@ -43,10 +44,7 @@ _SCHEMA_LOCK_KEY = 0x0C0F1D57
 
 
 def _installed(module: str) -> bool:
-    try:
-        return importlib.util.find_spec(module) is not None
-    except (ImportError, ValueError):
-        return False
+    return module_available(module)
 
 
 def redact_url(url: str) -> str:

@@ -8,8 +8,9 @@ every trial from ``(seed, trial number)``; trial numbers are unique within a
 study, so restarts and concurrent workers never replay each other's draws,
 and the same study grown in the same order draws the same configurations.
 
-Import this module only after :func:`sklearn_convlstm._optional._import_optuna`
-(it imports optuna at the top).
+Import this module only after ``import_optional("optuna")``
+(:func:`sklearn_convlstm._optional.import_optional`): it imports optuna at the
+top.
 """
 
 from __future__ import annotations

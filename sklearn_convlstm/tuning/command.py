@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from sklearn.base import BaseEstimator
 
-from .._optional import _import_optuna, _quiet_optuna_warnings
+from .._optional import import_optional, quiet_optuna_warnings
 from ..cli import check_writable_directory, int_at_least
 from .objective import _state_counts
 from .report import _jsonable
@@ -188,7 +188,7 @@ def run_command(args: argparse.Namespace) -> int:
         errors (dataset, storage or ``--plots`` unusable), 130 when
         interrupted (Ctrl-C / SIGINT).
     """
-    _import_optuna()
+    import_optional("optuna", purpose="Tuning")
     from ..datasets import load_dataset
 
     if args.plots is not None:
@@ -288,8 +288,8 @@ def _describe_storage(storage: str) -> str:
 
 
 def _worker_sampler(seed: int | None) -> Any:
-    _import_optuna()
-    with _quiet_optuna_warnings():
+    import_optional("optuna", purpose="Tuning")
+    with quiet_optuna_warnings():
         from ._sampler import TrialSeededTPESampler
 
         return TrialSeededTPESampler(seed=seed, constant_liar=True)

@@ -9,7 +9,8 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
-from .spaces import suggest_convlstm_params
+from .._validation import check_classification_labels, validate_series_input
+from .spaces import default_trial_params, suggest_convlstm_params
 from .tune import tune
 
 #: Default number of Optuna trials of ``convlstm-tuned``. With 3 folds and at
@@ -135,6 +136,11 @@ class TunedConvLSTM(ClassifierMixin, BaseEstimator):
             raise ValueError(
                 f"n_ensemble must be a positive int; got {self.n_ensemble!r}."
             )
+        # Validate here, as ConvLSTMClassifier does, so that bad X or y fails with
+        # the classifier's messages before any trial, and n_features_in_ is set
+        # (scikit-learn's estimator checks, tests/test_sklearn_compat.py).
+        X = validate_series_input(self, X, reset=True, require_fitted_length=False)
+        y = check_classification_labels(y, len(X))
         params = {"random_state": self.random_state, **(self.convlstm_params or {})}
         params["progress_bar"] = False  # one bar per CV fit would flood the screen
         callbacks: list[Callable] = []
@@ -293,65 +299,3 @@ def tune_convlstm(
         callbacks=list(callbacks),
     )
     return study, best_estimator
-
-
-def default_trial_params(n_samples: int, cv: int, *, max_epochs: int) -> dict[str, Any]:
-    """Optuna parameters of the default search space that match the defaults.
-
-    The network of ``ConvLSTMClassifier(variant="default")`` and the default
-    ``lr`` and ``weight_decay``, written with the names of
-    :func:`sklearn_convlstm.tuning.suggest_convlstm_params`. ``batch_size`` is
-    what ``batch_size="auto"`` gives a training fold, rounded to the nearest
-    choice of the space (8, 16, 32);
-    ``max_epochs`` is the top of the searched range.
-
-    Parameters
-    ----------
-    n_samples : int
-        Number of training series given to the tuner.
-    cv : int
-        Number of cross-validation folds.
-    max_epochs : int
-        Epoch budget of the trial.
-
-    Returns
-    -------
-    params : dict
-        For ``study.enqueue_trial``.
-
-    Examples
-    --------
-    >>> from sklearn_convlstm.tuning import default_trial_params
-    >>> params = default_trial_params(50, 3, max_epochs=40)
-    >>> params["n_conv_blocks"], params["kernel_size_0"], params["batch_size"]
-    (3, 7, 8)
-    """
-    from ..classifier import ConvLSTMClassifier, auto_batch_size
-    from ..networks import ARCHITECTURE_VARIANTS
-
-    network = ARCHITECTURE_VARIANTS["default"]
-    defaults = ConvLSTMClassifier().get_params()
-    n_fit = int(n_samples * (cv - 1) / cv)
-    batch_size = min((8, 16, 32), key=lambda size: abs(size - auto_batch_size(n_fit)))
-    params: dict[str, Any] = {"n_conv_blocks": len(network["conv_channels"])}
-    for index, (channels, kernel) in enumerate(
-        zip(network["conv_channels"], network["kernel_sizes"], strict=True)
-    ):
-        params[f"conv_channels_{index}"] = channels
-        params[f"kernel_size_{index}"] = kernel
-    params.update(
-        pooling="auto" if network["pool_sizes"] == "auto" else "none",
-        batch_norm=network["batch_norm"],
-        conv_dropout=network["conv_dropout"],
-        lstm_hidden_size=network["lstm_hidden_size"],
-        lstm_layers=network["lstm_layers"],
-        bidirectional=network["bidirectional"],
-        readout=network["readout"],
-        recurrent_dropout=network["recurrent_dropout"],
-        conv_skip=network["conv_skip"],
-        lr=defaults["lr"],
-        weight_decay=defaults["weight_decay"],
-        batch_size=batch_size,
-        max_epochs=int(max_epochs),
-    )
-    return params

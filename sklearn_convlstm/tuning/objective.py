@@ -10,10 +10,15 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, clone
-from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+from sklearn.model_selection import (
+    GroupKFold,
+    KFold,
+    StratifiedGroupKFold,
+    StratifiedKFold,
+)
 from skorch.callbacks import Callback
 
-from .._optional import _import_optuna
+from .._optional import import_optional
 from .._validation import _take
 from ..exceptions import TrainingInterruptedWarning
 from .report import _jsonable
@@ -115,7 +120,7 @@ class _HeldOutFoldPruning(Callback):
         self.trial.report(float(np.mean([*self.finished_scores, score])), step)
         self.reported_steps.add(step)
         if self.trial.should_prune():
-            optuna = _import_optuna()
+            optuna = import_optional("optuna", purpose="Tuning")
             raise optuna.TrialPruned(
                 f"pruned in fold {self.fold + 1} after {len(net.history)} of "
                 f"{net.max_epochs} epochs (step {step})"
@@ -149,24 +154,25 @@ class _CrossValidationObjective:
         self.n_trials = n_trials
 
     def _epoch_pruning_prefix(self, estimator: BaseEstimator) -> str | None:
-        """Parameter prefix of the ConvLSTMClassifier to prune by epochs, if any."""
-        from ..classifier import ConvLSTMClassifier
+        """Parameter prefix of the ConvLSTM estimator to prune by epochs, if any."""
+        from .._estimator import _ConvLSTMEstimator
 
         if self.pruning not in ("auto", "epochs"):
             return None
         prefix, final = _final_step(estimator)
-        if isinstance(final, ConvLSTMClassifier):
+        if isinstance(final, _ConvLSTMEstimator):
             return prefix
         if self.pruning == "epochs":
             raise ValueError(
-                "pruning='epochs' needs a ConvLSTMClassifier (alone or last in a "
+                "pruning='epochs' needs a ConvLSTMClassifier or ConvLSTMRegressor "
+                "(alone or last in a "
                 f"Pipeline), whose training reports checkpoints; got "
                 f"{type(final).__name__}. Use pruning='folds' for other estimators."
             )
         return None
 
     def __call__(self, trial: Any) -> float:
-        optuna = _import_optuna()
+        optuna = import_optional("optuna", purpose="Tuning")
         _check_trial_budget(trial, self.n_trials)
         params = self.param_space(trial)
         trial.set_user_attr("estimator_params", _jsonable(params))
@@ -215,19 +221,26 @@ class _CrossValidationObjective:
 
 
 def _make_splits(
-    cv: Any, X: Any, y: np.ndarray, groups: Any, random_state: Any
+    cv: Any,
+    X: Any,
+    y: np.ndarray,
+    groups: Any,
+    random_state: Any,
+    *,
+    regression: bool = False,
 ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Folds of ``cv``; an int stratifies by class, or not for regression."""
     n_samples = len(y)
     if isinstance(cv, Integral) and not isinstance(cv, bool):
         if cv < 2:
             raise ValueError(f"cv must be at least 2 folds; got cv={cv}.")
-        splitter = (
-            StratifiedKFold(n_splits=cv, shuffle=True, random_state=random_state)
-            if groups is None
-            else StratifiedGroupKFold(
-                n_splits=cv, shuffle=True, random_state=random_state
-            )
-        )
+        kwargs = {"n_splits": cv, "shuffle": True, "random_state": random_state}
+        if regression:  # continuous y: strata would be one value each
+            splitter = KFold(**kwargs) if groups is None else GroupKFold(**kwargs)
+        elif groups is None:
+            splitter = StratifiedKFold(**kwargs)
+        else:
+            splitter = StratifiedGroupKFold(**kwargs)
     elif hasattr(cv, "split"):
         splitter = cv
     elif isinstance(cv, Iterable):
@@ -274,7 +287,7 @@ def default_pruner(pruning: str | None = "epochs") -> Any:
     scores within one series; three unpruned start-up trials instead of five
     pruned harder but lost 2.7 points on GunPoint.
     """
-    optuna = _import_optuna()
+    optuna = import_optional("optuna", purpose="Tuning")
     if pruning is None:
         return optuna.pruners.NopPruner()
     if pruning == "folds":
@@ -285,16 +298,16 @@ def default_pruner(pruning: str | None = "epochs") -> Any:
 
 
 def _turn_off_early_stopping(estimator: BaseEstimator) -> None:
-    """Let a ConvLSTMClassifier (alone or last in a Pipeline) train all epochs."""
-    from ..classifier import ConvLSTMClassifier
+    """Let a ConvLSTM estimator (alone or last in a Pipeline) train all epochs."""
+    from .._estimator import _ConvLSTMEstimator
 
     prefix, final = _final_step(estimator)
-    if isinstance(final, ConvLSTMClassifier) and final.early_stopping:
+    if isinstance(final, _ConvLSTMEstimator) and final.early_stopping:
         estimator.set_params(**{f"{prefix}early_stopping": False})
 
 
 def _epoch_pruning_possible(estimator: BaseEstimator) -> bool:
     """Whether the default 'auto' pruning will report epochs (for the pruner)."""
-    from ..classifier import ConvLSTMClassifier
+    from .._estimator import _ConvLSTMEstimator
 
-    return isinstance(_final_step(estimator)[1], ConvLSTMClassifier)
+    return isinstance(_final_step(estimator)[1], _ConvLSTMEstimator)

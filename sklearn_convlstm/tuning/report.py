@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import numpy as np
 
-from .._optional import _import_optuna, _quiet_optuna_warnings
+from .._optional import import_optional, quiet_optuna_warnings
 
 if TYPE_CHECKING:  # pragma: no cover
     import optuna
@@ -95,18 +95,18 @@ def save_plots(study: optuna.Study, directory: str | os.PathLike) -> list[Path]:
 
     Examples
     --------
+    Skipped when the doctests run: drawing the three figures takes seconds.
+
+    >>> import optuna
     >>> from sklearn_convlstm.tuning import save_plots
+    >>> study = optuna.create_study(direction="maximize")
+    >>> study.optimize(lambda trial: trial.suggest_float("lr", 1e-4, 1e-1), n_trials=5)
     >>> save_plots(study, "plots/")  # doctest: +SKIP
-    [PosixPath('plots/optimization_history.png'), ...]
+    [PosixPath('plots/optimization_history.png'),
+     PosixPath('plots/param_importances.png')]
     """
-    _import_optuna()
-    try:
-        import matplotlib
-    except ImportError as error:
-        raise ImportError(
-            "Saving plots needs matplotlib, which is not installed. Install it "
-            "with: pip install 'sklearn-convlstm[plot]'"
-        ) from error
+    import_optional("optuna", purpose="Tuning")
+    matplotlib = import_optional("matplotlib", purpose="Saving plots")
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
     from optuna.visualization import matplotlib as optuna_plots
@@ -122,7 +122,7 @@ def save_plots(study: optuna.Study, directory: str | os.PathLike) -> list[Path]:
     written = []
     for name, plot in plots.items():
         try:
-            with _quiet_optuna_warnings():
+            with quiet_optuna_warnings():
                 axes = plot(study)
         except (ValueError, RuntimeError, ZeroDivisionError) as error:
             warnings.warn(

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .._optional import _import_optuna, _quiet_optuna_warnings
+from .._optional import import_optional, quiet_optuna_warnings
 
 if TYPE_CHECKING:  # pragma: no cover
     import optuna
@@ -64,7 +64,7 @@ def make_storage(
     >>> storage.heartbeat_interval, storage.grace_period
     (10, None)
     """
-    optuna = _import_optuna()
+    optuna = import_optional("optuna", purpose="Tuning")
     if storage is None or isinstance(storage, optuna.storages.BaseStorage):
         return storage
     if not isinstance(storage, (str, os.PathLike)):
@@ -75,7 +75,7 @@ def make_storage(
     text = os.fspath(storage)
     callback = None
     if heartbeat_interval is not None and max_retry != 0:
-        with _quiet_optuna_warnings():
+        with quiet_optuna_warnings():
             callback = optuna.storages.RetryHeartbeatStaleTrialCallback(
                 max_retry=max_retry
             )
@@ -85,7 +85,7 @@ def make_storage(
         if text.startswith("sqlite:///"):
             _create_private_file(Path(text[len("sqlite:///") :]))
         engine_kwargs = {} if text.startswith("sqlite") else {"pool_pre_ping": True}
-        with _quiet_optuna_warnings():
+        with quiet_optuna_warnings():
             return create_rdb_storage(
                 text,
                 engine_kwargs=engine_kwargs,
@@ -97,7 +97,7 @@ def make_storage(
 
     path = Path(text).expanduser()
     path.parent.mkdir(parents=True, exist_ok=True)
-    with _quiet_optuna_warnings():
+    with quiet_optuna_warnings():
         return CrashSafeJournalStorage(
             str(path),
             heartbeat_interval=heartbeat_interval,
@@ -134,12 +134,26 @@ def load_study(
 
     Examples
     --------
-    >>> from sklearn_convlstm.tuning import load_study  # doctest: +SKIP
+    A study that workers share through a journal file:
+
+    >>> import pathlib, tempfile
+    >>> import optuna
+    >>> from sklearn_convlstm.tuning import load_study, make_storage
+    >>> journal = pathlib.Path(tempfile.mkdtemp()) / "gunpoint.journal"
+    >>> storage = make_storage(journal)
+    >>> study = optuna.create_study(study_name="gunpoint", storage=storage)
+    >>> study.enqueue_trial({"x": 2.0})
+    >>> study.optimize(lambda trial: trial.suggest_float("x", 0, 5) ** 2, n_trials=1)
+    >>> load_study("gunpoint", journal).best_params
+    {'x': 2.0}
+
+    Through a database (skipped here: it needs a running PostgreSQL server):
+
     >>> url = "postgresql+psycopg2://user:password@host/db"
-    >>> study = load_study("gunpoint", url)  # doctest: +SKIP
-    >>> study.best_params  # doctest: +SKIP
+    >>> load_study("gunpoint", url).best_params  # doctest: +SKIP
+    {'x': 2.0}
     """
-    optuna = _import_optuna()
+    optuna = import_optional("optuna", purpose="Tuning")
     return optuna.load_study(
         study_name=study_name,
         storage=make_storage(storage),

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from numbers import Integral
 from typing import Any, NamedTuple
 
 import numpy as np
-from sklearn.base import BaseEstimator, clone
+from sklearn.base import BaseEstimator, clone, is_regressor
 from sklearn.metrics import check_scoring
-from sklearn.utils import check_random_state
 
-from .._optional import _import_optuna, _quiet_optuna_warnings
+from .. import _threads
+from .._optional import import_optional, quiet_optuna_warnings
+from .._validation import draw_seed
+from ..exceptions import TrainingDivergedError
 from .objective import (
     _FINISHED,
     _CrossValidationObjective,
@@ -46,29 +47,6 @@ class TuningResult(NamedTuple):
     best_estimator: Any
 
 
-def _seed(random_state: Any) -> int | None:
-    if random_state is None:
-        return None
-    if isinstance(random_state, Integral):
-        return int(random_state)
-    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
-
-
-@contextlib.contextmanager
-def _torch_threads(n_threads: int | None) -> Iterator[None]:
-    if n_threads is None:
-        yield
-        return
-    import torch
-
-    previous = torch.get_num_threads()
-    torch.set_num_threads(n_threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
-
-
 def _run_study(
     study: Any,
     objective: Callable,
@@ -84,7 +62,7 @@ def _run_study(
     other processes, wait: they either finish or, if their worker died, go
     stale, are marked failed and queued again, and this worker runs them.
     """
-    optuna = _import_optuna()
+    optuna = import_optional("optuna", purpose="Tuning")
     heartbeat = heartbeat_interval is not None
     started = time.monotonic()
     while True:
@@ -93,7 +71,7 @@ def _run_study(
             return
         if n_trials is not None:
             if heartbeat:
-                with _quiet_optuna_warnings():
+                with quiet_optuna_warnings():
                     optuna.storages.fail_stale_trials(study)
             counts = _state_counts(study)
             finished = sum(counts.get(state, 0) for state in _FINISHED)
@@ -107,11 +85,12 @@ def _run_study(
                     wait = min(wait, timeout - elapsed)
                 time.sleep(max(wait, 0.0))
                 continue
-        with _quiet_optuna_warnings():
+        with quiet_optuna_warnings():
             study.optimize(
                 objective,
                 n_trials=1,
-                catch=(_TrialBudgetReached,),
+                # A diverging configuration is a failed trial, not the end.
+                catch=(_TrialBudgetReached, TrainingDivergedError),
                 callbacks=callbacks,
             )
 
@@ -173,7 +152,9 @@ def tune(
     cv : int, cross-validation splitter or iterable, default=5
         An int gives ``StratifiedKFold`` (shuffled with ``random_state``), or
         ``StratifiedGroupKFold`` when ``groups`` is given so that all samples
-        of a group (e.g. the windows of one recording) stay in one fold.
+        of a group (e.g. the windows of one recording) stay in one fold; for
+        a regressor (continuous ``y``, ``sklearn.base.is_regressor``) they are
+        ``KFold`` and ``GroupKFold``.
     n_trials : int or None, default=20
         Number of finished (complete or pruned) trials the study should
         have, counting those already in it and those of other workers. Failed
@@ -261,12 +242,16 @@ def tune(
     >>> X = rng.normal(size=(40, 1, 50))
     >>> y = np.arange(40) % 2
     >>> X[y == 1, 0] += np.linspace(0, 2, 50)
+    >>> def small_forests(trial):  # a search space: trial -> parameters
+    ...     return {"classifier__n_estimators": trial.suggest_int("trees", 10, 40),
+    ...             "classifier__max_depth": trial.suggest_int("depth", 2, 6)}
     >>> study, best = tune(make_feature_baseline(random_state=0), X, y, cv=3,
-    ...                    n_trials=3, random_state=0, verbose=0)
+    ...                    param_space=small_forests, n_trials=3, random_state=0,
+    ...                    verbose=0)
     >>> len(study.trials), best.score(X, y)
     (3, 1.0)
     """
-    optuna = _import_optuna()
+    optuna = import_optional("optuna", purpose="Tuning")
     if n_trials is not None and (
         not isinstance(n_trials, Integral) or isinstance(n_trials, bool) or n_trials < 1
     ):
@@ -287,12 +272,21 @@ def tune(
             f"and {len(y)} labels."
         )
     space = _resolve_param_space(param_space, estimator)
-    splits = _make_splits(cv, X, y, groups, random_state)
-    seed = _seed(random_state)
+    splits = _make_splits(
+        cv, X, y, groups, random_state, regression=is_regressor(estimator)
+    )
+    # An int seeds the sampler as given; an instance gives one drawn seed.
+    seed = (
+        None
+        if random_state is None
+        else int(random_state)
+        if isinstance(random_state, Integral)
+        else draw_seed(random_state)
+    )
     if sampler is None:
         from ._sampler import TrialSeededTPESampler
 
-        with _quiet_optuna_warnings():
+        with quiet_optuna_warnings():
             sampler = TrialSeededTPESampler(seed=seed, constant_liar=True)
     if pruner is None:
         pruner, pruning = optuna.pruners.NopPruner(), None
@@ -343,7 +337,7 @@ def tune(
         trial_callbacks = list(callbacks)
         if verbose:
             trial_callbacks.insert(0, _TrialPrinter())
-        with _torch_threads(torch_threads):
+        with _threads.torch_threads(torch_threads):
             _run_study(
                 study,
                 objective,

@@ -1,0 +1,243 @@
+"""ConvLSTMRegressor: shapes, learning, target scaling, persistence, bad targets."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from conftest import FAST_PARAMS
+from sklearn.base import is_regressor
+from sklearn.model_selection import KFold
+from skorch.callbacks import Callback
+
+from sklearn_convlstm import (
+    ConvLSTMClassifier,
+    ConvLSTMRegressor,
+    TrainingDivergedError,
+    TrainingInterruptedWarning,
+)
+from sklearn_convlstm.persistence import load_model, save_model
+
+
+def fast(**overrides):
+    return ConvLSTMRegressor(**{**FAST_PARAMS, **overrides})
+
+
+@pytest.fixture(scope="module")
+def window_mean_data():
+    """y is a linear function of a window's mean, in large units."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(120, 1, 40)).astype(np.float32)
+    level = rng.uniform(-2, 2, size=120).astype(np.float32)
+    X[:, 0, 10:20] += level[:, None]
+    y = 1000.0 + 50.0 * X[:, 0, 10:20].mean(axis=1)
+    return X, y.astype(np.float64)
+
+
+def test_is_a_regressor_with_the_classifier_parameters():
+    assert is_regressor(ConvLSTMRegressor())
+    shared = set(ConvLSTMClassifier().get_params()) - {"class_weight"}
+    assert set(ConvLSTMRegressor().get_params()) == shared
+
+
+def test_learns_a_window_mean_r2_above_threshold(window_mean_data):
+    X, y = window_mean_data
+    reg = fast(max_epochs=30, lr=1e-2, conv_channels=(8,), batch_size=16)
+    reg.fit(X[:90], y[:90])
+    assert reg.score(X[90:], y[90:]) > 0.8
+
+
+def test_shapes_and_dtype_follow_the_training_y(window_mean_data):
+    X, y = window_mean_data
+    one = fast().fit(X[:40], y[:40])
+    assert one.predict(X[:5]).shape == (5,)
+    assert one.predict(X[:5]).dtype == np.float64
+    column = fast().fit(X[:40], y[:40, None])
+    assert column.predict(X[:5]).shape == (5, 1)
+    np.testing.assert_array_equal(column.predict(X[:5])[:, 0], one.predict(X[:5]))
+    multi = fast().fit(X[:40], np.stack([y[:40], -3 * y[:40]], axis=1))
+    assert multi.n_outputs_ == 2
+    assert multi.predict(X[:5]).shape == (5, 2)
+
+
+def test_target_scaling_round_trip(window_mean_data):
+    """Targets shifted and scaled give the same fit, predictions mapped alike."""
+    X, y = window_mean_data
+    base = fast().fit(X[:40], y[:40])
+    moved = fast().fit(X[:40], 7.0 * y[:40] - 3e4)
+    assert base.target_scaler_.mean_[0] == pytest.approx(y[:40].mean())
+    np.testing.assert_allclose(
+        moved.predict(X[:10]), 7.0 * base.predict(X[:10]) - 3e4, rtol=1e-4
+    )
+    # The network itself outputs the targets' units (explain and export use it).
+    module = base.net_.module_.eval()
+    with torch.no_grad():
+        raw = module(torch.from_numpy(X[:10])).double().numpy()[:, 0]
+    np.testing.assert_allclose(raw, base.predict(X[:10]), rtol=1e-6)
+    assert base.history_[-1]["train_loss"] < 10  # standardised units, not 1e6
+
+
+def test_unequal_lengths(window_mean_data):
+    X, y = window_mean_data
+    series = [x[:, : 30 + i % 10] for i, x in enumerate(X[:40])]
+    reg = fast().fit(series, y[:40])
+    assert reg.n_timesteps_in_ is None
+    assert reg.predict(series[:7]).shape == (7,)
+    # A series predicts the same alone as in a batch of other lengths.
+    alone = np.array([reg.predict([s])[0] for s in series[:3]])
+    np.testing.assert_allclose(alone, reg.predict(series[:3]), rtol=1e-5)
+
+
+def test_same_seed_same_predictions(window_mean_data):
+    X, y = window_mean_data
+    a = fast().fit(X[:40], y[:40]).predict(X[:10])
+    b = fast().fit(X[:40], y[:40]).predict(X[:10])
+    np.testing.assert_array_equal(a, b)
+
+
+def test_early_stopping_uses_a_random_split(window_mean_data):
+    X, y = window_mean_data
+    reg = fast(early_stopping=True, max_epochs=3, patience=2).fit(X[:40], y[:40])
+    assert "valid_loss" in reg.history_[-1]
+    with pytest.raises(ValueError, match="fewer than 2 to train on"):
+        fast(early_stopping=True, validation_fraction=0.9).fit(X[:3], y[:3])
+
+
+def test_pickle_and_save_model_round_trip(window_mean_data, tmp_path):
+    X, y = window_mean_data
+    reg = fast().fit(X[:40], np.stack([y[:40], y[:40] ** 0.5], axis=1))
+    expected = reg.predict(X[:8])
+    restored = pickle.loads(pickle.dumps(reg))
+    np.testing.assert_array_equal(restored.predict(X[:8]), expected)
+    path = tmp_path / "reg.convlstm"
+    save_model(reg, path)
+    loaded = load_model(path)
+    assert isinstance(loaded, ConvLSTMRegressor)
+    np.testing.assert_array_equal(loaded.predict(X[:8]), expected)
+    np.testing.assert_array_equal(loaded.target_scaler_.mean_, reg.target_scaler_.mean_)
+    assert loaded.target_ndim_ == 2 and loaded.n_outputs_ == 2
+    assert loaded.score(X[:8], reg.predict(X[:8])) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(
+    ("y", "message"),
+    [
+        (np.r_[np.nan, np.ones(9)], "NaN or infinity .*index 0"),
+        (np.r_[np.ones(9), np.inf], "NaN or infinity .*index 9"),
+        (np.ones((10, 1, 1)), "3 dimensions of shape \\(10, 1, 1\\)"),
+        (np.ones(9), "X has 10 series but y has 9 targets"),
+        (np.array(["a", "b"] * 5), "y must hold numbers .*dtype <U1"),
+        (None, "requires y to be passed"),
+    ],
+)
+def test_bad_targets_raise_a_clear_error(window_mean_data, y, message):
+    X, _ = window_mean_data
+    with pytest.raises(ValueError, match=message):
+        fast().fit(X[:10], y)
+
+
+def test_one_sample_is_refused(window_mean_data):
+    X, y = window_mean_data
+    with pytest.raises(ValueError, match="at least 2 series .*1 sample"):
+        fast().fit(X[:1], y[:1])
+
+
+def test_tuning_uses_kfold_and_r2(window_mean_data):
+    optuna = pytest.importorskip("optuna")
+    from sklearn_convlstm.tuning import default_param_space, tune
+    from sklearn_convlstm.tuning.objective import _make_splits
+
+    X, y = window_mean_data
+    splits = _make_splits(3, X[:30], y[:30], None, 0, regression=True)
+    expected = KFold(3, shuffle=True, random_state=0).split(X[:30])
+    for (_, test), (_, test_kf) in zip(splits, expected, strict=True):
+        np.testing.assert_array_equal(test, test_kf)
+    # StratifiedKFold would refuse continuous y ("continuous" target type).
+    result = tune(
+        fast(max_epochs=2),
+        X[:30],
+        y[:30],
+        param_space={"lr": optuna.distributions.FloatDistribution(1e-3, 1e-2)},
+        cv=2,
+        n_trials=2,
+        random_state=0,
+        verbose=0,
+    )
+    assert isinstance(result.best_estimator, ConvLSTMRegressor)
+    assert result.best_estimator.predict(X[:3]).shape == (3,)
+    values = [trial.value for trial in result.study.trials]
+    assert all(value <= 1.0 for value in values)  # R², the regressor's score
+    space = default_param_space(fast())
+    assert space.func.__name__ == "suggest_convlstm_params"
+
+
+def test_feature_baseline_space_for_regression():
+    pytest.importorskip("optuna")
+    import optuna
+
+    from sklearn_convlstm import make_feature_baseline
+    from sklearn_convlstm.tuning import default_param_space
+
+    baseline = make_feature_baseline(task="regression")
+    params = default_param_space(baseline)(
+        optuna.trial.FixedTrial(
+            {
+                "n_estimators": 60,
+                "max_depth": 4,
+                "max_features": "sqrt",
+                "min_samples_leaf": 2,
+            }
+        )
+    )
+    assert sorted(params) == [
+        "regressor__max_depth",
+        "regressor__max_features",
+        "regressor__min_samples_leaf",
+        "regressor__n_estimators",
+    ]
+    baseline.set_params(**params)
+
+
+# ------------------------------------- behaviour shared with the classifier
+
+
+class _InterruptAtEpoch(Callback):
+    """Raise KeyboardInterrupt at the end of epoch 2, as Ctrl-C would."""
+
+    def on_epoch_end(self, net, **kwargs) -> None:
+        if len(net.history) == 2:
+            raise KeyboardInterrupt
+
+
+def test_shared_checks_hold_for_the_regressor(window_mean_data):
+    X, y = window_mean_data
+    with pytest.raises(TrainingDivergedError, match=r"learning rate too high"):
+        fast(lr=1e6, max_epochs=3).fit(X[:40], y[:40])
+    with pytest.warns(TrainingInterruptedWarning, match="after 2 epoch"):
+        reg = fast(max_epochs=5, callbacks=(_InterruptAtEpoch(),)).fit(X[:40], y[:40])
+    assert len(reg.history_) == 2
+    with pytest.raises(ValueError, match="'lstm_hidden_size' parameter of Conv"):
+        fast(lstm_hidden_size=0).fit(X[:40], y[:40])
+    with pytest.warns(UserWarning, match="channels"):
+        fast().fit(np.ascontiguousarray(X[:40].transpose(0, 2, 1)), y[:40])
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+@pytest.mark.parametrize("cuda_graphs", [True, False])
+def test_on_cuda_the_regressor_learns_with_and_without_graphs(
+    window_mean_data, cuda_graphs
+):
+    X, y = window_mean_data
+    reg = fast(
+        max_epochs=30,
+        lr=1e-2,
+        conv_channels=(8,),
+        batch_size=16,
+        device="cuda",
+        cuda_graphs=cuda_graphs,
+    ).fit(X[:90], y[:90])
+    assert (reg.net_.cuda_graph_obstacle_ is None) is cuda_graphs
+    assert reg.score(X[90:], y[90:]) > 0.8
+    assert reg.predict(X[90:]).dtype == np.float64
