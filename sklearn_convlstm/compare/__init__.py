@@ -44,6 +44,11 @@ the test split (tuning and early stopping only see training data); every method
 gets the same seeds; a method that cannot run (missing optional package) is
 reported as skipped, never silently dropped.
 
+When the smallest class of the training split has fewer than
+:data:`WEAK_REGIME_SERIES_PER_CLASS` series, the command prints a one-line hint
+(:func:`regime_hint`): there the default network is known to trail MiniRocket
+(``benchmarks/results/regimes/``).
+
 The reusable pieces, used by ``benchmarks/bench_accuracy.py`` too:
 :func:`make_estimator`, :func:`run_comparison`, :func:`summarize`,
 :func:`format_table`, :func:`write_csv` and :func:`plot_comparison`.
@@ -80,7 +85,13 @@ from .methods import (
     parse_seeds,
 )
 from .report import format_accuracy, format_table, plot_comparison, summarize, write_csv
-from .runner import ComparisonResult, describe_data, run_comparison
+from .runner import (
+    WEAK_REGIME_SERIES_PER_CLASS,
+    ComparisonResult,
+    describe_data,
+    regime_hint,
+    run_comparison,
+)
 
 __all__ = [
     "ARTICLE_TRAINING",
@@ -92,6 +103,7 @@ __all__ = [
     "METHODS",
     "MINIROCKET_ALPHAS",
     "TUNED_ENSEMBLE_SIZE",
+    "WEAK_REGIME_SERIES_PER_CLASS",
     "ComparisonResult",
     "Method",
     "MethodOptions",
@@ -107,6 +119,7 @@ __all__ = [
     "parse_methods",
     "parse_seeds",
     "plot_comparison",
+    "regime_hint",
     "run_command",
     "run_comparison",
     "summarize",

@@ -22,7 +22,7 @@ from .methods import (
     parse_seeds,
 )
 from .report import format_table, plot_comparison, summarize, write_csv
-from .runner import describe_data, infer_task, run_comparison
+from .runner import describe_data, infer_task, regime_hint, run_comparison
 
 if TYPE_CHECKING:  # pragma: no cover
     import argparse
@@ -268,6 +268,9 @@ def _compare(
         f"{','.join(map(str, args.seeds))}; torch threads {torch.get_num_threads()}",
         flush=True,
     )
+    hint = regime_hint(y_train) if task == "classification" else None
+    if hint is not None:
+        print(hint, flush=True)
     if "convlstm-tuned" in methods and task == "classification":
         print(
             f"convlstm-tuned: {options.n_trials} Optuna trials (the first: the "

@@ -220,6 +220,66 @@ def run_comparison(
     return result
 
 
+#: Fewer training series than this in the smallest class is the regime where
+#: the default network is known to trail MiniRocket: on the regime tests
+#: (``benchmarks/results/regimes/regimes.md``: k series per class drawn from
+#: TRAIN splits, scored on the rest of TRAIN, 8 datasets, 2 draws) the default
+#: trails MiniRocket by 15.8 points at k = 1 and 9.7 at k = 2, and by 1.1 at
+#: k = 5.
+WEAK_REGIME_SERIES_PER_CLASS = 5
+
+
+def regime_hint(y_train: Any) -> str | None:
+    """Return a one-line hint when the training data is in a known weak regime.
+
+    With few training series per class the default ConvLSTMClassifier
+    trails a random-kernel method (MiniRocket) by a wide margin on the
+    project's regime tests; ``compare`` prints this line before it runs, so
+    the reader knows which column to look at.
+
+    Parameters
+    ----------
+    y_train : array-like of shape (n_series,)
+        Training labels.
+
+    Returns
+    -------
+    hint : str or None
+        The hint, or ``None`` when the smallest class has at least
+        :data:`WEAK_REGIME_SERIES_PER_CLASS` training series.
+
+    Raises
+    ------
+    ValueError
+        When ``y_train`` is empty.
+
+    Examples
+    --------
+    >>> from sklearn_convlstm.compare import regime_hint
+    >>> regime_hint(["a"] * 30 + ["b"] * 30) is None
+    True
+    >>> print(regime_hint(["a", "a", "b", "b", "c"]))  # doctest: +ELLIPSIS
+    hint: the smallest class has 1 training series (3 classes); ...
+    """
+    labels = np.asarray(y_train).ravel()
+    if labels.size == 0:
+        raise ValueError(
+            "y_train is empty; regime_hint needs the training labels of at least "
+            "one series."
+        )
+    _, counts = np.unique(labels, return_counts=True)
+    smallest = int(counts.min())
+    if smallest >= WEAK_REGIME_SERIES_PER_CLASS:
+        return None
+    return (
+        f"hint: the smallest class has {smallest} training series "
+        f"({len(counts)} classes); below {WEAK_REGIME_SERIES_PER_CLASS} per class "
+        "the default ConvLSTM trails MiniRocket on the regime tests "
+        "(benchmarks/results/regimes/): compare it with --methods "
+        "convlstm-default,minirocket,rf-stats before choosing."
+    )
+
+
 def describe_data(X_train: Any, y_train: Any, X_test: Any, y_test: Any) -> str:
     """Describe a train/test split in one line.
 

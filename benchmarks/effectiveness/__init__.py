@@ -1,0 +1,1 @@
+"""Effectiveness by regime: where the default is strong or weak."""

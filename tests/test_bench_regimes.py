@@ -1,0 +1,83 @@
+"""benchmarks/effectiveness: regime draws, the many-class generator, the rule."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from benchmarks.effectiveness import bench_regimes, summarise_regime_selection
+
+
+def test_draw_takes_k_per_class_and_scores_on_the_rest():
+    y = np.repeat(["a", "b", "c"], [5, 3, 2])
+    train, evaluation = bench_regimes.draw_per_class(y, 2, seed=0)
+    assert sorted(y[train]) == ["a", "a", "b", "b"]  # "c" has only 2: left out
+    assert sorted(y[evaluation]) == ["a", "a", "a", "b"]
+    assert not set(train) & set(evaluation)
+    again = bench_regimes.draw_per_class(y, 2, seed=0)
+    assert np.array_equal(train, again[0]) and np.array_equal(evaluation, again[1])
+    other = bench_regimes.draw_per_class(np.repeat(["a", "b"], 20), 2, seed=1)
+    first = bench_regimes.draw_per_class(np.repeat(["a", "b"], 20), 2, seed=0)
+    assert not np.array_equal(other[0], first[0])
+
+
+def test_many_class_generator_shapes_and_classes():
+    X, y = bench_regimes.make_many_class(52, 64, 3, template_seed=0)
+    assert X.shape == (156, 1, 64) and X.dtype == np.float32
+    assert len(np.unique(y)) == 52 and y[0] == "c00" and y[-1] == "c51"
+    X_again, _ = bench_regimes.make_many_class(52, 64, 3, template_seed=0)
+    assert np.array_equal(X, X_again)
+    X_other, _ = bench_regimes.make_many_class(52, 64, 3, template_seed=1)
+    assert not np.allclose(X, X_other)
+
+
+def test_quick_run_writes_rows_report_and_metadata_and_resumes(tmp_path):
+    argv = ["--quick", "--datasets", "ItalyPowerDemand", "--methods", "rf-stats"]
+    bench_regimes.main([*argv, "--out", str(tmp_path)])
+    rows = (tmp_path / "regimes.csv").read_text().splitlines()
+    assert rows[0].startswith("dataset,k,seed,method,cv_accuracy,fit_seconds")
+    assert rows[1].startswith("ItalyPowerDemand,1,0,rf-stats,")
+    assert "| 1 | ItalyPowerDemand | 1 |" in (tmp_path / "regimes.md").read_text()
+    bench_regimes.main([*argv, "--out", str(tmp_path)])  # nothing left to run
+    assert len((tmp_path / "regimes.csv").read_text().splitlines()) == 2
+    runs = json.loads((tmp_path / "metadata.json").read_text())["runs"]
+    assert len(runs) == 2 and runs[0]["extra"]["set_aside"] == [
+        "PLAID",
+        "synthetic-check",
+    ]
+
+
+def _row(dataset, k, seed, method, accuracy):
+    return {
+        "dataset": dataset,
+        "k": str(k),
+        "seed": str(seed),
+        "method": method,
+        "cv_accuracy": str(accuracy),
+    }
+
+
+@pytest.mark.parametrize(
+    ("candidate_scores", "passes"),
+    [
+        ((0.55, 0.75), True),  # +5 and +5 points
+        ((0.60, 0.66), False),  # k=2 cell 4 points below the default
+        ((0.51, 0.71), False),  # +1 point on average: below +2
+    ],
+)
+def test_rule_judges_gain_worst_cell_and_k2(candidate_scores, passes):
+    rows = []
+    for seed in (0, 1):
+        rows += [
+            _row("A", 1, seed, "convlstm-default", 0.50),
+            _row("A", 2, seed, "convlstm-default", 0.70),
+            _row("A", 1, seed, "cand-x", candidate_scores[0]),
+            _row("A", 2, seed, "cand-x", candidate_scores[1]),
+        ]
+    rows.append(_row("A", 1, 2, "cand-x", 0.0))  # another draw: ignored
+    means = summarise_regime_selection.cell_means(rows, [0, 1], [1, 2])
+    verdict = summarise_regime_selection.judge(means, "cand-x", min_gain=2.0)
+    assert verdict["cells"] == 2
+    assert verdict["passes"] is passes
