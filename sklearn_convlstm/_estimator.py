@@ -30,12 +30,7 @@ from skorch.dataset import Dataset
 from skorch.helper import predefined_split
 
 from ._callbacks import EpochProgressBar, FiniteTrainingCheck, PicklableLRScheduler
-from ._fast_training import (
-    autocast,
-    fused_optimizer_kwargs,
-    predict_logits_cuda,
-    resolve_precision,
-)
+from ._fast_training import predict_logits_cuda
 from ._parameters import (
     check_instances_param,
     check_int_entries,
@@ -43,6 +38,7 @@ from ._parameters import (
     draw_seed,
     resolve_device,
 )
+from ._precision import autocast, fused_optimizer_kwargs, resolve_precision
 from ._validation import (
     Interval,
     StrOptions,

@@ -36,8 +36,8 @@ import torch
 from sklearn.preprocessing import StandardScaler
 from skorch.history import History
 
-from ._fast_training import resolve_precision
 from ._parameters import resolve_device
+from ._precision import resolve_precision
 from .classifier import (
     _OPTIMIZERS,
     PREDICT_BATCH_SIZE,

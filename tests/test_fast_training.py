@@ -17,15 +17,17 @@ from conftest import FAST_PARAMS
 from skorch.callbacks import Callback
 from skorch.dataset import Dataset
 
-from sklearn_convlstm import ConvLSTMClassifier, _fast_training
+from sklearn_convlstm import ConvLSTMClassifier, _fast_training, _precision
 from sklearn_convlstm._fast_training import (
-    AUTO_TRAINING_PRECISION,
     GRAPH_MIN_STEPS,
     GRAPH_WARMUP_STEPS,
     FastNeuralNetClassifier,
     TensorBatches,
-    fused_optimizer_kwargs,
     moves_to_device,
+)
+from sklearn_convlstm._precision import (
+    AUTO_TRAINING_PRECISION,
+    fused_optimizer_kwargs,
     resolve_precision,
 )
 from sklearn_convlstm.lazy import LazySeries, RaggedSeries
@@ -312,10 +314,10 @@ def test_mixed_precision_resolves_per_device(monkeypatch):
     assert resolve_precision(False, "cpu") is None
     assert resolve_precision(True, "cuda") is None  # measured slower on the H200
     assert resolve_precision("auto", "cuda", inference=True) is None
-    monkeypatch.setattr(_fast_training, "cpu_has_bfloat16", lambda: True)
+    monkeypatch.setattr(_precision, "cpu_has_bfloat16", lambda: True)
     assert resolve_precision(True, "cpu") == "bfloat16"
     assert resolve_precision("auto", "cpu", inference=True) == "bfloat16"
-    monkeypatch.setattr(_fast_training, "cpu_has_bfloat16", lambda: False)
+    monkeypatch.setattr(_precision, "cpu_has_bfloat16", lambda: False)
     assert resolve_precision(True, "cpu") is None
     assert resolve_precision(True, "cpu", inference=True) is None
     assert resolve_precision("bfloat16", "cpu") == "bfloat16"  # explicit: as asked
@@ -330,7 +332,7 @@ def test_float16_needs_cuda(pattern_data):
 
 def test_auto_mixed_precision_is_recorded(pattern_data, monkeypatch):
     X, y = pattern_data
-    monkeypatch.setattr(_fast_training, "cpu_has_bfloat16", lambda: True)
+    monkeypatch.setattr(_precision, "cpu_has_bfloat16", lambda: True)
     monkeypatch.setitem(AUTO_TRAINING_PRECISION, "cpu", "bfloat16")
     clf = ConvLSTMClassifier(**FAST_PARAMS, mixed_precision=True).fit(X, y)
     assert clf.mixed_precision_ == "bfloat16"

@@ -11,7 +11,7 @@ from conftest import FAST_PARAMS
 
 from sklearn_convlstm import ConvLSTMClassifier, TrainingDivergedError
 from sklearn_convlstm._callbacks import FiniteTrainingCheck
-from sklearn_convlstm._fast_training import resolve_precision
+from sklearn_convlstm._precision import resolve_precision
 from sklearn_convlstm.networks import InputScaling
 
 

@@ -262,7 +262,7 @@ def _fwd_bwd_ms(
     repeats: int = 10,
 ) -> float:
     """Median ms of forward + backward of ``function`` under autocast."""
-    from sklearn_convlstm._fast_training import autocast
+    from sklearn_convlstm._precision import autocast
 
     def step() -> None:
         with autocast(device, precision):
