@@ -311,7 +311,6 @@ class _GraphedStep:
         self.loss: torch.Tensor | None = None
         self.y_pred: torch.Tensor | None = None
         self.grad_pointers: list[int] = []
-        self.failed: str | None = None
 
 
 class FastTrainingMixin(_NetBase):
@@ -596,16 +595,17 @@ class FastTrainingMixin(_NetBase):
         if scaler is not None:
             for name in self._optimizers:
                 scaler.unscale_(getattr(self, name + "_"))
+        self._optimizer_step(batch)
+        return step
+
+    def _optimizer_step(self, batch: Any) -> None:
+        """Tell the callbacks the gradients are ready, then step the optimizers."""
         self.notify(
             "on_grad_computed",
             named_parameters=list(self.get_all_learnable_params()),
             batch=batch,
             training=True,
         )
-        self._optimizer_step()
-        return step
-
-    def _optimizer_step(self) -> None:
         scaler = self._scaler()
         for name in self._optimizers:
             optimizer = getattr(self, name + "_")
@@ -646,13 +646,7 @@ class FastTrainingMixin(_NetBase):
         graphed.y.copy_(yi)  # type: ignore[union-attr]
         graphed.graph.replay()
         self.cuda_graph_replays_ += 1
-        self.notify(
-            "on_grad_computed",
-            named_parameters=list(self.get_all_learnable_params()),
-            batch=batch,
-            training=True,
-        )
-        self._optimizer_step()
+        self._optimizer_step(batch)
         return {"loss": graphed.loss.detach().clone(), "y_pred": graphed.y_pred}
 
     def _capture(self, graphed: _GraphedStep, Xi: torch.Tensor, yi: Any) -> None:

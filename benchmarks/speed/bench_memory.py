@@ -58,6 +58,7 @@ from benchmarks.harness import (
     write_csv,
     write_metadata,
 )
+from benchmarks.speed.measure import proc_status_kib
 from sklearn_convlstm import ConvLSTMClassifier
 
 #: Bytes written per chunk when creating the file (bounds the writer's memory).
@@ -74,18 +75,6 @@ NETWORK = {
     "conv_skip": False,
     "recurrent_dropout": 0.0,
 }
-
-
-def proc_status_kib(key: str) -> int | None:
-    """Return one ``/proc/self/status`` field in KiB (None without /proc)."""
-    try:
-        with open("/proc/self/status") as handle:
-            for line in handle:
-                if line.startswith(key + ":"):
-                    return int(line.split()[1])
-    except OSError:
-        return None
-    return None
 
 
 def rss_anon_mib() -> float:

@@ -136,7 +136,8 @@ def time_calls(function: Callable[[], Any], n_calls: int, warmup: int = 5) -> li
     return timings
 
 
-def _proc_status_kb(key: str) -> int | None:
+def proc_status_kib(key: str) -> int | None:
+    """Return one ``/proc/self/status`` field in KiB (None without /proc)."""
     try:
         with open("/proc/self/status") as handle:
             for line in handle:
@@ -149,7 +150,7 @@ def _proc_status_kb(key: str) -> int | None:
 
 def current_rss_mb() -> float:
     """Resident set size of this process now (MiB)."""
-    kb = _proc_status_kb("VmRSS")
+    kb = proc_status_kib("VmRSS")
     if kb is None:  # no /proc (macOS): fall back to the peak
         return peak_rss_mb()
     return kb / 1024
@@ -167,7 +168,7 @@ def reset_peak_rss() -> bool:
 
 def peak_rss_mb() -> float:
     """Peak RSS (MiB) since the last :func:`reset_peak_rss`, else since start."""
-    kb = _proc_status_kb("VmHWM")
+    kb = proc_status_kib("VmHWM")
     if kb is not None:
         return kb / 1024
     maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
