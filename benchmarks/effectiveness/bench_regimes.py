@@ -83,6 +83,19 @@ ENSEMBLE_MEMBERS = 3
 CANDIDATES: dict[str, dict[str, Any]] = {
     "cand-wd1": {"weight_decay": 1.0},
     "cand-small": {"conv_channels": (32, 64, 64), "lstm_hidden_size": 32},
+    # round 3 exploration (draw 10 only, before its rule): augmentation,
+    # longer training and their combinations with weight_decay=1.0
+    "cand-aug": {"augmentation": True},
+    "cand-aug-wd1": {"augmentation": True, "weight_decay": 1.0},
+    "cand-e300": {"max_epochs": 300},
+    "cand-aug-wd1-e300": {"augmentation": True, "weight_decay": 1.0, "max_epochs": 300},
+    "cand-nobn": {"batch_norm": False},
+    "cand-lr1e-3": {"lr": 1e-3},
+    "cand-lr1e-2": {"lr": 1e-2},
+    "cand-convdrop": {"conv_dropout": 0.3},
+    "cand-mean": {"readout": "mean"},
+    "cand-noskip": {"conv_skip": False},
+    "cand-amp": {"augmentation": True, "augmentation_window": 1.0},
 }
 #: Evaluation series kept per class at most (the rest of TRAIN beyond this is
 #: not scored, to bound predict time on large TRAIN splits).
