@@ -302,8 +302,12 @@ class _ConvLSTMEstimator(BaseEstimator):
 
     # ------------------------------------------------------------------ fit
 
-    def _fit(self, X: Any, y: Any) -> None:
-        """Validate the input, build the network and train it (``fit``'s body)."""
+    def _fit(self, X: Any, y: Any) -> tuple[Any, np.ndarray, np.ndarray]:
+        """Validate the input, build the network and train it (``fit``'s body).
+
+        Returns the validated series, their lengths and the network's targets
+        (all of them, before any early-stopping split).
+        """
         self._check_parameter_entries()
         X = validate_series_input(
             self,
@@ -319,7 +323,7 @@ class _ConvLSTMEstimator(BaseEstimator):
         device = self._resolve_device()
         seed = draw_seed(self.random_state)
 
-        all_lengths = lengths
+        all_series, all_lengths, all_targets = X, lengths, y_net
         valid_dataset = None
         if self.early_stopping:
             train_index, valid_index = self._validation_split(y_net, seed)
@@ -383,6 +387,7 @@ class _ConvLSTMEstimator(BaseEstimator):
                 TrainingInterruptedWarning,
                 stacklevel=caller_stacklevel(),
             )
+        return all_series, all_lengths, all_targets
 
     # ------------------------------------------------------ subclass hooks
 
@@ -639,20 +644,30 @@ class _ConvLSTMEstimator(BaseEstimator):
             _read_only_ok(X),
             autocast(device, precision),
         ):
-            for start in range(0, len(X), PREDICT_BATCH_SIZE):
-                stop = start + PREDICT_BATCH_SIZE
-                batch_lengths: torch.Tensor | None = None
-                if isinstance(X, (np.ndarray, LazySeries)):
-                    batch = X[start:stop]
-                else:
-                    batch = pad_series(X[start:stop])
-                    if not (lengths[start:stop] == batch.shape[-1]).all():
-                        batch_lengths = torch.from_numpy(lengths[start:stop])
-                logits = module(
-                    torch.from_numpy(batch).to(device, dtype), batch_lengths
-                )
+            for batch, batch_lengths in prediction_batches(X, lengths):
+                logits = module(batch.to(device, dtype), batch_lengths)
                 outputs.append(logits.to(device="cpu", dtype=dtype))
         return outputs[0] if len(outputs) == 1 else torch.cat(outputs)
+
+
+def prediction_batches(
+    X: Any, lengths: np.ndarray
+) -> Iterator[tuple[torch.Tensor, torch.Tensor | None]]:
+    """Yield validated series as CPU tensors of :data:`PREDICT_BATCH_SIZE`.
+
+    Each batch comes with the true lengths of its series when they differ
+    (series of unequal length, padded at the end), else ``None``.
+    """
+    for start in range(0, len(X), PREDICT_BATCH_SIZE):
+        stop = start + PREDICT_BATCH_SIZE
+        batch_lengths: torch.Tensor | None = None
+        if isinstance(X, (np.ndarray, LazySeries)):
+            batch = X[start:stop]
+        else:
+            batch = pad_series(X[start:stop])
+            if not (lengths[start:stop] == batch.shape[-1]).all():
+                batch_lengths = torch.from_numpy(lengths[start:stop])
+        yield torch.from_numpy(np.asarray(batch)), batch_lengths
 
 
 def _warn_if_amplitudes_vary_widely(X: Any, scaling: str) -> None:

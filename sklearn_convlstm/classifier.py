@@ -25,22 +25,45 @@ from ._estimator import (
     PREDICT_BATCH_SIZE,
     InterruptibleNetMixin,
     _ConvLSTMEstimator,
+    _read_only_ok,
     auto_batch_size,
     auto_max_epochs,
+    prediction_batches,
 )
 from ._estimator_docs import document_shared
 from ._fast_training import FastNeuralNetClassifier
 from ._parameters import check_class_weight
-from ._validation import StrOptions, _fit_context, check_classification_labels
+from ._parameters import draw_seed
+from ._validation import (
+    StrOptions,
+    _fit_context,
+    check_classification_labels,
+    series_lengths,
+    validate_series_input,
+)
+from .lazy import LazySeries, RaggedSeries
+from .random_kernels import KERNEL_LENGTH, RandomKernelRidge, fit_random_kernel_ridge
 
 __all__ = [
     "AMPLITUDE_SPREAD_WARNING",
+    "HEADS",
     "NETWORK_PARAMS",
     "PREDICT_BATCH_SIZE",
+    "RANDOM_KERNEL_FUSION",
+    "RANDOM_KERNEL_MAX_SERIES_PER_CLASS",
     "ConvLSTMClassifier",
     "auto_batch_size",
     "auto_max_epochs",
 ]
+
+#: Values of ``ConvLSTMClassifier(head=...)``.
+HEADS = ("auto", "softmax", "random-kernels")
+#: ``head="auto"`` adds the random-kernel head when the smallest class has at
+#: most this many training series (``benchmarks/results/
+#: regime_selection_round3``).
+RANDOM_KERNEL_MAX_SERIES_PER_CLASS = 2
+#: Weight of the ridge scores against the network's log-probabilities.
+RANDOM_KERNEL_FUSION = 10.0
 
 
 @document_shared
@@ -77,6 +100,22 @@ class ConvLSTMClassifier(ClassifierMixin, _ConvLSTMEstimator):
     {shared_parameters}
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes in the loss, as in scikit-learn.
+    head : {{"softmax", "random-kernels", "auto"}}, default="softmax"
+        What makes the predictions. ``"softmax"``: the network's own linear
+        head. ``"random-kernels"``: the network, plus a ridge classifier on
+        10,000 random-kernel (MiniRocket) features of the scaled training
+        series (:mod:`sklearn_convlstm.random_kernels`), fitted after the
+        network; predictions are ``softmax(log_softmax(network logits) +
+        RANDOM_KERNEL_FUSION * ridge scores)``, so the ridge decides and the
+        network breaks near-ties. It is for tiny training sets, where a network
+        trained from scratch collapses (one or two series per class:
+        ``benchmarks/results/regime_selection_round3``). ``"auto"``: the
+        random-kernel head when the smallest class has at most
+        :data:`RANDOM_KERNEL_MAX_SERIES_PER_CLASS` training series, the series
+        are in memory and have at least 9 steps, and ``variant="default"``;
+        otherwise the softmax head. The article presets never get it. Models
+        with the random-kernel head are not exported to ONNX nor explained
+        (both cover the network alone).
 
     Attributes
     ----------
@@ -88,6 +127,10 @@ class ConvLSTMClassifier(ClassifierMixin, _ConvLSTMEstimator):
     history_ : skorch.History
         Per-epoch ``train_loss`` and, with early stopping, ``valid_loss`` and
         ``valid_acc``.
+    head_ : str
+        The head ``fit`` used: ``"softmax"`` or ``"random-kernels"``.
+    random_kernel_head_ : RandomKernelRidge or None
+        The fitted random-kernel ridge head, or ``None``.
     {shared_attributes}
 
     See Also
@@ -126,6 +169,7 @@ class ConvLSTMClassifier(ClassifierMixin, _ConvLSTMEstimator):
     _parameter_constraints: ClassVar[dict] = {
         **_ConvLSTMEstimator._parameter_constraints,
         "class_weight": [dict, StrOptions({"balanced"}), None],
+        "head": [StrOptions(set(HEADS))],
     }
 
     def __init__(
@@ -159,6 +203,7 @@ class ConvLSTMClassifier(ClassifierMixin, _ConvLSTMEstimator):
         validation_fraction: float = 0.2,
         patience: int = 30,
         class_weight: dict | str | None = None,
+        head: str = "softmax",
         callbacks: tuple | None = None,
         device: str = "cpu",
         mixed_precision: bool | str = False,
@@ -206,6 +251,7 @@ class ConvLSTMClassifier(ClassifierMixin, _ConvLSTMEstimator):
             random_state=random_state,
         )
         self.class_weight = class_weight
+        self.head = head
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X: Any, y: Any) -> ConvLSTMClassifier:
@@ -224,8 +270,102 @@ class ConvLSTMClassifier(ClassifierMixin, _ConvLSTMEstimator):
         self : ConvLSTMClassifier
             The fitted estimator.
         """
-        self._fit(X, y)
+        series, lengths, targets = self._fit(X, y)
+        self._fit_head(series, lengths, targets)
         return self
+
+    def _resolve_head(self, series: Any, lengths: np.ndarray, targets: Any) -> str:
+        """Return the head ``fit`` uses; raise when the one asked for cannot be."""
+        if self.head == "softmax":
+            return "softmax"
+        reasons = []
+        if isinstance(series, (LazySeries, RaggedSeries)):
+            reasons.append("the training series are read lazily from disk")
+        if int(lengths.min()) < KERNEL_LENGTH:
+            reasons.append(
+                f"the shortest training series has {int(lengths.min())} steps "
+                f"(random kernels need at least {KERNEL_LENGTH})"
+            )
+        if self.head == "random-kernels":
+            if reasons:
+                raise ValueError(
+                    "head='random-kernels' cannot be fitted: "
+                    + "; ".join(reasons)
+                    + ". Use head='softmax'."
+                )
+            return "random-kernels"
+        smallest = int(np.bincount(targets).min())
+        if (
+            reasons
+            or self.variant != "default"
+            or smallest > RANDOM_KERNEL_MAX_SERIES_PER_CLASS
+        ):
+            return "softmax"
+        return "random-kernels"
+
+    def _fit_head(self, series: Any, lengths: np.ndarray, targets: Any) -> None:
+        """Resolve ``head`` and fit the random-kernel ridge head when it applies."""
+        self.head_ = self._resolve_head(series, lengths, targets)
+        self.random_kernel_head_: RandomKernelRidge | None = None
+        if self.head_ == "softmax":
+            return
+        scaled, scaled_lengths = [], []
+        with torch.inference_mode(), _read_only_ok(series):
+            for batch, batch_lengths in prediction_batches(series, lengths):
+                scaled.append(self._scaled_input(batch, batch_lengths))
+                scaled_lengths.append(
+                    torch.full((len(batch),), batch.shape[-1])
+                    if batch_lengths is None
+                    else batch_lengths
+                )
+        width = max(part.shape[-1] for part in scaled)
+        x = torch.cat(
+            [torch.nn.functional.pad(p, (0, width - p.shape[-1])) for p in scaled]
+        )
+        all_lengths = torch.cat(scaled_lengths)
+        self.random_kernel_head_ = fit_random_kernel_ridge(
+            x,
+            np.asarray(targets),
+            len(self.classes_),
+            None if bool((all_lengths == width).all()) else all_lengths,
+            random_state=draw_seed(self.random_state),
+        )
+
+    def _scaled_input(
+        self, batch: torch.Tensor, lengths: torch.Tensor | None
+    ) -> torch.Tensor:
+        """The network's input scaling of a batch, as a float32 CPU tensor."""
+        module = self.net_.module_
+        scaling = module.input_scaling
+        if scaling is None:
+            return batch.float()
+        device = next(scaling.buffers(), torch.empty(0)).device
+        moved = None if lengths is None else lengths.to(device)
+        return scaling(batch.to(device, torch.float32), moved).float().cpu()
+
+    def _random_kernel_scores(self, X: Any) -> torch.Tensor:
+        """Ridge scores of the random-kernel head, float64 (n_samples, n_classes)."""
+        X = validate_series_input(
+            self, X, reset=False, require_fitted_length=True, allow_lazy=True
+        )
+        lengths = series_lengths(X)
+        head = self.random_kernel_head_
+        assert head is not None
+        scores = []
+        with torch.inference_mode(), _read_only_ok(X):
+            for batch, batch_lengths in prediction_batches(X, lengths):
+                scaled = self._scaled_input(batch, batch_lengths)
+                scores.append(head(scaled, batch_lengths).double())
+        return torch.cat(scores)
+
+    def _class_scores(self, X: Any) -> torch.Tensor:
+        """The logits ``predict`` takes the argmax of and ``predict_proba`` softmaxes."""
+        logits = self._network_outputs(X).double()
+        if getattr(self, "random_kernel_head_", None) is None:
+            return logits
+        return torch.log_softmax(
+            logits, dim=1
+        ) + RANDOM_KERNEL_FUSION * self._random_kernel_scores(X)
 
     def _network_targets(self, y: Any, n_samples: int) -> np.ndarray:
         """Encode the labels as int64 indices into ``classes_`` (set here)."""
@@ -296,8 +436,7 @@ class ConvLSTMClassifier(ClassifierMixin, _ConvLSTMEstimator):
         proba : ndarray of shape (n_samples, n_classes)
             Rows sum to 1; columns follow ``classes_``.
         """
-        logits = self._network_outputs(X)
-        return torch.softmax(logits.double(), dim=1).numpy()
+        return torch.softmax(self._class_scores(X), dim=1).numpy()
 
     def predict(self, X: Any) -> np.ndarray:
         """Predict the class label of each series.
@@ -313,8 +452,7 @@ class ConvLSTMClassifier(ClassifierMixin, _ConvLSTMEstimator):
         y_pred : ndarray of shape (n_samples,)
             Labels from ``classes_`` (the type of the training labels).
         """
-        logits = self._network_outputs(X)
-        return self.classes_[logits.argmax(dim=1).numpy()]
+        return self.classes_[self._class_scores(X).argmax(dim=1).numpy()]
 
 
 class _AutocastNeuralNetClassifier(InterruptibleNetMixin, FastNeuralNetClassifier):

@@ -71,6 +71,8 @@ SKTIME_DATASETS = ("OSULeaf", "ACSF1", "PLAID")
 SYNTHETIC = {
     "synthetic-many": (50, 1000, 12, 0),
     "synthetic-check": (60, 1500, 12, 1),
+    # set aside for round 3's check (regime_selection_round3/RULE.md)
+    "synthetic-check2": (52, 2000, 12, 2),
 }
 #: Regime datasets run by default (the check data, PLAID and
 #: synthetic-check, is set aside).
@@ -96,6 +98,8 @@ CANDIDATES: dict[str, dict[str, Any]] = {
     "cand-mean": {"readout": "mean"},
     "cand-noskip": {"conv_skip": False},
     "cand-amp": {"augmentation": True, "augmentation_window": 1.0},
+    # round 3: the candidate of regime_selection_round3/RULE.md
+    "cand-rk": {"head": "random-kernels"},
 }
 #: Evaluation series kept per class at most (the rest of TRAIN beyond this is
 #: not scored, to bound predict time on large TRAIN splits).
@@ -248,8 +252,13 @@ def build(method: str, seed: int, quick: bool) -> Any:
 
 def run_cell(
     dataset: str, k: int, seed: int, method: str, data_home: Path, quick: bool
-) -> dict[str, Any]:
-    """Fit one method on one draw; return its row."""
+) -> list[dict[str, Any]]:
+    """Fit one method on one draw; return its row.
+
+    ``cand-rk`` returns two rows from one fit: the random-kernel head's, and
+    ``convlstm-default``'s from the same network alone (the head is fitted
+    after training and does not change it).
+    """
     import warnings
 
     import torch
@@ -266,7 +275,7 @@ def run_cell(
     fit_seconds = time.perf_counter() - start
     predicted = np.asarray(estimator.predict(take(X, evaluation))).astype(str)
     history = getattr(estimator, "history_", None)
-    return {
+    row = {
         "dataset": dataset,
         "k": k,
         "seed": seed,
@@ -278,6 +287,18 @@ def run_cell(
         "n_eval": len(evaluation),
         "epochs": "" if history is None else len(history),
     }
+    if method != "cand-rk":
+        return [row]
+    logits = estimator._network_outputs(take(X, evaluation))
+    network_alone = estimator.classes_[logits.argmax(dim=1).numpy()].astype(str)
+    return [
+        row,
+        {
+            **row,
+            "method": "convlstm-default",
+            "cv_accuracy": float(np.mean(network_alone == y[evaluation])),
+        },
+    ]
 
 
 def summary_table(rows: Sequence[dict[str, str]], methods: Sequence[str]) -> str:
@@ -392,13 +413,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     results = Parallel(n_jobs=args.jobs, return_as="generator_unordered")(
         delayed(run_cell)(*task) for task in tasks
     )
-    for row in results:
-        append_csv([row], csv_path)
-        print(
-            f"{row['dataset']} k={row['k']} seed={row['seed']} {row['method']}: "
-            f"{row['cv_accuracy']:.3f} ({row['fit_seconds']} s)",
-            flush=True,
-        )
+    for rows in results:
+        append_csv(rows, csv_path)
+        for row in rows:
+            print(
+                f"{row['dataset']} k={row['k']} seed={row['seed']} {row['method']}: "
+                f"{row['cv_accuracy']:.3f} ({row['fit_seconds']} s)",
+                flush=True,
+            )
     wall = time.perf_counter() - start
     write_metadata(
         args.out,
