@@ -32,8 +32,7 @@ from ._estimator import (
 )
 from ._estimator_docs import document_shared
 from ._fast_training import FastNeuralNetClassifier
-from ._parameters import check_class_weight
-from ._parameters import draw_seed
+from ._parameters import check_class_weight, draw_seed
 from ._validation import (
     StrOptions,
     _fit_context,
@@ -334,7 +333,7 @@ class ConvLSTMClassifier(ClassifierMixin, _ConvLSTMEstimator):
     def _scaled_input(
         self, batch: torch.Tensor, lengths: torch.Tensor | None
     ) -> torch.Tensor:
-        """The network's input scaling of a batch, as a float32 CPU tensor."""
+        """Return the network's input scaling of a batch as a float32 CPU tensor."""
         module = self.net_.module_
         scaling = module.input_scaling
         if scaling is None:
@@ -359,7 +358,7 @@ class ConvLSTMClassifier(ClassifierMixin, _ConvLSTMEstimator):
         return torch.cat(scores)
 
     def _class_scores(self, X: Any) -> torch.Tensor:
-        """The logits ``predict`` takes the argmax of and ``predict_proba`` softmaxes."""
+        """Return the scores whose argmax ``predict`` takes (softmax: probabilities)."""
         logits = self._network_outputs(X).double()
         if getattr(self, "random_kernel_head_", None) is None:
             return logits

@@ -55,6 +55,7 @@ from ._validation import (
     validate_series_input,
 )
 from .networks import InputScaling
+from .random_kernels import check_network_head
 
 __all__ = ["explain", "plot_attribution"]
 
@@ -140,6 +141,7 @@ def explain(
     (2, 30)
     """
     check_is_fitted(estimator)
+    check_network_head(estimator, "explain")
     if isinstance(n_steps, bool) or not isinstance(n_steps, (int, np.integer)):
         raise TypeError(f"n_steps must be an int; got {type(n_steps).__name__}.")
     if n_steps < 1:

@@ -54,6 +54,7 @@ from torch import nn
 
 from ._optional import import_optional
 from ._validation import check_series, pad_series, series_lengths
+from .random_kernels import check_network_head
 
 __all__ = ["OnnxModel", "export_onnx", "load_onnx"]
 
@@ -149,6 +150,7 @@ def export_onnx(
     True
     """
     check_is_fitted(estimator)
+    check_network_head(estimator, "export_onnx")
     onnx, ort = _import_onnx()
     network = getattr(getattr(estimator, "net_", None), "module_", None)
     if not isinstance(network, nn.Module):

@@ -46,6 +46,7 @@ from .classifier import (
 )
 from .networks import ConvLSTMNetwork
 from .preprocessing import NETWORK_SCALING, TimeSeriesScaler
+from .random_kernels import RandomKernelRidge
 from .regressor import (
     ConvLSTMRegressor,
     StandardisedMSELoss,
@@ -224,8 +225,17 @@ def save_model(
     fitted: dict[str, Any] = {
         name: _encode(getattr(estimator, name), name) for name in _FITTED_SCALARS
     }
+    tensors: dict[str, Any] = {"scaler": {}}
     if isinstance(estimator, ConvLSTMClassifier):
         fitted["classes_"] = _encode_labels(estimator.classes_)
+        fitted["head_"] = estimator.head_
+        random_kernel_head = estimator.random_kernel_head_
+        if random_kernel_head is not None:
+            fitted["random_kernel_head"] = random_kernel_head.config()
+            tensors["random_kernel_head"] = {
+                key: value.detach().cpu()
+                for key, value in random_kernel_head.state_dict().items()
+            }
     else:
         for name in _REGRESSOR_SCALARS:
             fitted[name] = _encode(getattr(estimator, name), name)
@@ -240,11 +250,8 @@ def save_model(
         "max_epochs": int(net.max_epochs),
         "criterion_weight": None if weight is None else weight.tolist(),
     }
-    tensors: dict[str, Any] = {
-        "module": {
-            key: value.detach().cpu() for key, value in net.module_.state_dict().items()
-        },
-        "scaler": {},
+    tensors["module"] = {
+        key: value.detach().cpu() for key, value in net.module_.state_dict().items()
     }
     fitted["scaler_"] = _save_scaler(estimator.scaler_, tensors["scaler"], "scaler_")
     if isinstance(estimator, ConvLSTMRegressor):
@@ -434,6 +441,16 @@ def load_model(
         estimator.mixed_precision, target, inference=True
     )
     tensors = torch.load(io.BytesIO(weights), map_location=target, weights_only=True)
+    if not regressor:
+        # files saved before the random-kernel head have the softmax head
+        estimator.head_ = fitted.get("head_", "softmax")
+        estimator.random_kernel_head_ = None
+        if "random_kernel_head" in fitted:
+            random_kernel_head = RandomKernelRidge.from_config(
+                fitted["random_kernel_head"]
+            )
+            random_kernel_head.load_state_dict(tensors["random_kernel_head"])
+            estimator.random_kernel_head_ = random_kernel_head.eval()
 
     estimator.scaler_ = _load_scaler(
         TimeSeriesScaler, fitted["scaler_"], tensors["scaler"], source

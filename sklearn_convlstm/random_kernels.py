@@ -38,6 +38,7 @@ __all__ = [
     "N_KERNELS",
     "RandomKernelFeatures",
     "RandomKernelRidge",
+    "check_network_head",
     "fit_dilations",
     "fit_random_kernel_ridge",
 ]
@@ -279,6 +280,10 @@ class RandomKernelFeatures(nn.Module):
             if lengths is None
             else lengths.to(x.device)
         )
+        if lengths is not None:
+            # what lies after a series' end is zero padding, whatever the caller
+            # put there (scaling may have shifted it)
+            x = x.masked_fill(positions >= ends[:, None, None], 0.0)
         blocks = []
         for index, dilation in enumerate(self.dilations):
             padding = (KERNEL_LENGTH - 1) // 2 * dilation
@@ -324,6 +329,8 @@ class RandomKernelRidge(nn.Module):
         self.features = features
         self.linear = nn.Linear(features.n_features, int(n_classes))
         self.linear.requires_grad_(False)
+        #: Ridge penalty chosen by leave-one-out (NaN until fitted; not saved).
+        self.alpha_: float = float("nan")
 
     def config(self) -> dict[str, Any]:
         """Return what rebuilds the module's shapes (JSON-serialisable)."""
@@ -408,3 +415,30 @@ def fit_random_kernel_ridge(
         head.linear.bias.copy_(torch.from_numpy(intercept - (coef / scale) @ mean))
     head.alpha_ = float(ridge.alpha_)
     return head
+
+
+def check_network_head(estimator: Any, action: str) -> None:
+    """Raise when ``estimator`` predicts with the random-kernel head.
+
+    ``export_onnx`` and ``explain`` cover the network alone; for a model
+    whose predictions also come from the random-kernel ridge they would
+    export or explain something other than what ``predict`` does.
+
+    Parameters
+    ----------
+    estimator : fitted estimator
+    action : str
+        What the caller does, for the message (``"export_onnx"``).
+
+    Raises
+    ------
+    ValueError
+        If ``estimator.random_kernel_head_`` is set.
+    """
+    if getattr(estimator, "random_kernel_head_", None) is not None:
+        raise ValueError(
+            f"{action} covers the network alone, but this model predicts with "
+            "the network fused with its random-kernel ridge head "
+            "(head_='random-kernels', which head='auto' picks for tiny training "
+            "sets). Refit with head='softmax' to use the network alone."
+        )

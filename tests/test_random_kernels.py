@@ -1,0 +1,259 @@
+"""The random-kernel head: MiniRocket's features in PyTorch, the ridge, the fusion."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from conftest import FAST_PARAMS
+
+from sklearn_convlstm import ConvLSTMClassifier
+from sklearn_convlstm._synthetic import make_pattern_classification
+from sklearn_convlstm.classifier import (
+    RANDOM_KERNEL_FUSION,
+    RANDOM_KERNEL_MAX_SERIES_PER_CLASS,
+)
+from sklearn_convlstm.random_kernels import (
+    _KERNEL_POSITIONS,
+    KERNEL_LENGTH,
+    N_KERNELS,
+    RandomKernelFeatures,
+    fit_dilations,
+    fit_random_kernel_ridge,
+)
+
+
+def fast(**overrides) -> ConvLSTMClassifier:
+    return ConvLSTMClassifier(**{**FAST_PARAMS, **overrides})
+
+
+def tiny_patterns(per_class: int, n_classes: int = 3, seed: int = 0):
+    """``per_class`` training series per class and 20 held-out per class."""
+    X, y = make_pattern_classification(
+        n_samples=n_classes * (per_class + 20),
+        n_timesteps=60,
+        n_classes=n_classes,
+        noise=0.2,
+        random_state=seed,
+    )
+    X, y = np.asarray(X), np.asarray(y)
+    train = np.concatenate([np.flatnonzero(y == c)[:per_class] for c in np.unique(y)])
+    test = np.setdiff1d(np.arange(len(y)), train)
+    return X[train], y[train], X[test], y[test]
+
+
+# ------------------------------------------------------------------ features
+@pytest.mark.parametrize("n_timesteps", [9, 24, 150, 1460])
+def test_dilations_follow_minirocket(n_timesteps):
+    """Same dilations and feature counts as sktime's MiniRocket."""
+    numba_module = pytest.importorskip(
+        "sktime.transformations.rocket._minirocket_multi_numba"
+    )
+    expected = numba_module._fit_dilations(n_timesteps, 10_000, 32)
+    dilations, counts = fit_dilations(n_timesteps)
+    np.testing.assert_array_equal(dilations, expected[0])
+    np.testing.assert_array_equal(counts, expected[1])
+    assert counts.sum() * N_KERNELS == 9_996
+
+
+def test_dilations_refuse_series_shorter_than_a_kernel():
+    with pytest.raises(ValueError, match="at least 9 timesteps; got 8"):
+        fit_dilations(8)
+
+
+def _ppv_by_hand(series, weight, bias, dilation, padded):
+    """PPV of one kernel on one univariate series, written out with a loop."""
+    length = len(series)
+    padding = (KERNEL_LENGTH - 1) // 2 * dilation
+    padded_series = np.concatenate([np.zeros(padding), series, np.zeros(padding)])
+    outputs = np.array(
+        [
+            sum(
+                weight[j] * padded_series[t + j * dilation]
+                for j in range(KERNEL_LENGTH)
+            )
+            for t in range(length)
+        ]
+    )
+    if not padded:
+        outputs = outputs[padding : length - padding]
+    return np.mean(outputs[:, None] > bias[None, :], axis=0)
+
+
+def test_features_are_the_proportion_of_positive_values():
+    """Each feature equals a hand-computed PPV, padded and unpadded alike."""
+    rng = np.random.RandomState(0)
+    x = torch.from_numpy(rng.normal(size=(3, 1, 40)).astype(np.float32))
+    module = RandomKernelFeatures.from_training_series(x, n_features=840)
+    features = module(x).numpy()
+    assert features.shape == (3, module.n_features) == (3, 840)
+    column = 0
+    checked = set()
+    for index, dilation in enumerate(module.dilations):
+        weight = getattr(module, f"weight_{index}")[:, 0].numpy()
+        bias = getattr(module, f"bias_{index}").numpy()
+        count = module.features_per_dilation[index]
+        for kernel in range(N_KERNELS):
+            padded = (index + kernel) % 2 == 0
+            if (kernel < 2) or (padded not in checked):
+                for row in range(3):
+                    expected = _ppv_by_hand(
+                        x[row, 0].numpy(),
+                        weight[kernel],
+                        bias[kernel],
+                        dilation,
+                        padded,
+                    )
+                    np.testing.assert_allclose(
+                        features[row, column : column + count], expected, atol=1e-6
+                    )
+                checked.add(padded)
+            column += count
+    assert checked == {True, False}
+    # the kernels: three weights 2, six weights -1, all 84 position triples
+    first = module.weight_0[:, 0].numpy()
+    assert sorted(map(tuple, np.argwhere(first == 2)[:, 1].reshape(-1, 3))) == sorted(
+        map(tuple, _KERNEL_POSITIONS)
+    )
+    assert (first == -1).sum() == 6 * N_KERNELS
+
+
+def test_padding_after_a_series_end_does_not_change_its_features():
+    rng = np.random.RandomState(1)
+    short = rng.normal(size=(2, 30)).astype(np.float32)
+    x = torch.zeros(1, 2, 50)
+    x[0, :, :30] = torch.from_numpy(short)
+    module = RandomKernelFeatures.from_training_series(x, n_features=420)
+    padded = module(x, torch.tensor([30]))
+    alone = module(torch.from_numpy(short)[None])
+    torch.testing.assert_close(padded, alone)
+
+
+def test_features_refuse_other_channel_counts():
+    module = RandomKernelFeatures.from_training_series(
+        torch.randn(4, 2, 20), n_features=84
+    )
+    with pytest.raises(ValueError, match="fitted on 2 channel"):
+        module(torch.randn(4, 3, 20))
+
+
+def test_ridge_head_learns_from_two_series_per_class():
+    """Leave-one-out ridge on the features: a learning threshold, 3 classes."""
+    X, y, X_test, y_test = tiny_patterns(per_class=2)
+    classes, encoded = np.unique(y, return_inverse=True)
+    head = fit_random_kernel_ridge(
+        torch.from_numpy(X.astype(np.float32)), encoded, len(classes)
+    )
+    with torch.no_grad():
+        scores = head(torch.from_numpy(X_test.astype(np.float32))).numpy()
+    assert scores.shape == (len(y_test), 3)
+    assert np.mean(classes[scores.argmax(1)] == y_test) >= 0.75
+    assert head.alpha_ in np.logspace(-3, 3, 10)
+
+
+def test_binary_ridge_gives_opposite_scores():
+    X, y, X_test, _ = tiny_patterns(per_class=3, n_classes=2)
+    head = fit_random_kernel_ridge(torch.from_numpy(X.astype(np.float32)), y, 2)
+    with torch.no_grad():
+        scores = head(torch.from_numpy(X_test.astype(np.float32)))
+    torch.testing.assert_close(scores[:, 0], -scores[:, 1])
+
+
+# ---------------------------------------------------------------- classifier
+def test_head_fuses_the_network_with_the_ridge():
+    X, y, X_test, y_test = tiny_patterns(per_class=2)
+    fused = fast(head="random-kernels").fit(X, y)
+    alone = fast(head="softmax").fit(X, y)
+    assert fused.head_ == "random-kernels" and alone.head_ == "softmax"
+    assert alone.random_kernel_head_ is None
+    # the head is fitted after training: the network is the same, bit for bit
+    network = fused._network_outputs(X_test)
+    torch.testing.assert_close(network, alone._network_outputs(X_test), rtol=0, atol=0)
+    scores = fused._random_kernel_scores(X_test)
+    expected = torch.softmax(
+        torch.log_softmax(network.double(), 1) + RANDOM_KERNEL_FUSION * scores, 1
+    ).numpy()
+    proba = fused.predict_proba(X_test)
+    np.testing.assert_allclose(proba, expected, rtol=1e-12)
+    np.testing.assert_array_equal(
+        fused.predict(X_test), fused.classes_[proba.argmax(1)]
+    )
+    assert np.mean(fused.predict(X_test) == y_test) >= 0.75
+
+
+def test_same_random_state_same_predictions():
+    X, y, X_test, _ = tiny_patterns(per_class=2, seed=3)
+    first = fast(head="random-kernels", random_state=5).fit(X, y)
+    second = fast(head="random-kernels", random_state=5).fit(X, y)
+    np.testing.assert_array_equal(
+        first.predict_proba(X_test), second.predict_proba(X_test)
+    )
+
+
+def test_auto_head_follows_series_per_class_and_variant():
+    limit = RANDOM_KERNEL_MAX_SERIES_PER_CLASS
+    X, y, _, _ = tiny_patterns(per_class=limit)
+    assert fast(head="auto").fit(X, y).head_ == "random-kernels"
+    X, y, _, _ = tiny_patterns(per_class=limit + 1)
+    assert fast(head="auto").fit(X, y).head_ == "softmax"
+    X, y, _, _ = tiny_patterns(per_class=1)
+    article = ConvLSTMClassifier(variant="basic", max_epochs=1, head="auto")
+    assert article.fit(X, y).head_ == "softmax"
+    # series shorter than one kernel: auto falls back, an explicit head refuses
+    assert fast(head="auto", kernel_sizes=1).fit(X[..., :8], y).head_ == "softmax"
+    with pytest.raises(ValueError, match="shortest training series has 8 steps"):
+        fast(head="random-kernels", kernel_sizes=1).fit(X[..., :8], y)
+
+
+def test_unequal_lengths_use_each_series_own_steps():
+    X, y, X_test, _ = tiny_patterns(per_class=2)
+    series = [x[:, : 40 + 5 * i] for i, x in enumerate(X)]
+    clf = fast(head="random-kernels").fit(series, y)
+    lengths_seen = [x[:, :50] for x in X_test[:4]]
+    proba = clf.predict_proba(lengths_seen)
+    assert proba.shape == (4, 3)
+    np.testing.assert_allclose(proba.sum(1), 1.0)
+    # one series predicted alone or in a padded batch: the same scores
+    alone = clf._random_kernel_scores([lengths_seen[0][:, :45]])
+    batch = clf._random_kernel_scores([lengths_seen[0][:, :45], lengths_seen[1]])
+    torch.testing.assert_close(alone[0], batch[0], rtol=0, atol=1e-5)
+
+
+def test_pickle_and_safe_format_keep_the_head(tmp_path):
+    from sklearn_convlstm.persistence import load_model, save_model
+
+    X, y, X_test, _ = tiny_patterns(per_class=2)
+    clf = fast(head="random-kernels").fit(X, y)
+    expected = clf.predict_proba(X_test)
+    np.testing.assert_array_equal(
+        pickle.loads(pickle.dumps(clf)).predict_proba(X_test), expected
+    )
+    save_model(clf, tmp_path / "model.convlstm")
+    restored = load_model(tmp_path / "model.convlstm")
+    assert restored.head_ == "random-kernels"
+    np.testing.assert_array_equal(restored.predict_proba(X_test), expected)
+    softmax = fast(head="softmax").fit(X, y)
+    save_model(softmax, tmp_path / "softmax.convlstm")
+    assert load_model(tmp_path / "softmax.convlstm").random_kernel_head_ is None
+
+
+def test_export_and_explain_refuse_the_fused_model(tmp_path):
+    from sklearn_convlstm import explain
+
+    X, y, _, _ = tiny_patterns(per_class=2)
+    clf = fast(head="random-kernels").fit(X, y)
+    with pytest.raises(ValueError, match="explain covers the network alone"):
+        explain(clf, X[:2])
+    pytest.importorskip("onnx")
+    from sklearn_convlstm import export_onnx
+
+    with pytest.raises(ValueError, match="export_onnx covers the network alone"):
+        export_onnx(clf, tmp_path / "model.onnx")
+
+
+def test_head_parameter_is_validated():
+    X, y, _, _ = tiny_patterns(per_class=2)
+    with pytest.raises(ValueError, match="'head' parameter"):
+        fast(head="ridge").fit(X, y)
