@@ -46,6 +46,7 @@ def test_quick_run_writes_rows_report_and_metadata_and_resumes(tmp_path):
     assert len(runs) == 2 and runs[0]["extra"]["set_aside"] == [
         "PLAID",
         "synthetic-check",
+        "synthetic-check2",
     ]
 
 
@@ -80,4 +81,26 @@ def test_rule_judges_gain_worst_cell_and_k2(candidate_scores, passes):
     means = summarise_regime_selection.cell_means(rows, [0, 1], [1, 2])
     verdict = summarise_regime_selection.judge(means, "cand-x", min_gain=2.0)
     assert verdict["cells"] == 2
+    assert verdict["passes"] is passes
+
+
+@pytest.mark.parametrize(("minirocket", "passes"), [(0.79, True), (0.81, False)])
+def test_round3_criterion_is_the_k2_gap_to_minirocket(minirocket, passes):
+    """Round 3: k = 2 mean at most 5 points below MiniRocket's, not above default."""
+    rows = []
+    for seed in (4, 5):
+        rows += [
+            _row("A", 1, seed, "convlstm-default", 0.50),
+            _row("A", 2, seed, "convlstm-default", 0.70),
+            _row("A", 1, seed, "cand-rk", 0.60),
+            _row("A", 2, seed, "cand-rk", 0.75),
+            _row("A", 2, seed, "minirocket", minirocket),
+        ]
+    means = summarise_regime_selection.cell_means(rows, [4, 5], [1, 2])
+    verdict = summarise_regime_selection.judge(
+        means, "cand-rk", min_gain=2.0, k2_within_minirocket=5.0
+    )
+    assert verdict["k2_gap_to_minirocket_points"] == pytest.approx(
+        100 * (minirocket - 0.75)
+    )
     assert verdict["passes"] is passes

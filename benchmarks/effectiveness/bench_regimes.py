@@ -19,7 +19,8 @@ Data:
 
 Set aside before any run (check data, not used to choose anything): PLAID
 (``--datasets PLAID``) and ``synthetic-check`` (:func:`make_many_class` with
-other templates, 60 classes of 1,500 steps).
+other templates, 60 classes of 1,500 steps); for round 3 of the regime
+selection, ``synthetic-check2`` (52 classes of 2,000 steps, template seed 2).
 
 Methods: the ``compare`` registry (``convlstm-default``, ``convlstm-ensemble``,
 ``rf-stats``, ``minirocket``, ...) and the candidates of the regime selection
@@ -434,7 +435,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             "methods": args.methods,
             "ensemble_members": ENSEMBLE_MEMBERS,
             "synthetic": SYNTHETIC,
-            "set_aside": ["PLAID", "synthetic-check"],
+            "set_aside": ["PLAID", "synthetic-check", "synthetic-check2"],
         },
     )
     if csv_path.exists():

@@ -8,7 +8,10 @@ k in {1, 2} and the given draw seeds, and checks each candidate against
 1. mean gain over the (dataset, k) cells >= ``--min-gain`` points (2.0 for
    selection, 1.0 for replication);
 2. no cell more than 3.0 points below the default;
-3. mean over the k = 2 cells above the default's.
+3. mean over the k = 2 cells above the default's; or, with
+   ``--k2-within-minirocket P`` (round 3, ``results/regime_selection_round3/
+   RULE.md``), the candidate's k = 2 mean at most P points below MiniRocket's
+   on the same cells.
 
 Writes ``<name>.md`` and ``<name>.csv`` (per cell) and ``metadata.json`` into
 ``--out``.
@@ -68,9 +71,16 @@ def cell_means(
 
 
 def judge(
-    means: dict[tuple[str, int, str], float], candidate: str, min_gain: float
+    means: dict[tuple[str, int, str], float],
+    candidate: str,
+    min_gain: float,
+    k2_within_minirocket: float | None = None,
 ) -> dict[str, Any]:
-    """Apply criteria 1-3 to one candidate on the cells it shares with the default."""
+    """Apply criteria 1-3 to one candidate on the cells it shares with the default.
+
+    With ``k2_within_minirocket`` (points), criterion 3 is the candidate's
+    k = 2 mean at most that far below MiniRocket's on the same cells.
+    """
     cells = sorted(
         (dataset, k)
         for dataset, k, method in means
@@ -84,18 +94,35 @@ def judge(
     mean_gain = float(np.mean(list(gains.values()))) if gains else float("nan")
     worst = min(gains.values()) if gains else float("nan")
     k2_gain = float(np.mean(k2)) if k2 else float("nan")
-    passed = (
-        bool(gains)
-        and mean_gain >= min_gain
-        and worst >= -MAX_CELL_LOSS
-        and k2_gain > 0
+    k2_cells = [
+        cell for cell in cells if cell[1] == 2 and (*cell, "minirocket") in means
+    ]
+    k2_gap = (
+        100
+        * float(
+            np.mean(
+                [
+                    means[(*cell, "minirocket")] - means[(*cell, candidate)]
+                    for cell in k2_cells
+                ]
+            )
+        )
+        if k2_cells
+        else float("nan")
     )
+    third = (
+        k2_gain > 0
+        if k2_within_minirocket is None
+        else bool(k2_cells) and k2_gap <= k2_within_minirocket
+    )
+    passed = bool(gains) and mean_gain >= min_gain and worst >= -MAX_CELL_LOSS and third
     return {
         "candidate": candidate,
         "cells": len(cells),
         "mean_gain_points": round(mean_gain, 2),
         "worst_cell_points": round(worst, 2),
         "k2_gain_points": round(k2_gain, 2),
+        "k2_gap_to_minirocket_points": round(k2_gap, 2),
         "passes": passed,
         "gains": gains,
     }
@@ -110,6 +137,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--ks", type=comma_ints, default=[1, 2])
     parser.add_argument("--min-gain", type=float, default=2.0)
     parser.add_argument("--name", default="selection")
+    parser.add_argument(
+        "--k2-within-minirocket",
+        type=float,
+        default=None,
+        help="criterion 3 of round 3: k = 2 mean at most this many points "
+        "below MiniRocket's",
+    )
     args = parser.parse_args(argv)
     command = command_line(__spec__.name if __spec__ else __name__, argv)
     rows = read_csv(args.csv)
@@ -117,7 +151,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     candidates = sorted(
         {method for _, _, method in means if method.startswith("cand-")}
     )
-    verdicts = [judge(means, name, args.min_gain) for name in candidates]
+    verdicts = [
+        judge(means, name, args.min_gain, args.k2_within_minirocket)
+        for name in candidates
+    ]
     cells = sorted({(d, k) for d, k, m in means if m == BASELINE})
     columns = [BASELINE, *candidates, "minirocket", "rf-stats"]
     table_rows, csv_rows = [], []
@@ -149,10 +186,24 @@ def main(argv: Sequence[str] | None = None) -> None:
         markdown_table(["k", "dataset", *columns], table_rows),
         "",
         f"Verdicts (criterion 1: mean gain >= {args.min_gain} points; 2: no cell "
-        f"below -{MAX_CELL_LOSS}; 3: k = 2 mean gain > 0):",
+        f"below -{MAX_CELL_LOSS}; 3: "
+        + (
+            "k = 2 mean gain > 0):"
+            if args.k2_within_minirocket is None
+            else f"k = 2 mean at most {args.k2_within_minirocket} points below "
+            "MiniRocket's):"
+        ),
         "",
         markdown_table(
-            ["candidate", "cells", "mean gain", "worst cell", "k=2 gain", "passes"],
+            [
+                "candidate",
+                "cells",
+                "mean gain",
+                "worst cell",
+                "k=2 gain",
+                "k=2 gap to MiniRocket",
+                "passes",
+            ],
             [
                 [
                     v["candidate"],
@@ -160,6 +211,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                     f"{v['mean_gain_points']:+.2f}",
                     f"{v['worst_cell_points']:+.2f}",
                     f"{v['k2_gain_points']:+.2f}",
+                    f"{v['k2_gap_to_minirocket_points']:+.2f}",
                     "**yes**" if v["passes"] else "no",
                 ]
                 for v in verdicts
