@@ -451,7 +451,8 @@ class ConvLSTMClassifier(ClassifierMixin, _ConvLSTMEstimator):
         y_pred : ndarray of shape (n_samples,)
             Labels from ``classes_`` (the type of the training labels).
         """
-        return self.classes_[self._class_scores(X).argmax(dim=1).numpy()]
+        best = self._class_scores(X).argmax(dim=1).numpy()  # checks it is fitted
+        return self.classes_[best]
 
 
 class _AutocastNeuralNetClassifier(InterruptibleNetMixin, FastNeuralNetClassifier):
