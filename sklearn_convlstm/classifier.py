@@ -111,7 +111,8 @@ class ConvLSTMClassifier(ClassifierMixin, _ConvLSTMEstimator):
         ``benchmarks/results/regime_selection_round3``). ``"auto"``: the
         random-kernel head when the smallest class has at most
         :data:`RANDOM_KERNEL_MAX_SERIES_PER_CLASS` training series, the series
-        are in memory and have at least 9 steps, and ``variant="default"``;
+        are in memory, the longest has at least 9 steps, and
+        ``variant="default"``;
         otherwise the softmax head. The article presets never get it. Models
         with the random-kernel head are not exported to ONNX nor explained
         (both cover the network alone).
@@ -280,9 +281,10 @@ class ConvLSTMClassifier(ClassifierMixin, _ConvLSTMEstimator):
         reasons = []
         if isinstance(series, (LazySeries, RaggedSeries)):
             reasons.append("the training series are read lazily from disk")
-        if int(lengths.min()) < KERNEL_LENGTH:
+        if int(lengths.max()) < KERNEL_LENGTH:
+            # shorter series among longer ones are fine: their own steps count
             reasons.append(
-                f"the shortest training series has {int(lengths.min())} steps "
+                f"the longest training series has {int(lengths.max())} steps "
                 f"(random kernels need at least {KERNEL_LENGTH})"
             )
         if self.head == "random-kernels":

@@ -203,8 +203,12 @@ def test_auto_head_follows_series_per_class_and_variant():
     assert article.fit(X, y).head_ == "softmax"
     # series shorter than one kernel: auto falls back, an explicit head refuses
     assert fast(head="auto", kernel_sizes=1).fit(X[..., :8], y).head_ == "softmax"
-    with pytest.raises(ValueError, match="shortest training series has 8 steps"):
+    with pytest.raises(ValueError, match="longest training series has 8 steps"):
         fast(head="random-kernels", kernel_sizes=1).fit(X[..., :8], y)
+    # shorter series next to longer ones count their own steps
+    mixed = [x[:, :7] if i % 2 else x for i, x in enumerate(X)]
+    clf = fast(head="random-kernels").fit(mixed, y)
+    assert clf.predict_proba([X[0][:, :5], X[1]]).shape == (2, 3)
 
 
 def test_unequal_lengths_use_each_series_own_steps():
