@@ -104,3 +104,27 @@ def test_round3_criterion_is_the_k2_gap_to_minirocket(minirocket, passes):
         100 * (minirocket - 0.75)
     )
     assert verdict["passes"] is passes
+
+
+def test_round4_criterion_two_pools_each_dataset_cells():
+    """One cell at -4 points fails per cell but passes per dataset (-1.5)."""
+    rows = []
+    for seed in (6, 7):
+        rows += [
+            _row("A", 1, seed, "convlstm-default", 0.54),
+            _row("A", 2, seed, "convlstm-default", 0.70),
+            _row("A", 1, seed, "cand-rk", 0.50),
+            _row("A", 2, seed, "cand-rk", 0.71),
+            _row("B", 1, seed, "convlstm-default", 0.30),
+            _row("B", 2, seed, "convlstm-default", 0.50),
+            _row("B", 1, seed, "cand-rk", 0.50),
+            _row("B", 2, seed, "cand-rk", 0.70),
+        ]
+    means = summarise_regime_selection.cell_means(rows, [6, 7], [1, 2])
+    per_cell = summarise_regime_selection.judge(means, "cand-rk", min_gain=2.0)
+    pooled = summarise_regime_selection.judge(
+        means, "cand-rk", min_gain=2.0, per_dataset=True
+    )
+    assert per_cell["worst_cell_points"] == pytest.approx(-4.0)
+    assert pooled["worst_dataset_points"] == pytest.approx(-1.5)
+    assert per_cell["passes"] is False and pooled["passes"] is True

@@ -7,7 +7,8 @@ k in {1, 2} and the given draw seeds, and checks each candidate against
 
 1. mean gain over the (dataset, k) cells >= ``--min-gain`` points (2.0 for
    selection, 1.0 for replication);
-2. no cell more than 3.0 points below the default;
+2. no cell more than 3.0 points below the default (with ``--per-dataset``,
+   round 4: no dataset's mean gain over its cells below -3.0 points);
 3. mean over the k = 2 cells above the default's; or, with
    ``--k2-within-minirocket P`` (round 3, ``results/regime_selection_round3/
    RULE.md``), the candidate's k = 2 mean at most P points below MiniRocket's
@@ -75,11 +76,14 @@ def judge(
     candidate: str,
     min_gain: float,
     k2_within_minirocket: float | None = None,
+    per_dataset: bool = False,
 ) -> dict[str, Any]:
     """Apply criteria 1-3 to one candidate on the cells it shares with the default.
 
     With ``k2_within_minirocket`` (points), criterion 3 is the candidate's
-    k = 2 mean at most that far below MiniRocket's on the same cells.
+    k = 2 mean at most that far below MiniRocket's on the same cells. With
+    ``per_dataset``, criterion 2 looks at each dataset's mean gain over its
+    cells instead of each cell's.
     """
     cells = sorted(
         (dataset, k)
@@ -93,6 +97,15 @@ def judge(
     k2 = [gain for (dataset, k), gain in gains.items() if k == 2]
     mean_gain = float(np.mean(list(gains.values()))) if gains else float("nan")
     worst = min(gains.values()) if gains else float("nan")
+    by_dataset: dict[str, list[float]] = {}
+    for (dataset, _), gain in gains.items():
+        by_dataset.setdefault(dataset, []).append(gain)
+    worst_dataset = (
+        min(float(np.mean(values)) for values in by_dataset.values())
+        if by_dataset
+        else float("nan")
+    )
+    judged_worst = worst_dataset if per_dataset else worst
     k2_gain = float(np.mean(k2)) if k2 else float("nan")
     k2_cells = [
         cell for cell in cells if cell[1] == 2 and (*cell, "minirocket") in means
@@ -115,12 +128,18 @@ def judge(
         if k2_within_minirocket is None
         else bool(k2_cells) and k2_gap <= k2_within_minirocket
     )
-    passed = bool(gains) and mean_gain >= min_gain and worst >= -MAX_CELL_LOSS and third
+    passed = (
+        bool(gains)
+        and mean_gain >= min_gain
+        and judged_worst >= -MAX_CELL_LOSS
+        and third
+    )
     return {
         "candidate": candidate,
         "cells": len(cells),
         "mean_gain_points": round(mean_gain, 2),
         "worst_cell_points": round(worst, 2),
+        "worst_dataset_points": round(worst_dataset, 2),
         "k2_gain_points": round(k2_gain, 2),
         "k2_gap_to_minirocket_points": round(k2_gap, 2),
         "passes": passed,
@@ -144,6 +163,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="criterion 3 of round 3: k = 2 mean at most this many points "
         "below MiniRocket's",
     )
+    parser.add_argument(
+        "--per-dataset",
+        action="store_true",
+        help="criterion 2 of round 4: per dataset (mean over its cells)",
+    )
     args = parser.parse_args(argv)
     command = command_line(__spec__.name if __spec__ else __name__, argv)
     rows = read_csv(args.csv)
@@ -152,7 +176,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         {method for _, _, method in means if method.startswith("cand-")}
     )
     verdicts = [
-        judge(means, name, args.min_gain, args.k2_within_minirocket)
+        judge(means, name, args.min_gain, args.k2_within_minirocket, args.per_dataset)
         for name in candidates
     ]
     cells = sorted({(d, k) for d, k, m in means if m == BASELINE})
@@ -185,8 +209,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         "",
         markdown_table(["k", "dataset", *columns], table_rows),
         "",
-        f"Verdicts (criterion 1: mean gain >= {args.min_gain} points; 2: no cell "
-        f"below -{MAX_CELL_LOSS}; 3: "
+        f"Verdicts (criterion 1: mean gain >= {args.min_gain} points; 2: no "
+        f"{'dataset' if args.per_dataset else 'cell'} below -{MAX_CELL_LOSS}; 3: "
         + (
             "k = 2 mean gain > 0):"
             if args.k2_within_minirocket is None
@@ -200,6 +224,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 "cells",
                 "mean gain",
                 "worst cell",
+                "worst dataset",
                 "k=2 gain",
                 "k=2 gap to MiniRocket",
                 "passes",
@@ -210,6 +235,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                     str(v["cells"]),
                     f"{v['mean_gain_points']:+.2f}",
                     f"{v['worst_cell_points']:+.2f}",
+                    f"{v['worst_dataset_points']:+.2f}",
                     f"{v['k2_gain_points']:+.2f}",
                     f"{v['k2_gap_to_minirocket_points']:+.2f}",
                     "**yes**" if v["passes"] else "no",
