@@ -261,3 +261,23 @@ def test_head_parameter_is_validated():
     X, y, _, _ = tiny_patterns(per_class=2)
     with pytest.raises(ValueError, match="'head' parameter"):
         fast(head="ridge").fit(X, y)
+
+
+def test_auto_head_inside_cross_validation_and_clone():
+    """Each fold resolves ``head="auto"`` on its own training series."""
+    from sklearn.base import clone
+    from sklearn.model_selection import StratifiedKFold, cross_validate
+
+    X, y, _, _ = tiny_patterns(per_class=4)
+    result = cross_validate(
+        fast(head="auto"),
+        X,
+        y,
+        cv=StratifiedKFold(2, shuffle=True, random_state=0),
+        return_estimator=True,
+    )
+    # 2 of the 4 series per class train each fold: the random-kernel head
+    assert [est.head_ for est in result["estimator"]] == ["random-kernels"] * 2
+    assert result["test_score"].min() >= 0.5
+    assert clone(result["estimator"][0]).get_params()["head"] == "auto"
+    assert not hasattr(clone(result["estimator"][0]), "random_kernel_head_")
