@@ -99,7 +99,7 @@ class ConvLSTMClassifier(ClassifierMixin, _ConvLSTMEstimator):
     {shared_parameters}
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes in the loss, as in scikit-learn.
-    head : {{"softmax", "random-kernels", "auto"}}, default="softmax"
+    head : {{"auto", "softmax", "random-kernels"}}, default="auto"
         What makes the predictions. ``"softmax"``: the network's own linear
         head. ``"random-kernels"``: the network, plus a ridge classifier on
         10,000 random-kernel (MiniRocket) features of the scaled training
@@ -203,7 +203,7 @@ class ConvLSTMClassifier(ClassifierMixin, _ConvLSTMEstimator):
         validation_fraction: float = 0.2,
         patience: int = 30,
         class_weight: dict | str | None = None,
-        head: str = "softmax",
+        head: str = "auto",
         callbacks: tuple | None = None,
         device: str = "cpu",
         mixed_precision: bool | str = False,
