@@ -315,25 +315,35 @@ def _count_above(values: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
     """Count, per (series, kernel), the values above each of the kernel's biases.
 
     ``values`` (batch, kernels, timesteps), ``bias`` (kernels, n_biases);
-    returns (batch, kernels, n_biases) int64. With a few biases a direct
-    comparison is fastest; with more, each value is placed among the sorted
-    biases once (``searchsorted``) and the counts are summed from the top
-    (measured on one CPU thread: 0.26 vs 0.20 s at 5 biases, 2.9 vs 0.38 s at
-    60, for 100 x 84 x 1,000 values). Both give the same integers.
+    returns (batch, kernels, n_biases) counts as float32 (exact below 2**24
+    steps). Up to 8 biases, one comparison per bias; with more, each value is
+    placed among the sorted biases once (``searchsorted``) and the counts are
+    summed from the top. Measured on one CPU thread for 100 x 84 x 1,000
+    values: 0.11 s (comparisons) vs 0.18 s (searchsorted) at 4 biases, 0.30 vs
+    0.25 s at 12, 1.09 vs 0.32 s at 40. Both give the same integers.
     """
     n_biases = bias.shape[1]
-    if n_biases < 4:
-        return (values[..., None] > bias[None, :, None, :]).sum(dim=2)
+    if n_biases <= 8:
+        return torch.stack(
+            [
+                (values > bias[None, :, index, None]).sum(-1, dtype=torch.float32)
+                for index in range(n_biases)
+            ],
+            dim=-1,
+        )
     batch, kernels, _ = values.shape
     ordered, order = torch.sort(bias, dim=1)
     # rank = how many biases lie strictly below the value (-inf: none)
     rank = torch.searchsorted(
-        ordered.expand(batch, kernels, n_biases).contiguous(), values.contiguous()
+        ordered.expand(batch, kernels, n_biases).contiguous(),
+        values.contiguous(),
+        out_int32=True,
     )
     histogram = torch.zeros(
-        batch, kernels, n_biases + 1, dtype=torch.int64, device=values.device
+        batch, kernels, n_biases + 1, dtype=torch.int32, device=values.device
     ).scatter_add_(2, rank, torch.ones_like(rank))
-    above_sorted = histogram[..., 1:].flip(-1).cumsum(-1).flip(-1)
+    above_sorted = histogram[..., 1:].flip(-1).cumsum(-1, dtype=torch.float32)
+    above_sorted = above_sorted.flip(-1)
     return torch.empty_like(above_sorted).scatter_(
         2, order.expand(batch, kernels, n_biases), above_sorted
     )
