@@ -228,8 +228,9 @@ def save_model(
     tensors: dict[str, Any] = {"scaler": {}}
     if isinstance(estimator, ConvLSTMClassifier):
         fitted["classes_"] = _encode_labels(estimator.classes_)
-        fitted["head_"] = estimator.head_
-        random_kernel_head = estimator.random_kernel_head_
+        # classifiers pickled before the random-kernel head have neither
+        fitted["head_"] = getattr(estimator, "head_", "softmax")
+        random_kernel_head = getattr(estimator, "random_kernel_head_", None)
         if random_kernel_head is not None:
             fitted["random_kernel_head"] = random_kernel_head.config()
             tensors["random_kernel_head"] = {
