@@ -201,6 +201,13 @@ class RandomKernelFeatures(nn.Module):
             if lengths is None
             else lengths.detach().cpu().numpy().astype(np.int64)
         )
+        if lengths is not None:
+            # zero padding after each series' end, as in forward
+            beyond = (
+                torch.arange(n_timesteps)[None, None, :]
+                >= torch.from_numpy(lengths_np)[:, None, None]
+            )
+            x = x.masked_fill(beyond, 0.0)
         dilations, counts = fit_dilations(
             int(lengths_np.max()), n_features, max_dilations_per_kernel
         )

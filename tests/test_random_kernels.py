@@ -145,6 +145,19 @@ def test_padding_after_a_series_end_does_not_change_its_features():
     padded = module(x, torch.tensor([30]))
     alone = module(torch.from_numpy(short)[None])
     torch.testing.assert_close(padded, alone)
+    # fitting too: what the caller put after the end does not reach the biases
+    noisy = x.clone()
+    noisy[0, :, 30:] = 7.0
+    refitted = RandomKernelFeatures.from_training_series(
+        noisy, torch.tensor([30]), n_features=420
+    )
+    clean = RandomKernelFeatures.from_training_series(
+        torch.from_numpy(short)[None], n_features=420
+    )
+    for index in range(len(clean.dilations)):
+        torch.testing.assert_close(
+            getattr(refitted, f"bias_{index}"), getattr(clean, f"bias_{index}")
+        )
 
 
 def test_features_refuse_other_channel_counts():
