@@ -610,12 +610,10 @@ class _ConvLSTMEstimator(BaseEstimator):
         """Return the module (eval mode) that predicts on CPU, and its float type."""
         return module, torch.float32
 
-    def _network_outputs(self, X: Any) -> torch.Tensor:
-        """Validate X once, then stream it through the network batch by batch.
+    def _prediction_input(self, X: Any) -> tuple[Any, np.ndarray]:
+        """Check that the model is fitted and validate X for prediction.
 
-        Returns the network's outputs (class logits, or regression values in
-        the targets' units) as a CPU tensor of shape (n_samples, n_outputs), of
-        the type :meth:`_inference_module` computes in (float32 by default).
+        Returns the validated series and their lengths.
         """
         check_is_fitted(self)
         X = validate_series_input(
@@ -623,6 +621,21 @@ class _ConvLSTMEstimator(BaseEstimator):
         )
         lengths = series_lengths(X)
         self._check_min_length(lengths)
+        return X, lengths
+
+    def _network_outputs(
+        self, X: Any, lengths: np.ndarray | None = None
+    ) -> torch.Tensor:
+        """Validate X once, then stream it through the network batch by batch.
+
+        Returns the network's outputs (class logits, or regression values in
+        the targets' units) as a CPU tensor of shape (n_samples, n_outputs), of
+        the type :meth:`_inference_module` computes in (float32 by default).
+        With ``lengths``, X is taken as already validated by
+        :meth:`_prediction_input`.
+        """
+        if lengths is None:
+            X, lengths = self._prediction_input(X)
         module = self.net_.module_
         if module.training:
             module.eval()

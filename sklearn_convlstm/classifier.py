@@ -33,13 +33,7 @@ from ._estimator import (
 from ._estimator_docs import document_shared
 from ._fast_training import FastNeuralNetClassifier
 from ._parameters import check_class_weight, draw_seed
-from ._validation import (
-    StrOptions,
-    _fit_context,
-    check_classification_labels,
-    series_lengths,
-    validate_series_input,
-)
+from ._validation import StrOptions, _fit_context, check_classification_labels
 from .lazy import LazySeries, RaggedSeries
 from .random_kernels import KERNEL_LENGTH, RandomKernelRidge, fit_random_kernel_ridge
 
@@ -344,12 +338,15 @@ class ConvLSTMClassifier(ClassifierMixin, _ConvLSTMEstimator):
         moved = None if lengths is None else lengths.to(device)
         return scaling(batch.to(device, torch.float32), moved).float().cpu()
 
-    def _random_kernel_scores(self, X: Any) -> torch.Tensor:
-        """Ridge scores of the random-kernel head, float64 (n_samples, n_classes)."""
-        X = validate_series_input(
-            self, X, reset=False, require_fitted_length=True, allow_lazy=True
-        )
-        lengths = series_lengths(X)
+    def _random_kernel_scores(
+        self, X: Any, lengths: np.ndarray | None = None
+    ) -> torch.Tensor:
+        """Ridge scores of the random-kernel head, float64 (n_samples, n_classes).
+
+        With ``lengths``, X is taken as already validated.
+        """
+        if lengths is None:
+            X, lengths = self._prediction_input(X)
         head = self.random_kernel_head_
         assert head is not None
         scores = []
@@ -361,12 +358,13 @@ class ConvLSTMClassifier(ClassifierMixin, _ConvLSTMEstimator):
 
     def _class_scores(self, X: Any) -> torch.Tensor:
         """Return the scores whose argmax ``predict`` takes (softmax: probabilities)."""
-        logits = self._network_outputs(X).double()
+        X, lengths = self._prediction_input(X)  # validated once for both
+        logits = self._network_outputs(X, lengths).double()
         if getattr(self, "random_kernel_head_", None) is None:
             return logits
         return torch.log_softmax(
             logits, dim=1
-        ) + RANDOM_KERNEL_FUSION * self._random_kernel_scores(X)
+        ) + RANDOM_KERNEL_FUSION * self._random_kernel_scores(X, lengths)
 
     def _network_targets(self, y: Any, n_samples: int) -> np.ndarray:
         """Encode the labels as int64 indices into ``classes_`` (set here)."""
