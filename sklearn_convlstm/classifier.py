@@ -85,8 +85,9 @@ class ConvLSTMClassifier(ClassifierMixin, _ConvLSTMEstimator):
     (:class:`~sklearn_convlstm.lazy.LazySeries`); series of unequal length
     stored end to end on disk go in as a
     :class:`~sklearn_convlstm.lazy.RaggedSeries`. The scaling statistics are
-    computed in chunks (``benchmarks/results/memory_8gib``: an 8 GiB memmap
-    fitted and predicted within 0.6 GiB of anonymous memory).
+    computed in chunks (``benchmarks/results/memory_8gib_fast_path``: one epoch
+    on an 8 GiB memmap within 0.6 GiB of anonymous memory; prediction within
+    0.25 GiB in two runs of three, 1.04 GiB in the third).
 
     Parameters
     ----------
