@@ -10,6 +10,7 @@ stratified early-stopping split and ``predict_proba``/``predict``.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from typing import Any, ClassVar
 
 import numpy as np
@@ -305,39 +306,43 @@ class ConvLSTMClassifier(ClassifierMixin, _ConvLSTMEstimator):
         self.random_kernel_head_: RandomKernelRidge | None = None
         if self.head_ == "softmax":
             return
-        scaled, scaled_lengths = [], []
-        with torch.inference_mode(), _read_only_ok(series):
-            for batch, batch_lengths in prediction_batches(series, lengths):
-                scaled.append(self._scaled_input(batch, batch_lengths))
-                scaled_lengths.append(
-                    torch.full((len(batch),), batch.shape[-1])
-                    if batch_lengths is None
-                    else batch_lengths
-                )
-        width = max(part.shape[-1] for part in scaled)
+        width = int(lengths.max())
         x = torch.cat(
-            [torch.nn.functional.pad(p, (0, width - p.shape[-1])) for p in scaled]
+            [
+                torch.nn.functional.pad(scaled, (0, width - scaled.shape[-1]))
+                for scaled, _ in self._scaled_batches(series, lengths)
+            ]
         )
-        all_lengths = torch.cat(scaled_lengths)
         self.random_kernel_head_ = fit_random_kernel_ridge(
             x,
             np.asarray(targets),
             len(self.classes_),
-            None if bool((all_lengths == width).all()) else all_lengths,
+            None if bool((lengths == width).all()) else torch.from_numpy(lengths),
             random_state=draw_seed(self.random_state),
         )
 
-    def _scaled_input(
-        self, batch: torch.Tensor, lengths: torch.Tensor | None
-    ) -> torch.Tensor:
-        """Return the network's input scaling of a batch as a float32 CPU tensor."""
-        module = self.net_.module_
-        scaling = module.input_scaling
-        if scaling is None:
-            return batch.float()
-        device = next(scaling.buffers(), torch.empty(0)).device
-        moved = None if lengths is None else lengths.to(device)
-        return scaling(batch.to(device, torch.float32), moved).float().cpu()
+    def _scaled_batches(
+        self, X: Any, lengths: np.ndarray
+    ) -> Iterator[tuple[torch.Tensor, torch.Tensor | None]]:
+        """Yield validated series batch by batch through the network's input scaling.
+
+        Each batch is a float32 CPU tensor, with the true lengths of its series
+        when they differ (as :func:`prediction_batches` gives them).
+        """
+        scaling = self.net_.module_.input_scaling
+        device = (
+            torch.device("cpu")
+            if scaling is None
+            else next(scaling.buffers(), torch.empty(0)).device
+        )
+        with torch.inference_mode(), _read_only_ok(X):
+            for batch, batch_lengths in prediction_batches(X, lengths):
+                if scaling is None:
+                    yield batch.float(), batch_lengths
+                    continue
+                moved = None if batch_lengths is None else batch_lengths.to(device)
+                scaled = scaling(batch.to(device, torch.float32), moved)
+                yield scaled.float().cpu(), batch_lengths
 
     def _random_kernel_scores(
         self, X: Any, lengths: np.ndarray | None = None
@@ -350,12 +355,12 @@ class ConvLSTMClassifier(ClassifierMixin, _ConvLSTMEstimator):
             X, lengths = self._prediction_input(X)
         head = self.random_kernel_head_
         assert head is not None
-        scores = []
-        with torch.inference_mode(), _read_only_ok(X):
-            for batch, batch_lengths in prediction_batches(X, lengths):
-                scaled = self._scaled_input(batch, batch_lengths)
-                scores.append(head(scaled, batch_lengths).double())
-        return torch.cat(scores)
+        return torch.cat(
+            [
+                head(scaled, batch_lengths).double()
+                for scaled, batch_lengths in self._scaled_batches(X, lengths)
+            ]
+        )
 
     def _class_scores(self, X: Any) -> torch.Tensor:
         """Return the scores whose argmax ``predict`` takes (softmax: probabilities)."""
