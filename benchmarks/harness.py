@@ -215,11 +215,11 @@ def git_commit() -> str:
     return f"{commit} (with uncommitted changes)" if dirty else commit
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
     if isinstance(value, Mapping):
-        return {str(key): _jsonable(item) for key, item in value.items()}
+        return {str(key): jsonable(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_jsonable(item) for item in value]
+        return [jsonable(item) for item in value]
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, np.generic):
@@ -238,7 +238,7 @@ def defaults_in_force() -> dict[str, Any]:
 
     return {
         "sklearn_convlstm": getattr(sklearn_convlstm, "__version__", "unknown"),
-        "ConvLSTMClassifier": _jsonable(ConvLSTMClassifier().get_params()),
+        "ConvLSTMClassifier": jsonable(ConvLSTMClassifier().get_params()),
     }
 
 
@@ -258,7 +258,7 @@ def run_metadata(
         "load_average": load_average(),
         "wall_seconds": None if wall_seconds is None else round(wall_seconds, 1),
         "defaults_in_force": defaults_in_force(),
-        "extra": _jsonable(dict(extra or {})),
+        "extra": jsonable(dict(extra or {})),
     }
 
 
@@ -391,7 +391,7 @@ def train_split_folds(
     """
     from sklearn.model_selection import StratifiedKFold
 
-    from sklearn_convlstm import load_dataset
+    from sklearn_convlstm.datasets import load_dataset
 
     for dataset in datasets:
         X, y = load_dataset(dataset, data_home=data_home, split="train")

@@ -6,39 +6,39 @@ univariate series ``(n_samples, n_timesteps)``; a list of
 ``(n_channels, length_i)`` arrays holds series of unequal length. Data
 larger than memory goes in as a memmap, an h5py dataset or a
 :class:`LazySeries` (:class:`RaggedSeries` for unequal lengths on disk).
+
+The top level holds the estimators, the transformers, the lazy data types,
+the exceptions and saving; the rest has one public home each:
+:mod:`sklearn_convlstm.nn` (the PyTorch networks),
+:mod:`sklearn_convlstm.datasets`, :mod:`sklearn_convlstm.baselines`,
+:mod:`sklearn_convlstm.ensemble`, :mod:`sklearn_convlstm.tuning`,
+:mod:`sklearn_convlstm.compare`, :mod:`sklearn_convlstm.parallel`,
+:mod:`sklearn_convlstm.export` and :mod:`sklearn_convlstm.inspection`.
 """
 
-from .baselines import make_feature_baseline
-from .classifier import ConvLSTMClassifier
-from .datasets import (
-    list_datasets,
-    load_dataset,
-    load_ts_file,
-    load_ucr_tsv,
-    make_pattern_classification,
-)
-from .ensemble import make_seed_ensemble
-from .exceptions import TrainingDivergedError, TrainingInterruptedWarning
-from .explain import explain, plot_attribution
-from .export import OnnxModel, export_onnx, load_onnx
-from .features import Catch22Features, StatisticalFeatures
-from .lazy import LazySeries, RaggedSeries
-from .networks import ARCHITECTURE_VARIANTS, ConvLSTMNetwork, make_network
-from .persistence import load_model, save_model
-from .preprocessing import PadTruncate, TimeSeriesScaler
-from .regressor import ConvLSTMRegressor
-from .windowing import SlidingWindows, make_windows
+from typing import Any
 
-__version__ = "0.1.0"
+from sklearn_convlstm import _deprecation
+from sklearn_convlstm._base import BaseConvLSTM
+from sklearn_convlstm._classifier import ConvLSTMClassifier
+from sklearn_convlstm._exceptions import (
+    TrainingDivergedError,
+    TrainingInterruptedWarning,
+)
+from sklearn_convlstm._features import Catch22Features, StatisticalFeatures
+from sklearn_convlstm._lazy import LazySeries, RaggedSeries
+from sklearn_convlstm._persistence import load_model, save_model
+from sklearn_convlstm._preprocessing import PadTruncate, TimeSeriesScaler
+from sklearn_convlstm._regressor import ConvLSTMRegressor
+from sklearn_convlstm._version import __version__
+from sklearn_convlstm._windowing import SlidingWindows, make_windows
 
 __all__ = [
-    "ARCHITECTURE_VARIANTS",
+    "BaseConvLSTM",
     "Catch22Features",
     "ConvLSTMClassifier",
-    "ConvLSTMNetwork",
     "ConvLSTMRegressor",
     "LazySeries",
-    "OnnxModel",
     "PadTruncate",
     "RaggedSeries",
     "SlidingWindows",
@@ -47,19 +47,17 @@ __all__ = [
     "TrainingDivergedError",
     "TrainingInterruptedWarning",
     "__version__",
-    "explain",
-    "export_onnx",
-    "list_datasets",
-    "load_dataset",
-    "load_onnx",
     "load_model",
-    "load_ts_file",
-    "load_ucr_tsv",
-    "make_feature_baseline",
-    "make_seed_ensemble",
-    "make_network",
-    "make_pattern_classification",
     "make_windows",
-    "plot_attribution",
     "save_model",
 ]
+
+_deprecation.install()
+
+
+def __getattr__(name: str) -> Any:
+    return _deprecation.moved_attribute(name)
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

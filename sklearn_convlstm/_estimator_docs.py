@@ -17,7 +17,7 @@ SHARED_PARAMETERS_DOC = """\
         Named network configuration that fills every network parameter left at
         ``None``. ``"basic"``, ``"stacked"`` and ``"dropout"`` are the three
         networks of the reference article exactly as written (see
-        :data:`~sklearn_convlstm.networks.ARCHITECTURE_VARIANTS`); ``"default"``
+        :data:`~sklearn_convlstm.nn.ARCHITECTURE_VARIANTS`); ``"default"``
         is this package's stronger configuration. Training parameters are not
         part of a variant.
     conv_channels : tuple of int, default=None
@@ -34,7 +34,7 @@ SHARED_PARAMETERS_DOC = """\
         Max-pooling factor after each conv block (1: none). ``"auto"`` pools
         after the first two blocks so the LSTM sees at most 64 steps of the
         longest training series (see
-        :func:`~sklearn_convlstm.networks.auto_pool_sizes`).
+        :func:`~sklearn_convlstm.nn._networks.auto_pool_sizes`).
     conv_dropout : float, default=None
         Dropout after the conv stack.
     rnn : {"lstm", "gru"}, default=None
@@ -57,7 +57,7 @@ SHARED_PARAMETERS_DOC = """\
     scaling : {"auto", "per_channel", "per_series", "per_series_amplitude", \
             "minmax"} or None, default="auto"
         Input scaling done inside the estimator with
-        :class:`~sklearn_convlstm.preprocessing.TimeSeriesScaler`:
+        :class:`~sklearn_convlstm.TimeSeriesScaler`:
         ``"per_channel"`` standardises each channel with the training mean and
         std, ``"per_series"`` z-normalises every series on its own,
         ``"per_series_amplitude"`` does too and gives the network each
@@ -67,7 +67,7 @@ SHARED_PARAMETERS_DOC = """\
         given (e.g. when a Pipeline already scales it). ``"auto"`` is
         ``"per_channel"`` unless the training series' amplitudes differ by
         more than ``AMPLITUDE_SPREAD_WARNING`` (1,000) times within a channel
-        (:func:`~sklearn_convlstm.preprocessing.series_amplitude_spread`: 90th
+        (:func:`~sklearn_convlstm._preprocessing.series_amplitude_spread`: 90th
         over 10th percentile of the per-series std); then one scale per
         channel would leave most series near zero, and it is
         ``"per_series_amplitude"``. The choice made is ``scaling_``.
@@ -76,7 +76,7 @@ SHARED_PARAMETERS_DOC = """\
         (a window of ``augmentation_window`` of each series stretched back to
         full length; equal-length input only) and amplitude scaling (a factor
         ``1 + augmentation_scale * N(0, 1)`` per series); see
-        :class:`~sklearn_convlstm.input_layers.TrainingAugmentation`. Predictions
+        :class:`~sklearn_convlstm.nn.TrainingAugmentation`. Predictions
         are not augmented. Draws are seeded by ``random_state``.
     augmentation_window : float, default=0.9
         Share of each series a training window keeps, in (0, 1]; 1 turns
@@ -91,10 +91,8 @@ SHARED_PARAMETERS_DOC = """\
         Learning rate (the peak rate with ``lr_schedule="onecycle"``).
     weight_decay : float, default=0.1
         Weight decay of the optimizer (decoupled with ``"adamw"``). 0.1 rather
-        than AdamW's usual 1e-2: chosen by cross-validation on the training
-        splits of the five shared datasets (ArrowHead +1.5 points over ten CV
-        seeds, the other four within 0.2; ``benchmarks/results/
-        weight_decay_selection.md``).
+        than AdamW's usual 1e-2, chosen by cross-validation on training
+        splits only (see the evidence page of the documentation).
     lr_schedule : {"onecycle", "cosine", "constant"}, default="onecycle"
         Learning-rate schedule, stepped every batch (onecycle) or epoch
         (cosine).
@@ -134,22 +132,10 @@ SHARED_PARAMETERS_DOC = """\
         type, what was measured faster than float32: on CUDA nothing (float32
         training and prediction), on CPUs with bfloat16 instructions
         (AVX512-BF16, AMX) bfloat16, on other CPUs float32 (the type training
-        used is ``mixed_precision_``). Measured with
-        ``benchmarks/speed/bench_gpu.py`` (``benchmarks/results/gpu_speed/``),
-        speed relative to float32:
-
-        - NVIDIA H200, 40,000 x 1 x 500, batch 512: training with CUDA
-          graphs 1.06x (float16) and 0.94x (bfloat16), without graphs 0.73x
-          and 0.74x; ``predict_proba`` 0.70x and 0.63x. The LSTM is what
-          loses: cuDNN's LSTM forward and backward on a batch of 512 take
-          3.18 ms in float16 and 3.47 ms in bfloat16 against 2.11 ms in
-          float32 (0.67x, 0.61x), while the conv stack gains at most 1.07x.
-        - 16-core Intel Xeon (the H200's host), 4,000 x 1 x 150, batch 32:
-          bfloat16 training 0.88x (LSTM forward and backward 0.67x, conv
-          stack 1.08x), ``predict_proba`` 2.15x.
-        - AMD EPYC with AVX512-BF16, one thread (a loaded shared machine),
-          the same data: bfloat16 training 1.40x, ``predict_proba`` 2.46x;
-          an earlier run on a CPU with AMX: training 1.61x, prediction 2.53x.
+        used is ``mixed_precision_``). The measured speed of each type relative
+        to float32 per device is on the evidence page of the documentation: the LSTM
+        is what loses in 16 bits on CUDA, while CPUs with bfloat16 units
+        gain in training and prediction.
         Like every parameter, it takes effect at ``fit``: ``predict`` uses the
         value the model was trained with.
     cuda_graphs : bool or "auto", default="auto"
@@ -162,9 +148,9 @@ SHARED_PARAMETERS_DOC = """\
         Python inside the step, and the fit has at least 50 full batches;
         ``True``: whenever the data allow it (with a warning otherwise). Why a
         fit trained eagerly is in ``net_.cuda_graph_obstacle_``. No effect on
-        CPU. On an H200, ``fit`` ran 5.6x as fast as a plain PyTorch loop at
-        4,000 x 1 x 150 (batch 32) and 1.52x at 40,000 x 1 x 500 (batch 512),
-        against 0.84x and 0.93x with ``cuda_graphs=False``. Dropout draws
+        CPU. Graphs pay most for small batches, where launching kernels one
+        by one costs more than running them (measured speeds are on the
+        evidence page of the documentation). Dropout draws
         its random numbers differently inside a graph, so a seed gives other
         (equally good) weights than with ``cuda_graphs=False``.
     accelerator : accelerate.Accelerator or None, default=None
@@ -176,7 +162,7 @@ SHARED_PARAMETERS_DOC = """\
         one model. It must be created with
         ``DataLoaderConfiguration(split_batches=True)``; ``device`` is then
         the accelerator's. It is not pickled: a saved model loads with
-        ``accelerator=None``. See :mod:`sklearn_convlstm.distributed`.
+        ``accelerator=None``. See :mod:`sklearn_convlstm.parallel._data_parallel`.
         ``None``: train in this process only.
     verbose : int, default=0
         ``1`` prints skorch's per-epoch table of losses.

@@ -18,7 +18,7 @@ import torch
 from sklearn.utils import check_random_state
 from sklearn.utils.class_weight import compute_class_weight
 
-from ._validation import InvalidParameterError
+from sklearn_convlstm._validation import InvalidParameterError
 
 __all__ = [
     "SEED_BOUND",

@@ -28,15 +28,14 @@ Estimators that stream batches (``ConvLSTMClassifier.fit`` and
 C-contiguous memmap passes as it is (a view of the file); a memmap of another
 dtype or layout, an array that slices (h5py, zarr, dask: anything with
 ``shape``, ``dtype`` and ``__getitem__``) becomes a
-:class:`~sklearn_convlstm.lazy.LazySeries`, read and cast batch by batch; a
-:class:`~sklearn_convlstm.lazy.RaggedSeries` (unequal lengths on disk) passes
+:class:`~sklearn_convlstm.LazySeries`, read and cast batch by batch; a
+:class:`~sklearn_convlstm.RaggedSeries` (unequal lengths on disk) passes
 as it is. Everywhere else (:func:`check_series`) such input is read into
 memory as canonical float32 data.
 """
 
 from __future__ import annotations
 
-import sys
 import warnings
 from collections.abc import Sequence
 from typing import Any, Literal, overload
@@ -48,7 +47,7 @@ from scipy import sparse
 # scikit-learn's private parameter-validation helpers, re-exported so that the
 # estimator modules import them from here, the one module that touches
 # scikit-learn's private API.
-from sklearn.base import _fit_context
+from sklearn.base import _fit_context as fit_context
 from sklearn.utils import check_array
 from sklearn.utils._param_validation import (
     Interval,
@@ -56,10 +55,15 @@ from sklearn.utils._param_validation import (
     StrOptions,
     validate_params,
 )
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_feature_names, column_or_1d
+from sklearn.utils.validation import _check_feature_names
 
-from .lazy import LazySeries, RaggedSeries, check_finite_lazy, is_memory_mapped
+from sklearn_convlstm._conventions import SHAPE_HELP, caller_stacklevel
+from sklearn_convlstm._lazy import (
+    LazySeries,
+    RaggedSeries,
+    check_finite_lazy,
+    is_memory_mapped,
+)
 
 #: Canonical time-series input: a 3D float32 array or a list of 2D float32 arrays.
 SeriesData = np.ndarray | list
@@ -67,12 +71,6 @@ SeriesData = np.ndarray | list
 #: What :func:`check_series_lazy` may return besides ``SeriesData``: series read
 #: from disk on demand, equal-length (``LazySeries``) or not (``RaggedSeries``).
 LazyData = LazySeries | RaggedSeries
-
-SHAPE_HELP = (
-    "X must have shape (n_samples, n_channels, n_timesteps) or "
-    "(n_samples, n_timesteps) for univariate series, or be a list of arrays of "
-    "shape (n_channels, length_i) for series of unequal length"
-)
 
 
 def _is_sequence_of_series(X: Any) -> bool:
@@ -317,8 +315,8 @@ def _reject_torch_dataset(X: Any, *, name: str) -> None:
             f"{name} is a torch Dataset ({type(X).__name__}); this estimator reads "
             "arrays, not datasets. Pass a NumPy array or memmap of shape "
             "(n_samples, n_channels, n_timesteps), an array that slices such as an "
-            "h5py dataset (see sklearn_convlstm.lazy.LazySeries), or a "
-            "sklearn_convlstm.lazy.RaggedSeries for series of unequal length."
+            "h5py dataset (see sklearn_convlstm._lazy.LazySeries), or a "
+            "sklearn_convlstm._lazy.RaggedSeries for series of unequal length."
         )
 
 
@@ -341,7 +339,7 @@ def as_lazy_series(X: Any, *, name: str = "X") -> LazyData | None:
     A float32 C-contiguous memmap is not wrapped (None): it streams as it is.
     A memmap of another dtype or layout and any other array that slices
     (``shape``, ``dtype``, ``__getitem__``) become a
-    :class:`~sklearn_convlstm.lazy.LazySeries`; ``LazySeries`` and
+    :class:`~sklearn_convlstm.LazySeries`; ``LazySeries`` and
     ``RaggedSeries`` come back unchanged. Nothing is read here.
 
     Raises
@@ -465,111 +463,6 @@ def pad_series(
     return padded
 
 
-def check_classification_labels(y: Any, n_samples: int) -> np.ndarray:
-    """Validate classification targets for ``n_samples`` series.
-
-    Parameters
-    ----------
-    y : array-like of shape (n_samples,)
-        Class labels (any hashable type: ints, strings, ...).
-    n_samples : int
-        Number of series in X.
-
-    Returns
-    -------
-    y : ndarray of shape (n_samples,)
-    """
-    if y is None:
-        raise ValueError(
-            "This classifier requires y to be passed, but the target y is None."
-        )
-    y = column_or_1d(y, warn=True)
-    if len(y) != n_samples:
-        raise ValueError(
-            f"X and y have inconsistent numbers of samples: X has {n_samples} series "
-            f"but y has {len(y)} labels. Pass one label per series."
-        )
-    if y.dtype.kind == "f" and not np.isfinite(y).all():
-        raise ValueError("Input y contains NaN or infinity; every label must be set.")
-    if y.dtype == object:
-        _check_one_label_type(y)
-    check_classification_targets(y)
-    return y
-
-
-def check_regression_targets(y: Any, n_samples: int) -> np.ndarray:
-    """Validate regression targets for ``n_samples`` series.
-
-    Parameters
-    ----------
-    y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        Numeric targets, finite.
-    n_samples : int
-        Number of series in X.
-
-    Returns
-    -------
-    y : ndarray of shape (n_samples,) or (n_samples, n_outputs), float64
-    """
-    if y is None:
-        raise ValueError(
-            "This regressor requires y to be passed, but the target y is None."
-        )
-    array = np.asarray(y)
-    if array.dtype.kind not in "biuf":
-        try:
-            array = array.astype(np.float64)
-        except (TypeError, ValueError):
-            raise ValueError(
-                f"y must hold numbers (regression targets); got an array of dtype "
-                f"{array.dtype} (e.g. {array.ravel()[:3].tolist()!r}). Convert y "
-                "to floats, or use ConvLSTMClassifier for class labels."
-            ) from None
-    if array.ndim not in (1, 2):
-        raise ValueError(
-            f"y must have shape (n_samples,) or (n_samples, n_outputs); got an "
-            f"array with {array.ndim} dimensions of shape {array.shape}."
-        )
-    if array.ndim == 2 and array.shape[1] == 0:
-        raise ValueError(
-            f"y has shape {array.shape}: no output to predict; pass at least one "
-            "target column."
-        )
-    if len(array) != n_samples:
-        raise ValueError(
-            f"X and y have inconsistent numbers of samples: X has {n_samples} series "
-            f"but y has {len(array)} targets. Pass one target (row) per series."
-        )
-    array = array.astype(np.float64)
-    if not np.isfinite(array).all():
-        bad = np.flatnonzero(~np.isfinite(array).reshape(len(array), -1).all(axis=1))
-        raise ValueError(
-            f"Input y contains NaN or infinity (in {len(bad)} of {n_samples} rows, "
-            f"the first at index {int(bad[0])}); every regression target must be a "
-            "finite number. Drop or impute those series first."
-        )
-    return array
-
-
-def _check_one_label_type(y: np.ndarray) -> None:
-    """Raise if an object array of labels mixes numbers and strings.
-
-    Such labels cannot be sorted into ``classes_`` (``1 < "a"`` is an error in
-    Python), and ``1`` and ``"1"`` would be two different classes.
-    """
-    kinds: dict[str, str] = {}
-    for label in y:
-        kind = "str" if isinstance(label, str) else "number"
-        kinds.setdefault(kind, type(label).__name__)
-    if len(kinds) > 1:
-        raise TypeError(
-            f"y mixes labels of types {kinds['number']} and {kinds['str']} "
-            "(an object array holding both numbers and strings); class labels "
-            "must all be of one type. Convert them to one type first, e.g. "
-            "y.astype(str)."
-        )
-
-
 #: ``fit`` warns that X may be channels-last when a 3D array has more than this
 #: many times as many channels as timesteps. Real multichannel data stays below
 #: it (UEA archive examples: PEMS-SF, 963 channels of 144 steps, ratio 6.7;
@@ -577,29 +470,6 @@ def _check_one_label_type(y: np.ndarray) -> None:
 #: passed by mistake has the ratio timesteps / channels: 150 for univariate
 #: series of 150 steps, 50 for 3 channels of 150 steps.
 CHANNELS_LAST_RATIO = 10
-
-
-#: Top-level packages whose frames a warning skips to point at the user's line.
-_LIBRARY_PACKAGES = frozenset({"sklearn_convlstm", "sklearn", "skorch"})
-
-
-def caller_stacklevel() -> int:
-    """Return the ``stacklevel`` that makes a warning point at the user's code.
-
-    Called by the function that warns: counts the frames of this package,
-    scikit-learn (its ``fit`` wrappers) and skorch between that function and
-    the first frame of other code, so the warning names the caller's line
-    however deep inside ``fit`` it is raised.
-    """
-    frame = sys._getframe(1)
-    level = 1
-    while (
-        frame.f_back is not None
-        and frame.f_globals.get("__name__", "").partition(".")[0] in _LIBRARY_PACKAGES
-    ):
-        frame = frame.f_back
-        level += 1
-    return level
 
 
 def _warn_if_channels_last(name: str, n_channels: int, n_timesteps: int) -> None:
@@ -766,21 +636,20 @@ __all__ = [
     "InvalidParameterError",
     "LazyData",
     "StrOptions",
-    "_fit_context",
+    "fit_context",
     "as_lazy_series",
-    "check_classification_labels",
-    "check_regression_targets",
     "check_series",
     "check_series_lazy",
     "n_channels_of",
     "pad_series",
     "series_lengths",
+    "take_samples",
     "validate_params",
     "validate_series_input",
 ]
 
 
-def _take(X: Any, index: np.ndarray) -> Any:
+def take_samples(X: Any, index: np.ndarray) -> Any:
     """Select samples by position from an array, a DataFrame or a list of series.
 
     Data read on demand (``LazySeries``, ``RaggedSeries``) gives a lazy view:

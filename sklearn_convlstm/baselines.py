@@ -18,16 +18,18 @@ from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
-from ._optional import import_optional
-from ._threads import torch_threads
-from ._validation import (
+from sklearn_convlstm._features import Catch22Features, StatisticalFeatures
+from sklearn_convlstm._optional import import_optional
+from sklearn_convlstm._targets import (
     check_classification_labels,
     check_regression_targets,
+)
+from sklearn_convlstm._threads import torch_threads
+from sklearn_convlstm._validation import (
     n_channels_of,
     series_lengths,
     validate_series_input,
 )
-from .features import Catch22Features, StatisticalFeatures
 
 __all__ = [
     "BASELINE_KINDS",
@@ -202,7 +204,7 @@ class _MiniRocketFeatures(BaseEstimator):
             MiniRocketMultivariate,
         )
 
-        from .preprocessing import PadTruncate
+        from sklearn_convlstm._preprocessing import PadTruncate
 
         transformer_class = (
             MiniRocket if n_channels_of(X) == 1 else MiniRocketMultivariate
@@ -243,7 +245,7 @@ class MiniRocketRidge(ClassifierMixin, _MiniRocketFeatures):
 
     Series of unequal length are first padded with zeros (or truncated) to
     the longest training series by
-    :class:`~sklearn_convlstm.preprocessing.PadTruncate`: simple, and what a
+    :class:`~sklearn_convlstm.PadTruncate`: simple, and what a
     fixed-length model needs; equal-length data pass through unchanged.
 
     Parameters

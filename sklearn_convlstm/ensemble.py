@@ -16,7 +16,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, clone
 from sklearn.ensemble import VotingClassifier
 
-from ._parameters import draw_seeds
+from sklearn_convlstm._parameters import draw_seeds
 
 __all__ = ["make_seed_ensemble", "member_seeds"]
 

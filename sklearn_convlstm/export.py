@@ -14,9 +14,9 @@ dynamo=False)``). With torch 2.13 it exports every network configuration of
 this package, LSTM and GRU, packed sequences included (so a ``lengths``
 input for series of unequal length is possible), in a fraction of a second,
 and gives the graph a dynamic batch *and* time axis. The torch.export-based
-exporter (``dynamo=True``, torch's default since 2.9) took 24 s and 72 s in
-two trials with the default network on the (shared) development machine and
-fixed the time axis to the example's length despite a dynamic ``Dim``.
+exporter (``dynamo=True``, torch's default since 2.9) is much slower on these
+networks and fixed the time axis to the example's length despite a dynamic
+``Dim``.
 torch warns that the TorchScript-based exporter is deprecated; when it goes,
 the dynamo path has to be revisited.
 
@@ -52,9 +52,9 @@ import torch
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
-from ._optional import import_optional
-from ._validation import check_series, pad_series, series_lengths
-from .random_kernels import check_network_head
+from sklearn_convlstm._optional import import_optional
+from sklearn_convlstm._random_kernel_head import check_network_head
+from sklearn_convlstm._validation import check_series, pad_series, series_lengths
 
 __all__ = ["OnnxModel", "export_onnx", "load_onnx"]
 
@@ -230,7 +230,7 @@ def _import_onnx() -> tuple[Any, Any]:
 
 
 def _package_version() -> str:
-    from . import __version__
+    from sklearn_convlstm._version import __version__
 
     return __version__
 

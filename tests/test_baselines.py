@@ -11,8 +11,8 @@ from sklearn.linear_model import RidgeClassifierCV
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
 from sklearn.pipeline import Pipeline
 
+from sklearn_convlstm import Catch22Features, StatisticalFeatures
 from sklearn_convlstm.baselines import make_feature_baseline
-from sklearn_convlstm.features import Catch22Features, StatisticalFeatures
 
 FAST_FOREST = {"n_estimators": 20}
 

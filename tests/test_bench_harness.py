@@ -9,7 +9,7 @@ import pytest
 from sklearn.model_selection import StratifiedKFold
 
 from benchmarks import harness
-from sklearn_convlstm import load_dataset
+from sklearn_convlstm.datasets import load_dataset
 
 
 def test_train_split_folds_are_stratified_kfold_on_the_training_split_only():

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from benchmarks.speed import bench_speed, measure
-from sklearn_convlstm.networks import ConvLSTMNetwork, make_network
+from sklearn_convlstm.nn import ConvLSTMNetwork, make_network
 
 
 @pytest.mark.parametrize(

@@ -20,12 +20,9 @@ from sklearn.preprocessing import FunctionTransformer
 from skorch.callbacks import Callback
 from skorch.exceptions import DeviceWarning
 
-from sklearn_convlstm.classifier import (
-    ConvLSTMClassifier,
-    auto_batch_size,
-    auto_max_epochs,
-)
-from sklearn_convlstm.networks import ARCHITECTURE_VARIANTS
+from sklearn_convlstm import ConvLSTMClassifier
+from sklearn_convlstm._base import auto_batch_size, auto_max_epochs
+from sklearn_convlstm.nn import ARCHITECTURE_VARIANTS
 
 
 def fast(**overrides):
@@ -568,10 +565,19 @@ def test_predict_streams_in_batches_with_identical_results(pattern_data, monkeyp
     X, y = pattern_data
     clf = fast().fit(X, y)
     expected = clf.predict_proba(X)
-    import sklearn_convlstm.classifier as classifier_module
+    import sklearn_convlstm._engine.batching as batching
 
-    monkeypatch.setattr(classifier_module, "PREDICT_BATCH_SIZE", 7)
-    np.testing.assert_allclose(clf.predict_proba(X), expected, rtol=1e-6, atol=1e-7)
+    monkeypatch.setattr(batching, "PREDICT_BATCH_SIZE", 7)
+    batch_sizes = []
+    hook = clf.net_.module_.register_forward_pre_hook(
+        lambda module, args: batch_sizes.append(len(args[0]))
+    )
+    try:
+        streamed = clf.predict_proba(X)
+    finally:
+        hook.remove()
+    assert batch_sizes == [7] * (len(X) // 7) + ([len(X) % 7] if len(X) % 7 else [])
+    np.testing.assert_allclose(streamed, expected, rtol=1e-6, atol=1e-7)
 
 
 def test_read_only_input_is_predicted_without_warnings(pattern_data):

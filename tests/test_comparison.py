@@ -19,7 +19,6 @@ from sklearn_convlstm.compare import (
     METHODS,
     Method,
     MethodOptions,
-    TunedConvLSTM,
     format_accuracy,
     format_table,
     make_estimator,
@@ -31,6 +30,7 @@ from sklearn_convlstm.compare import (
     write_csv,
 )
 from sklearn_convlstm.datasets import make_pattern_classification
+from sklearn_convlstm.tuning import TunedConvLSTM
 
 torch.set_num_threads(1)
 
@@ -163,8 +163,7 @@ def test_each_method_runs_end_to_end(name, tiny_split):
 
 def test_the_first_tuning_trial_is_the_default_network(tiny_split):
     optuna = pytest.importorskip("optuna")
-    from sklearn_convlstm.compare import default_trial_params
-    from sklearn_convlstm.tuning import suggest_convlstm_params
+    from sklearn_convlstm.tuning import default_trial_params, suggest_convlstm_params
 
     X, y = tiny_split[:2]
     trial = optuna.trial.FixedTrial(default_trial_params(len(y), 3, max_epochs=1))
@@ -550,7 +549,7 @@ def regression_split():
 
 
 def test_regression_comparison_reports_rmse_and_r2(regression_split):
-    from sklearn_convlstm.compare.runner import infer_task
+    from sklearn_convlstm.compare._runner import infer_task
 
     X_train, y_train, X_test, y_test = regression_split
     assert infer_task(y_train) == "regression"

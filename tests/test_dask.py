@@ -24,7 +24,7 @@ from sklearn.model_selection import (  # noqa: E402
 )
 
 from sklearn_convlstm import ConvLSTMClassifier  # noqa: E402
-from sklearn_convlstm.cluster import TorchThreads, tune_on_dask  # noqa: E402
+from sklearn_convlstm.parallel import TorchThreads, tune_on_dask  # noqa: E402
 
 pytestmark = pytest.mark.distributed
 

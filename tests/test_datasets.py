@@ -11,13 +11,13 @@ import pytest
 
 from sklearn_convlstm._validation import check_series, series_lengths
 from sklearn_convlstm.datasets import (
-    PATTERN_NAMES,
     list_datasets,
     load_dataset,
     load_ts_file,
     load_ucr_tsv,
     make_pattern_classification,
 )
+from sklearn_convlstm.datasets._synthetic import PATTERN_NAMES
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ pytest.importorskip("accelerate")
 from accelerate import Accelerator, DataLoaderConfiguration
 
 from sklearn_convlstm import ConvLSTMClassifier
-from sklearn_convlstm.classifier import _AutocastNeuralNetClassifier
+from sklearn_convlstm._engine.nets import _AutocastNeuralNetClassifier
 
 pytestmark = pytest.mark.distributed
 

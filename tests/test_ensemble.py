@@ -12,9 +12,8 @@ from sklearn.ensemble import RandomForestClassifier, VotingClassifier
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline
 
-from sklearn_convlstm import ConvLSTMClassifier
+from sklearn_convlstm import ConvLSTMClassifier, TimeSeriesScaler
 from sklearn_convlstm.ensemble import make_seed_ensemble, member_seeds
-from sklearn_convlstm.preprocessing import TimeSeriesScaler
 
 
 def test_member_seeds_are_distinct_reproducible_and_independent_across_bases():

@@ -11,12 +11,8 @@ from conftest import FAST_PARAMS
 from sklearn.exceptions import NotFittedError
 from torch import nn
 
-from sklearn_convlstm import (
-    ConvLSTMClassifier,
-    ConvLSTMRegressor,
-    explain,
-    plot_attribution,
-)
+from sklearn_convlstm import ConvLSTMClassifier, ConvLSTMRegressor
+from sklearn_convlstm.inspection import explain, plot_attribution
 
 WINDOW = slice(20, 31)  # the 11 steps (of 64) that tell the classes apart
 WINDOW_SHARE = 11 / 64
@@ -89,7 +85,9 @@ def test_shuffled_labels_do_not_concentrate_attribution_in_the_window(window_fit
 def test_attributions_sum_to_the_change_in_probability(window_fits):
     trained, _, (X_test, _) = window_fits
     X = X_test[:10]
-    attributions = explain(trained, X, n_steps=256)
+    # The quadrature error falls as 1 / n_steps (about 5e-3 at 256 steps,
+    # 1.4e-3 at 1,024 on one machine); 1,024 leaves a margin across CPUs.
+    attributions = explain(trained, X, n_steps=1024)
     proba = trained.predict_proba(X)
     predicted = proba.argmax(axis=1)
     # Per-channel scaling: the baseline is every step at the training mean.
@@ -97,7 +95,7 @@ def test_attributions_sum_to_the_change_in_probability(window_fits):
     mean = float(-scaling.bias / scaling.weight)
     baseline = trained.predict_proba(np.full((1, 1, 64), mean, dtype=np.float32))
     expected = proba[np.arange(10), predicted] - baseline[0, predicted]
-    np.testing.assert_allclose(attributions.sum(axis=(1, 2)), expected, atol=5e-3)
+    np.testing.assert_allclose(attributions.sum(axis=(1, 2)), expected, atol=3e-3)
 
 
 def test_target_chooses_the_explained_class(window_fits):

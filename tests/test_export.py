@@ -11,13 +11,8 @@ import torch
 from conftest import FAST_PARAMS
 from sklearn.exceptions import NotFittedError
 
-from sklearn_convlstm import (
-    ConvLSTMClassifier,
-    ConvLSTMRegressor,
-    OnnxModel,
-    export_onnx,
-    load_onnx,
-)
+from sklearn_convlstm import ConvLSTMClassifier, ConvLSTMRegressor
+from sklearn_convlstm.export import OnnxModel, export_onnx, load_onnx
 
 ort = pytest.importorskip("onnxruntime")
 onnx = pytest.importorskip("onnx")

@@ -17,20 +17,21 @@ from conftest import FAST_PARAMS
 from skorch.callbacks import Callback
 from skorch.dataset import Dataset
 
-from sklearn_convlstm import ConvLSTMClassifier, _fast_training, _precision
-from sklearn_convlstm._fast_training import (
+from sklearn_convlstm import ConvLSTMClassifier, LazySeries, RaggedSeries
+from sklearn_convlstm._engine import precision as _precision
+from sklearn_convlstm._engine import training as _fast_training
+from sklearn_convlstm._engine.precision import (
+    AUTO_TRAINING_PRECISION,
+    fused_optimizer_kwargs,
+    resolve_precision,
+)
+from sklearn_convlstm._engine.training import (
     GRAPH_MIN_STEPS,
     GRAPH_WARMUP_STEPS,
     FastNeuralNetClassifier,
     TensorBatches,
     moves_to_device,
 )
-from sklearn_convlstm._precision import (
-    AUTO_TRAINING_PRECISION,
-    fused_optimizer_kwargs,
-    resolve_precision,
-)
-from sklearn_convlstm.lazy import LazySeries, RaggedSeries
 
 ROOT = Path(__file__).resolve().parents[1]
 cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")

@@ -1,4 +1,4 @@
-"""Tests for StatisticalFeatures and Catch22Features (sklearn_convlstm.features)."""
+"""Tests for StatisticalFeatures and Catch22Features (sklearn_convlstm._features)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy import stats
 
+from sklearn_convlstm import Catch22Features, StatisticalFeatures
 from sklearn_convlstm import features as features_module
-from sklearn_convlstm.features import Catch22Features, StatisticalFeatures
 
 QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
 LAGS = (1, 2, 5, 10)

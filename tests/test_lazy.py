@@ -15,20 +15,19 @@ import pytest
 import torch
 from conftest import FAST_PARAMS
 
-from sklearn_convlstm import ConvLSTMClassifier
-from sklearn_convlstm._validation import _take, check_series, check_series_lazy
-from sklearn_convlstm.lazy import (
+from sklearn_convlstm import (
+    ConvLSTMClassifier,
     LazySeries,
     RaggedSeries,
-    WindowedSeries,
-    is_memory_mapped,
-)
-from sklearn_convlstm.preprocessing import (
     TimeSeriesScaler,
+    make_windows,
+)
+from sklearn_convlstm._lazy import WindowedSeries, is_memory_mapped
+from sklearn_convlstm._preprocessing import (
     log_amplitude_statistics,
     series_amplitude_spread,
 )
-from sklearn_convlstm.windowing import make_windows
+from sklearn_convlstm._validation import check_series, check_series_lazy, take_samples
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 
@@ -117,7 +116,7 @@ def test_early_stopping_on_a_float32_memmap_splits_it_lazily(pattern_data, tmp_p
     memmap = _memmap(tmp_path, X)
     checked = check_series_lazy(memmap)
     assert is_memory_mapped(checked) and not is_memory_mapped(X)
-    split = _take(checked, np.array([5, 1]))
+    split = take_samples(checked, np.array([5, 1]))
     assert isinstance(split, LazySeries) and split.data is checked
     np.testing.assert_array_equal(split[:], X[[5, 1]])
     params = {**FAST_PARAMS, "early_stopping": True, "patience": 1}
@@ -316,7 +315,7 @@ def test_statistics_of_lazy_data_match_in_memory(pattern_data, ragged_data, tmp_
 
 
 def test_statistics_read_in_bounded_chunks(monkeypatch):
-    import sklearn_convlstm.lazy as lazy_module
+    import sklearn_convlstm._lazy as lazy_module
 
     monkeypatch.setattr(lazy_module, "CHUNK_VALUES", 64)
     rng = np.random.RandomState(0)
@@ -448,7 +447,7 @@ def test_lazy_windows_keep_the_recordings_and_an_index_per_recording(tmp_path):
 
 
 def test_lazy_windows_feed_the_classifier_batch_by_batch(monkeypatch):
-    import sklearn_convlstm.lazy as lazy_module
+    import sklearn_convlstm._lazy as lazy_module
 
     rng = np.random.RandomState(0)
     recordings = [rng.normal(scale=0.3, size=(1, 1_400)) for _ in range(4)]
@@ -608,3 +607,47 @@ def test_fit_and_predict_on_a_memmap_use_far_less_memory_than_the_data(
     for call in ("fit", "predict"):
         growth = report[f"{call}_full_mib"] - report[f"{call}_quarter_mib"]
         assert growth / added_mib < 0.25, report
+
+
+class _CountingArray:
+    """An array that slices (h5py-like) and counts the series read from it."""
+
+    def __init__(self, array):
+        self.array = array
+        self.shape, self.dtype, self.ndim = array.shape, array.dtype, array.ndim
+        self.series_read = 0
+
+    def __len__(self):
+        return len(self.array)
+
+    def __getitem__(self, key):
+        block = self.array[key]
+        self.series_read += block.shape[0] if block.ndim == 3 else 1
+        return block
+
+
+@pytest.mark.parametrize(
+    "scaling, passes_before_training",
+    [
+        # reading X: the validation's finite check, then one pass for every
+        # statistic the scaling needs (the amplitude spread once)
+        ("auto", 2),
+        ("per_channel", 2),
+        ("per_series_amplitude", 2),
+        ("per_series", 1),
+    ],
+)
+@pytest.mark.parametrize("max_epochs", [1, 2])
+def test_fit_reads_data_on_disk_once_per_statistic_pass_and_epoch(
+    scaling, passes_before_training, max_epochs
+):
+    X = np.random.RandomState(0).normal(size=(64, 2, 40))
+    counting = _CountingArray(X)
+    ConvLSTMClassifier(
+        variant="basic",
+        max_epochs=max_epochs,
+        batch_size=16,
+        scaling=scaling,
+        random_state=0,
+    ).fit(counting, np.arange(64) % 2)
+    assert counting.series_read == 64 * (passes_before_training + max_epochs)

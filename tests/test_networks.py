@@ -8,15 +8,14 @@ import pytest
 import torch
 from torch import nn
 
-from sklearn_convlstm.networks import (
+from sklearn_convlstm.nn import (
     ARCHITECTURE_VARIANTS,
     ConvLSTMNetwork,
     TrainingAugmentation,
-    _recurrent_kernel_weights,
-    _run_recurrent,
-    auto_pool_sizes,
     make_network,
 )
+from sklearn_convlstm.nn._inference import _recurrent_kernel_weights, _run_recurrent
+from sklearn_convlstm.nn._networks import auto_pool_sizes
 
 # --- The reference article's three classes, copied as written -------------------
 

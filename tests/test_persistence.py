@@ -16,8 +16,7 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from skorch.callbacks import EpochScoring
 
-from sklearn_convlstm import ConvLSTMClassifier
-from sklearn_convlstm.persistence import load_model, save_model
+from sklearn_convlstm import ConvLSTMClassifier, load_model, save_model
 
 
 def fast(**overrides) -> ConvLSTMClassifier:

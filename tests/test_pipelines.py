@@ -15,10 +15,14 @@ from sklearn.model_selection import (
 )
 from sklearn.pipeline import make_pipeline
 
-from sklearn_convlstm.classifier import ConvLSTMClassifier
+from sklearn_convlstm import (
+    ConvLSTMClassifier,
+    PadTruncate,
+    SlidingWindows,
+    TimeSeriesScaler,
+    make_windows,
+)
 from sklearn_convlstm.datasets import load_ts_file
-from sklearn_convlstm.preprocessing import PadTruncate, TimeSeriesScaler
-from sklearn_convlstm.windowing import SlidingWindows, make_windows
 
 SHARED_DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
 

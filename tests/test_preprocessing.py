@@ -6,10 +6,9 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
-from sklearn_convlstm.preprocessing import (
-    PadTruncate,
+from sklearn_convlstm import PadTruncate, TimeSeriesScaler
+from sklearn_convlstm._preprocessing import (
     ScalingPlan,
-    TimeSeriesScaler,
     log_amplitude_statistics,
     series_stds,
 )
@@ -410,27 +409,30 @@ def test_scaling_plan_rejects_unresolved_options():
 def test_network_consumes_the_plan():
     import torch
 
-    from sklearn_convlstm.networks import ConvLSTMNetwork
+    from sklearn_convlstm.nn import ConvLSTMNetwork
 
     X = np.random.RandomState(1).normal(3.0, 2.0, size=(8, 2, 20)).astype(np.float32)
     plan = ScalingPlan.from_training_data("per_channel", X)
-    network = ConvLSTMNetwork(2, 2, input_scaling=plan).eval()
+    network = ConvLSTMNetwork(2, 2, input_scaling=plan.method).eval()
+    plan.apply_to(network.input_scaling)
     with torch.no_grad():
         scaled = network.input_scaling(torch.from_numpy(X))
     assert_allclose(scaled.numpy(), plan.scaler.transform(X), rtol=1e-5, atol=1e-5)
     amplitude = ScalingPlan.from_training_data("per_series_amplitude", X)
     with pytest.raises(ValueError, match="plan is for method 'per_series_amplitude'"):
-        network.input_scaling.load_plan(amplitude)
+        amplitude.apply_to(network.input_scaling)
+    with pytest.raises(ValueError, match="input scaling does None"):
+        plan.apply_to(None)
 
 
 def test_per_series_scaling_is_the_networks_z_normalisation():
     import torch
 
-    from sklearn_convlstm.networks import z_normalise
+    from sklearn_convlstm.nn import z_normalize
 
     X = np.random.RandomState(2).normal(5.0, 3.0, size=(4, 2, 16)).astype(np.float32)
     X[1, 0] = 7.0  # constant: zeros
-    scaled, _, constant = z_normalise(torch.from_numpy(X.astype(np.float64)))
+    scaled, _, constant = z_normalize(torch.from_numpy(X.astype(np.float64)))
     expected = scaled.numpy().astype(np.float32)
     assert_array_equal(TimeSeriesScaler(method="per_series").fit_transform(X), expected)
     assert_array_equal(expected[1, 0], 0.0)

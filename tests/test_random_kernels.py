@@ -10,19 +10,19 @@ import torch
 from conftest import FAST_PARAMS
 
 from sklearn_convlstm import ConvLSTMClassifier
-from sklearn_convlstm._synthetic import make_pattern_classification
-from sklearn_convlstm.classifier import (
+from sklearn_convlstm._classifier import (
     RANDOM_KERNEL_FUSION,
     RANDOM_KERNEL_MAX_SERIES_PER_CLASS,
 )
-from sklearn_convlstm.random_kernels import (
+from sklearn_convlstm._random_kernel_head import fit_random_kernel_ridge
+from sklearn_convlstm.datasets import make_pattern_classification
+from sklearn_convlstm.nn import RandomKernelFeatures
+from sklearn_convlstm.nn._random_kernels import (
     _KERNEL_POSITIONS,
     KERNEL_LENGTH,
     N_KERNELS,
-    RandomKernelFeatures,
     _count_above,
     fit_dilations,
-    fit_random_kernel_ridge,
 )
 
 
@@ -255,7 +255,7 @@ def test_unequal_lengths_use_each_series_own_steps():
 
 
 def test_pickle_and_safe_format_keep_the_head(tmp_path):
-    from sklearn_convlstm.persistence import load_model, save_model
+    from sklearn_convlstm import load_model, save_model
 
     X, y, X_test, _ = tiny_patterns(per_class=2)
     clf = fast(head="random-kernels").fit(X, y)
@@ -273,14 +273,14 @@ def test_pickle_and_safe_format_keep_the_head(tmp_path):
 
 
 def test_export_and_explain_refuse_the_fused_model(tmp_path):
-    from sklearn_convlstm import explain
+    from sklearn_convlstm.inspection import explain
 
     X, y, _, _ = tiny_patterns(per_class=2)
     clf = fast(head="random-kernels").fit(X, y)
     with pytest.raises(ValueError, match="explain covers the network alone"):
         explain(clf, X[:2])
     pytest.importorskip("onnx")
-    from sklearn_convlstm import export_onnx
+    from sklearn_convlstm.export import export_onnx
 
     with pytest.raises(ValueError, match="export_onnx covers the network alone"):
         export_onnx(clf, tmp_path / "model.onnx")

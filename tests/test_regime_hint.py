@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from sklearn_convlstm import datasets
-from sklearn_convlstm.classifier import RANDOM_KERNEL_MAX_SERIES_PER_CLASS
+from sklearn_convlstm._classifier import RANDOM_KERNEL_MAX_SERIES_PER_CLASS
 from sklearn_convlstm.cli import main
 from sklearn_convlstm.compare import WEAK_REGIME_SERIES_PER_CLASS, regime_hint
 

@@ -17,8 +17,9 @@ from sklearn_convlstm import (
     ConvLSTMRegressor,
     TrainingDivergedError,
     TrainingInterruptedWarning,
+    load_model,
+    save_model,
 )
-from sklearn_convlstm.persistence import load_model, save_model
 
 
 def fast(**overrides):
@@ -147,10 +148,10 @@ def test_one_sample_is_refused(window_mean_data):
 def test_tuning_uses_kfold_and_r2(window_mean_data):
     optuna = pytest.importorskip("optuna")
     from sklearn_convlstm.tuning import default_param_space, tune
-    from sklearn_convlstm.tuning.objective import _make_splits
+    from sklearn_convlstm.tuning._objective import make_splits
 
     X, y = window_mean_data
-    splits = _make_splits(3, X[:30], y[:30], None, 0, regression=True)
+    splits = make_splits(3, X[:30], y[:30], None, 0, regression=True)
     expected = KFold(3, shuffle=True, random_state=0).split(X[:30])
     for (_, test), (_, test_kf) in zip(splits, expected, strict=True):
         np.testing.assert_array_equal(test, test_kf)
@@ -177,7 +178,7 @@ def test_feature_baseline_space_for_regression():
     pytest.importorskip("optuna")
     import optuna
 
-    from sklearn_convlstm import make_feature_baseline
+    from sklearn_convlstm.baselines import make_feature_baseline
     from sklearn_convlstm.tuning import default_param_space
 
     baseline = make_feature_baseline(task="regression")

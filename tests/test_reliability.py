@@ -10,9 +10,9 @@ import torch
 from conftest import FAST_PARAMS
 
 from sklearn_convlstm import ConvLSTMClassifier, TrainingDivergedError
-from sklearn_convlstm._callbacks import FiniteTrainingCheck
-from sklearn_convlstm._precision import resolve_precision
-from sklearn_convlstm.networks import InputScaling
+from sklearn_convlstm._engine.callbacks import FiniteTrainingCheck
+from sklearn_convlstm._engine.precision import resolve_precision
+from sklearn_convlstm.nn import InputScaling
 
 
 def fast(**overrides) -> ConvLSTMClassifier:

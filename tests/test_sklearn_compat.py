@@ -30,23 +30,27 @@ def discover_estimators() -> dict[str, type[BaseEstimator]]:
     class is public when its name is and it is defined in a public module, or
     defined in a private one and listed in a public module's ``__all__``; so
     helpers that a module merely imports from a private one (the skorch net
-    ``_fast_training.FastNeuralNetClassifier`` that ``classifier`` uses) are
+    ``_engine.training.FastNeuralNetClassifier`` that the classifier uses) are
     not checked. Import errors are not swallowed: optional dependencies must be
     imported inside the functions that need them.
     """
     found: dict[str, type[BaseEstimator]] = {}
-    for module_info in pkgutil.walk_packages(
-        sklearn_convlstm.__path__, prefix="sklearn_convlstm."
-    ):
-        if any(part.startswith("_") for part in module_info.name.split(".")[1:]):
+    names = ["sklearn_convlstm"] + [
+        module_info.name
+        for module_info in pkgutil.walk_packages(
+            sklearn_convlstm.__path__, prefix="sklearn_convlstm."
+        )
+    ]
+    for module_name in names:
+        if any(part.startswith("_") for part in module_name.split(".")[1:]):
             continue
-        module = importlib.import_module(module_info.name)
+        module = importlib.import_module(module_name)
         exported = set(getattr(module, "__all__", ()))
         for name, cls in inspect.getmembers(module, inspect.isclass):
             defined_in = cls.__module__.split(".")
             if (
                 issubclass(cls, BaseEstimator)
-                and not name.startswith("_")
+                and not name.startswith(("_", "Base"))  # bases are not estimators
                 and defined_in[0] == "sklearn_convlstm"
                 and not inspect.isabstract(cls)
                 and (
@@ -181,6 +185,7 @@ def test_discovery_finds_every_estimator_and_transformer():
     # Networks (torch modules) are not estimators; the skorch net that
     # ConvLSTMClassifier builds is a private helper, not a public estimator.
     assert "ConvLSTMNetwork" not in DISCOVERED
+    assert "BaseConvLSTM" not in DISCOVERED
     assert "FastNeuralNetClassifier" not in DISCOVERED
     assert "FastNeuralNetRegressor" not in DISCOVERED
 

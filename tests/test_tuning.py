@@ -17,8 +17,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import Callback
 
+from sklearn_convlstm import ConvLSTMClassifier
 from sklearn_convlstm.baselines import make_feature_baseline
-from sklearn_convlstm.classifier import ConvLSTMClassifier
 from sklearn_convlstm.datasets import make_pattern_classification
 
 optuna = pytest.importorskip("optuna")
@@ -31,7 +31,7 @@ from sklearn_convlstm.tuning import objective  # noqa: E402
 pytestmark = pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning")
 
 try:
-    from sklearn_convlstm.preprocessing import TimeSeriesScaler
+    from sklearn_convlstm import TimeSeriesScaler
 except ImportError:  # pragma: no cover - written in parallel
     from sklearn.preprocessing import FunctionTransformer as TimeSeriesScaler
 
@@ -414,13 +414,13 @@ def test_groups_keep_each_group_in_one_fold(series, monkeypatch):
     X, y = series
     groups = np.repeat(np.arange(12), 3)  # 12 "recordings" of 3 windows
     seen = []
-    original = objective._CrossValidationObjective.__call__
+    original = objective.CrossValidationObjective.__call__
 
     def spy(self, trial):
         seen.extend(self.splits)
         return original(self, trial)
 
-    monkeypatch.setattr(objective._CrossValidationObjective, "__call__", spy)
+    monkeypatch.setattr(objective.CrossValidationObjective, "__call__", spy)
     tuning.tune(
         make_feature_baseline(random_state=0),
         X,
@@ -614,7 +614,7 @@ def test_trial_budget_counts_trials_of_other_workers():
     study = optuna.create_study()
     first, second = study.ask(), study.ask()  # two running "workers"
     objective._check_trial_budget(first, 1)
-    with pytest.raises(objective._TrialBudgetReached, match="n_trials=1"):
+    with pytest.raises(objective.TrialBudgetReached, match="n_trials=1"):
         objective._check_trial_budget(second, 1)
     study.tell(first, state=optuna.trial.TrialState.FAIL)  # its slot is free
     objective._check_trial_budget(second, 1)

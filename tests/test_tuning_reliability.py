@@ -23,10 +23,9 @@ import numpy as np
 import pytest
 from skorch.callbacks import Callback
 
-from sklearn_convlstm import ConvLSTMClassifier
+from sklearn_convlstm import ConvLSTMClassifier, TrainingInterruptedWarning
 from sklearn_convlstm.baselines import make_feature_baseline
 from sklearn_convlstm.cli import main
-from sklearn_convlstm.exceptions import TrainingInterruptedWarning
 
 optuna = pytest.importorskip("optuna")
 

@@ -16,9 +16,9 @@ from skorch.callbacks import EpochScoring
 
 from sklearn_convlstm import ConvLSTMClassifier
 from sklearn_convlstm._parameters import check_class_weight, resolve_device
+from sklearn_convlstm._targets import check_classification_labels
 from sklearn_convlstm._validation import (
     CHANNELS_LAST_RATIO,
-    check_classification_labels,
     check_series,
 )
 

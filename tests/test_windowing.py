@@ -7,7 +7,7 @@ import pytest
 from numpy.testing import assert_array_equal
 from sklearn.model_selection import GroupKFold, KFold
 
-from sklearn_convlstm.windowing import SlidingWindows, make_windows
+from sklearn_convlstm import SlidingWindows, make_windows
 
 # --- SlidingWindows -----------------------------------------------------------
 

@@ -54,8 +54,9 @@ from benchmarks.harness import (
     train_split_folds,
     write_metadata,
 )
-from sklearn_convlstm import load_dataset, make_feature_baseline
+from sklearn_convlstm.baselines import make_feature_baseline
 from sklearn_convlstm.compare import make_estimator, summarize
+from sklearn_convlstm.datasets import load_dataset
 
 CV_FIELDS = ["dataset", "config", "fold", "seed", "cv_accuracy", "fit_seconds"]
 

@@ -52,7 +52,8 @@ import onnxruntime as ort
 import torch
 
 import sklearn_convlstm
-from sklearn_convlstm import ConvLSTMClassifier, export_onnx, load_onnx
+from sklearn_convlstm import ConvLSTMClassifier
+from sklearn_convlstm.export import export_onnx, load_onnx
 
 N_TIMESTEPS = 150  # GunPoint's length
 

@@ -32,7 +32,7 @@ from benchmarks.harness import (
     write_csv,
     write_metadata,
 )
-from sklearn_convlstm.features import Catch22Features, StatisticalFeatures
+from sklearn_convlstm import Catch22Features, StatisticalFeatures
 
 
 def time_fit_transform(transformer, X, repeats: int) -> list[float]:

@@ -107,7 +107,7 @@ from benchmarks.speed.measure import (
     training_step_function,
 )
 from sklearn_convlstm import ConvLSTMClassifier
-from sklearn_convlstm.classifier import PREDICT_BATCH_SIZE
+from sklearn_convlstm._engine.batching import PREDICT_BATCH_SIZE
 
 SECTIONS = (
     "throughput",

@@ -22,8 +22,8 @@ import torch
 from torch import nn
 
 from sklearn_convlstm import ConvLSTMClassifier
-from sklearn_convlstm.classifier import PREDICT_BATCH_SIZE
-from sklearn_convlstm.networks import ConvLSTMNetwork, make_network
+from sklearn_convlstm._engine.batching import PREDICT_BATCH_SIZE
+from sklearn_convlstm.nn import ConvLSTMNetwork, make_network
 
 TARGET_RATIO = 0.95
 TARGET_LATENCY_MS = 1.0

@@ -4,7 +4,7 @@ Does pruning save tuning time without losing the best score?
 
 On one dataset's TRAIN split, with the same cross-validation folds, the same
 number of trials and the same TPE sampler seed, it tunes ConvLSTMClassifier
-with :func:`sklearn_convlstm.tuning.tune`
+with :func:`sklearn_convlstm.tuning._tune`
 
 * without pruning (every trial trains every fold to the end), and
 * with pruning (the held-out fold scored at 10 checkpoints of each fold's
@@ -86,7 +86,7 @@ def make_pruner(spec: str, n_startup_trials: int, n_warmup_steps: int) -> Any:
     ``STEPS`` (checkpoints, tenths of a fold's training) overrides
     ``--warmup-steps`` (the warm-up of median and percentile, the
     ``min_resource`` of hyperband); ``default`` is what
-    :func:`~sklearn_convlstm.tuning.tune` uses with ``pruner="auto"``.
+    :func:`~sklearn_convlstm.tuning._tune` uses with ``pruner="auto"``.
     """
     name, _, steps = spec.partition(":")
     warmup = int(steps) if steps else n_warmup_steps

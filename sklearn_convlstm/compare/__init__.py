@@ -15,7 +15,7 @@ The methods (:data:`METHODS`):
                         (:func:`~sklearn_convlstm.ensemble.make_seed_ensemble`).
                         Not in the default list (five times the fit time).
 ``convlstm-tuned``      ConvLSTMClassifier tuned with Optuna
-                        (:func:`sklearn_convlstm.tuning.tune`) by
+                        (:func:`sklearn_convlstm.tuning._tune`) by
                         cross-validation on the training split only, then refit
                         on the whole training split (:class:`TunedConvLSTM`).
 ``article-basic``,      The reference article's three networks as written,
@@ -47,32 +47,31 @@ reported as skipped, never silently dropped.
 When the smallest class of the training split has fewer than
 :data:`WEAK_REGIME_SERIES_PER_CLASS` series, the command prints a one-line hint
 (:func:`regime_hint`): there the default network is known to trail MiniRocket
-(``benchmarks/results/regimes/``).
+(see the evidence page of the documentation).
 
-The reusable pieces, used by ``benchmarks/bench_accuracy.py`` too:
+The reusable pieces, which the benchmarks use too:
 :func:`make_estimator`, :func:`run_comparison`, :func:`summarize`,
 :func:`format_table`, :func:`write_csv` and :func:`plot_comparison`.
 
-Modules: :mod:`~sklearn_convlstm.compare.methods` (the registry
-:data:`METHODS` and its options), :mod:`~sklearn_convlstm.compare.runner`
-(:func:`run_comparison`), :mod:`~sklearn_convlstm.compare.report` (summaries,
-table, CSV, chart) and :mod:`~sklearn_convlstm.compare.command` (the command
-line). The estimators live with their owners: :class:`TunedConvLSTM` in
-:mod:`sklearn_convlstm.tuning`, :class:`MiniRocketRidge` in
-:mod:`sklearn_convlstm.baselines`; both are re-exported here.
+Modules: :mod:`~sklearn_convlstm.compare._methods` (the registry
+:data:`METHODS` and its options), :mod:`~sklearn_convlstm.compare._runner`
+(:func:`run_comparison`), :mod:`~sklearn_convlstm.compare._report` (summaries,
+table, CSV, chart) and :mod:`~sklearn_convlstm.compare._command` (the command
+line). The estimators live with their owners:
+:class:`~sklearn_convlstm.tuning.TunedConvLSTM` in :mod:`sklearn_convlstm.tuning`,
+:class:`~sklearn_convlstm.baselines.MiniRocketRidge` in
+:mod:`sklearn_convlstm.baselines`.
 """
 
-from ..baselines import MINIROCKET_ALPHAS, MiniRocketRidge
-from ..tuning.estimator import (
-    DEFAULT_CV,
-    DEFAULT_TRIALS,
-    DEFAULT_TUNING_EPOCHS,
-    TunedConvLSTM,
-    default_trial_params,
-    tune_convlstm,
+from typing import Any
+
+from sklearn_convlstm import _deprecation
+from sklearn_convlstm.compare._command import (
+    add_arguments,
+    options_from_args,
+    run_command,
 )
-from .command import add_arguments, options_from_args, run_command
-from .methods import (
+from sklearn_convlstm.compare._methods import (
     ARTICLE_TRAINING,
     DEFAULT_METHODS,
     ENSEMBLE_SIZE,
@@ -84,8 +83,14 @@ from .methods import (
     parse_methods,
     parse_seeds,
 )
-from .report import format_accuracy, format_table, plot_comparison, summarize, write_csv
-from .runner import (
+from sklearn_convlstm.compare._report import (
+    format_accuracy,
+    format_table,
+    plot_comparison,
+    summarize,
+    write_csv,
+)
+from sklearn_convlstm.compare._runner import (
     WEAK_REGIME_SERIES_PER_CLASS,
     ComparisonResult,
     describe_data,
@@ -95,22 +100,15 @@ from .runner import (
 
 __all__ = [
     "ARTICLE_TRAINING",
-    "DEFAULT_CV",
     "DEFAULT_METHODS",
-    "DEFAULT_TRIALS",
-    "DEFAULT_TUNING_EPOCHS",
     "ENSEMBLE_SIZE",
     "METHODS",
-    "MINIROCKET_ALPHAS",
     "TUNED_ENSEMBLE_SIZE",
     "WEAK_REGIME_SERIES_PER_CLASS",
     "ComparisonResult",
     "Method",
     "MethodOptions",
-    "MiniRocketRidge",
-    "TunedConvLSTM",
     "add_arguments",
-    "default_trial_params",
     "describe_data",
     "format_accuracy",
     "format_table",
@@ -123,6 +121,21 @@ __all__ = [
     "run_command",
     "run_comparison",
     "summarize",
-    "tune_convlstm",
     "write_csv",
 ]
+
+#: Names this package re-exported in 0.1 -> their one public home.
+_MOVED = {
+    "DEFAULT_CV": "sklearn_convlstm.tuning",
+    "DEFAULT_TRIALS": "sklearn_convlstm.tuning",
+    "DEFAULT_TUNING_EPOCHS": "sklearn_convlstm.tuning",
+    "TunedConvLSTM": "sklearn_convlstm.tuning",
+    "default_trial_params": "sklearn_convlstm.tuning",
+    "tune_convlstm": "sklearn_convlstm.tuning",
+    "MINIROCKET_ALPHAS": "sklearn_convlstm.baselines",
+    "MiniRocketRidge": "sklearn_convlstm.baselines",
+}
+
+
+def __getattr__(name: str) -> Any:
+    return _deprecation.moved_from(__name__, name, _MOVED)

@@ -4,14 +4,14 @@ Optuna is optional (``pip install 'sklearn-convlstm[tuning]'``): this package
 imports it inside the functions that need it, so ``import
 sklearn_convlstm.tuning`` works without it.
 
-Modules, one job each: :mod:`~sklearn_convlstm.tuning.spaces` (search
-spaces), :mod:`~sklearn_convlstm.tuning.storage` (where a study lives),
-:mod:`~sklearn_convlstm.tuning.objective` (the cross-validated objective and
-its pruning), :mod:`~sklearn_convlstm.tuning.report` (progress lines, plots),
-:mod:`~sklearn_convlstm.tuning.tune` (:func:`tune`),
-:mod:`~sklearn_convlstm.tuning.estimator` (:class:`TunedConvLSTM`, the
+Modules, one job each: :mod:`~sklearn_convlstm.tuning._spaces` (search
+spaces), :mod:`~sklearn_convlstm.tuning._storage` (where a study lives),
+:mod:`~sklearn_convlstm.tuning._objective` (the cross-validated objective and
+its pruning), :mod:`~sklearn_convlstm.tuning._report` (progress lines, plots),
+:mod:`~sklearn_convlstm.tuning._tune` (:func:`tune`),
+:mod:`~sklearn_convlstm.tuning._estimator` (:class:`TunedConvLSTM`, the
 estimator that tunes itself in ``fit``) and
-:mod:`~sklearn_convlstm.tuning.command` (the worker command).
+:mod:`~sklearn_convlstm.tuning._command` (the worker command).
 
 Search spaces
 -------------
@@ -26,7 +26,7 @@ parameter). Pass your own function or dict to :func:`tune` as
 
 The default space of :class:`~sklearn_convlstm.ConvLSTMClassifier`
 (:func:`suggest_convlstm_params`; defined once, in
-:data:`~sklearn_convlstm.tuning.spaces.CONVLSTM_SPACE`, from which this table
+:data:`~sklearn_convlstm.tuning._spaces.CONVLSTM_SPACE`, from which this table
 is made):
 
 {space_table}
@@ -65,10 +65,20 @@ worker that dies (SIGKILL, lost machine) stops sending heartbeats; after
 queues it again with the same parameters.
 """
 
-from .estimator import TunedConvLSTM, tune_convlstm
-from .objective import DEFAULT_WARMUP_STEPS, REPORTS_PER_FOLD, default_pruner
-from .report import save_plots
-from .spaces import (
+from sklearn_convlstm.tuning._estimator import (
+    DEFAULT_CV,
+    DEFAULT_TRIALS,
+    DEFAULT_TUNING_EPOCHS,
+    TunedConvLSTM,
+    tune_convlstm,
+)
+from sklearn_convlstm.tuning._objective import (
+    DEFAULT_WARMUP_STEPS,
+    REPORTS_PER_FOLD,
+    default_pruner,
+)
+from sklearn_convlstm.tuning._report import save_plots
+from sklearn_convlstm.tuning._spaces import (
     ParamSpace,
     convlstm_distributions,
     convlstm_space_table,
@@ -79,10 +89,13 @@ from .spaces import (
     suggest_convlstm_params,
     suggest_forest_params,
 )
-from .storage import load_study, make_storage
-from .tune import TuningResult, tune
+from sklearn_convlstm.tuning._storage import load_study, make_storage
+from sklearn_convlstm.tuning._tune import TuningResult, tune
 
 __all__ = [
+    "DEFAULT_CV",
+    "DEFAULT_TRIALS",
+    "DEFAULT_TUNING_EPOCHS",
     "DEFAULT_WARMUP_STEPS",
     "REPORTS_PER_FOLD",
     "ParamSpace",

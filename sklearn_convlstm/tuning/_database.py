@@ -19,7 +19,7 @@ import random
 import time
 from typing import Any
 
-from .._optional import module_available
+from sklearn_convlstm._optional import module_available
 
 __all__ = ["create_rdb_storage", "redact_url", "resolve_database_url"]
 

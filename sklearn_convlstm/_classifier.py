@@ -1,0 +1,452 @@
+"""``ConvLSTMClassifier``: a scikit-learn classifier training a Conv1D->LSTM network.
+
+What it shares with :class:`~sklearn_convlstm.ConvLSTMRegressor` (parameters,
+network, training, prediction streaming) lives in
+:mod:`sklearn_convlstm._base`; this module adds the labels: their
+encoding into ``classes_``, class weights in the cross-entropy loss, the
+stratified early-stopping split and ``predict_proba``/``predict``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+from sklearn.base import ClassifierMixin
+from sklearn.model_selection import StratifiedShuffleSplit
+
+from sklearn_convlstm._base import (
+    BaseConvLSTM,
+)
+from sklearn_convlstm._engine.batching import (
+    prediction_batches,
+    read_only_ok,
+)
+from sklearn_convlstm._engine.nets import _AutocastNeuralNetClassifier
+from sklearn_convlstm._estimator_docs import document_shared
+from sklearn_convlstm._lazy import LazySeries, RaggedSeries
+from sklearn_convlstm._parameters import check_class_weight, draw_seed
+from sklearn_convlstm._random_kernel_head import fit_random_kernel_ridge
+from sklearn_convlstm._targets import check_classification_labels
+from sklearn_convlstm._validation import StrOptions, fit_context
+from sklearn_convlstm.nn import RandomKernelRidge
+from sklearn_convlstm.nn._random_kernels import KERNEL_LENGTH
+
+__all__ = [
+    "HEADS",
+    "RANDOM_KERNEL_FUSION",
+    "RANDOM_KERNEL_MAX_SERIES_PER_CLASS",
+    "ConvLSTMClassifier",
+]
+
+#: Values of ``ConvLSTMClassifier(head=...)``.
+HEADS = ("auto", "softmax", "random-kernels")
+#: ``head="auto"`` adds the random-kernel head when the smallest class has at
+#: most this many training series (the threshold chosen by cross-validation
+#: on training splits; see the evidence page of the documentation).
+RANDOM_KERNEL_MAX_SERIES_PER_CLASS = 2
+#: Weight of the ridge scores against the network's log-probabilities.
+RANDOM_KERNEL_FUSION = 10.0
+
+
+@document_shared
+class ConvLSTMClassifier(ClassifierMixin, BaseConvLSTM):
+    """Time-series classifier: 1D convolutions, then an LSTM, then a linear head.
+
+    Convolution blocks extract local patterns (spikes, oscillations, trends), a
+    recurrent layer models how they evolve over time, and a readout over the
+    recurrent outputs feeds a linear classifier. Training runs through skorch
+    (the fitted ``net_``); the estimator itself follows scikit-learn's API, so
+    it works with ``Pipeline``, ``GridSearchCV``, ``cross_val_score``, ``clone``
+    and pickle.
+
+    Data convention: ``X`` has shape ``(n_samples, n_channels, n_timesteps)``
+    (channels first, as in PyTorch, sktime and aeon); a 2D array is read as
+    univariate series ``(n_samples, n_timesteps)``; a list of
+    ``(n_channels, length_i)`` arrays holds series of unequal length, which the
+    network handles natively (padding never changes a prediction). float64
+    input is cast once to float32.
+
+    Data larger than memory streams batch by batch, without a copy: a
+    float32 NumPy memmap (``np.load(path, mmap_mode="r")``) as it is; a
+    memmap of another float or integer dtype, an HDF5 dataset (h5py) or any
+    array that slices (``shape``, ``dtype``, ``__getitem__``: zarr, dask) is
+    read and cast to float32 one batch at a time
+    (:class:`~sklearn_convlstm.LazySeries`); series of unequal length
+    stored end to end on disk go in as a
+    :class:`~sklearn_convlstm.RaggedSeries`. The scaling statistics are
+    computed in chunks and batches are read one at a time, so memory does not
+    grow with the size of the file (measured peaks are on the evidence page of
+    the documentation).
+
+    Parameters
+    ----------
+    {shared_parameters}
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes in the loss, as in scikit-learn.
+    head : {{"auto", "softmax", "random-kernels"}}, default="auto"
+        What makes the predictions. ``"softmax"``: the network's own linear
+        head. ``"random-kernels"``: the network, plus a ridge classifier on
+        10,000 random-kernel (MiniRocket) features of the scaled training
+        series (:mod:`sklearn_convlstm.nn._random_kernels`), fitted after the
+        network; predictions are ``softmax(log_softmax(network logits) +
+        RANDOM_KERNEL_FUSION * ridge scores)``, so the ridge decides and the
+        network breaks near-ties. It is for tiny training sets, where a network
+        trained from scratch collapses (one or two series per class). ``"auto"``: the
+        random-kernel head when the smallest class has at most
+        :data:`RANDOM_KERNEL_MAX_SERIES_PER_CLASS` training series, the series
+        are in memory, the longest has at least 9 steps, and
+        ``variant="default"``;
+        otherwise the softmax head. The article presets never get it. Models
+        with the random-kernel head are not exported to ONNX nor explained
+        (both cover the network alone).
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels, in the column order of :meth:`predict_proba`.
+    net_ : skorch.NeuralNetClassifier
+        The trained skorch net (``net_.module_`` is the
+        :class:`~sklearn_convlstm.nn.ConvLSTMNetwork`).
+    history_ : skorch.History
+        Per-epoch ``train_loss`` and, with early stopping, ``valid_loss`` and
+        ``valid_acc``.
+    head_ : str
+        The head ``fit`` used: ``"softmax"`` or ``"random-kernels"``.
+    random_kernel_head_ : RandomKernelRidge or None
+        The fitted random-kernel ridge head, or ``None``.
+    {shared_attributes}
+
+    See Also
+    --------
+    sklearn_convlstm.nn._networks.ConvLSTMNetwork : The PyTorch module.
+    sklearn_convlstm._preprocessing.TimeSeriesScaler : Scaling for pipelines.
+    sklearn_convlstm._persistence.save_model : Save a fitted model without pickle.
+
+    Notes
+    -----
+    Saving a fitted model: pickle and joblib keep the whole object (with the
+    optimizer state, to continue training ``net_``), but loading a pickle can
+    run arbitrary code: unpickle only files you trust.
+    :func:`~sklearn_convlstm.save_model` writes a file whose
+    loading runs nothing (hyperparameters and fitted attributes as JSON, the
+    weights read back with ``torch.load(weights_only=True)``) and records the
+    SHA-256 of the weights, which
+    :func:`~sklearn_convlstm.load_model` checks: an altered or
+    corrupted file raises a ``ValueError``. The loaded model predicts exactly
+    as the saved one.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_convlstm import ConvLSTMClassifier
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(20, 1, 30))
+    >>> y = np.array(["a", "b"] * 10)
+    >>> clf = ConvLSTMClassifier(max_epochs=1, random_state=0).fit(X, y)
+    >>> clf.predict(X[:3]).shape
+    (3,)
+    >>> clf.predict_proba(X[:3]).shape
+    (3, 2)
+    """
+
+    _parameter_constraints: ClassVar[dict] = {
+        **BaseConvLSTM._parameter_constraints,
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "head": [StrOptions(set(HEADS))],
+    }
+
+    def __init__(
+        self,
+        *,
+        variant: str = "default",
+        conv_channels: tuple[int, ...] | None = None,
+        kernel_sizes: int | tuple[int, ...] | None = None,
+        conv_padding: str | None = None,
+        batch_norm: bool | None = None,
+        pool_sizes: int | tuple[int, ...] | str | None = None,
+        conv_dropout: float | None = None,
+        rnn: str | None = None,
+        lstm_hidden_size: int | None = None,
+        lstm_layers: int | None = None,
+        bidirectional: bool | None = None,
+        readout: str | None = None,
+        recurrent_dropout: float | None = None,
+        conv_skip: bool | None = None,
+        scaling: str | None = "auto",
+        augmentation: bool = False,
+        augmentation_window: float = 0.9,
+        augmentation_scale: float = 0.1,
+        optimizer: str | type = "adamw",
+        lr: float = 3e-3,
+        weight_decay: float = 0.1,
+        lr_schedule: str = "onecycle",
+        batch_size: int | str = "auto",
+        max_epochs: int | str = "auto",
+        early_stopping: bool = False,
+        validation_fraction: float = 0.2,
+        patience: int = 30,
+        class_weight: dict | str | None = None,
+        head: str = "auto",
+        callbacks: tuple | None = None,
+        device: str = "cpu",
+        mixed_precision: bool | str = False,
+        cuda_graphs: bool | str = "auto",
+        accelerator: Any = None,
+        verbose: int = 0,
+        progress_bar: bool = False,
+        random_state: int | np.random.RandomState | None = None,
+    ) -> None:
+        super().__init__(
+            variant=variant,
+            conv_channels=conv_channels,
+            kernel_sizes=kernel_sizes,
+            conv_padding=conv_padding,
+            batch_norm=batch_norm,
+            pool_sizes=pool_sizes,
+            conv_dropout=conv_dropout,
+            rnn=rnn,
+            lstm_hidden_size=lstm_hidden_size,
+            lstm_layers=lstm_layers,
+            bidirectional=bidirectional,
+            readout=readout,
+            recurrent_dropout=recurrent_dropout,
+            conv_skip=conv_skip,
+            scaling=scaling,
+            augmentation=augmentation,
+            augmentation_window=augmentation_window,
+            augmentation_scale=augmentation_scale,
+            optimizer=optimizer,
+            lr=lr,
+            weight_decay=weight_decay,
+            lr_schedule=lr_schedule,
+            batch_size=batch_size,
+            max_epochs=max_epochs,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            patience=patience,
+            callbacks=callbacks,
+            device=device,
+            mixed_precision=mixed_precision,
+            cuda_graphs=cuda_graphs,
+            accelerator=accelerator,
+            verbose=verbose,
+            progress_bar=progress_bar,
+            random_state=random_state,
+        )
+        self.class_weight = class_weight
+        self.head = head
+
+    @fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X: Any, y: Any) -> ConvLSTMClassifier:
+        """Train the network on time series X with labels y.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_channels, n_timesteps) or \
+                (n_samples, n_timesteps), or list of arrays
+            Training series (see the class docstring for the convention).
+        y : array-like of shape (n_samples,)
+            Class labels of any type (ints, strings, ...); at least two classes.
+
+        Returns
+        -------
+        self : ConvLSTMClassifier
+            The fitted estimator.
+        """
+        series, lengths, targets = self._fit(X, y)
+        self._fit_head(series, lengths, targets)
+        return self
+
+    def _resolve_head(self, series: Any, lengths: np.ndarray, targets: Any) -> str:
+        """Return the head ``fit`` uses; raise when the one asked for cannot be."""
+        if self.head == "softmax":
+            return "softmax"
+        reasons = []
+        if isinstance(series, (LazySeries, RaggedSeries)):
+            reasons.append("the training series are read lazily from disk")
+        if int(lengths.max()) < KERNEL_LENGTH:
+            # shorter series among longer ones are fine: their own steps count
+            reasons.append(
+                f"the longest training series has {int(lengths.max())} steps "
+                f"(random kernels need at least {KERNEL_LENGTH})"
+            )
+        if self.head == "random-kernels":
+            if reasons:
+                raise ValueError(
+                    "head='random-kernels' cannot be fitted: "
+                    + "; ".join(reasons)
+                    + ". Use head='softmax'."
+                )
+            return "random-kernels"
+        smallest = int(np.bincount(targets).min())
+        if (
+            reasons
+            or self.variant != "default"
+            or smallest > RANDOM_KERNEL_MAX_SERIES_PER_CLASS
+        ):
+            return "softmax"
+        return "random-kernels"
+
+    def _fit_head(self, series: Any, lengths: np.ndarray, targets: Any) -> None:
+        """Resolve ``head`` and fit the random-kernel ridge head when it applies."""
+        self.head_ = self._resolve_head(series, lengths, targets)
+        self.random_kernel_head_: RandomKernelRidge | None = None
+        if self.head_ == "softmax":
+            return
+        width = int(lengths.max())
+        x = torch.cat(
+            [
+                torch.nn.functional.pad(scaled, (0, width - scaled.shape[-1]))
+                for scaled, _ in self._scaled_batches(series, lengths)
+            ]
+        )
+        self.random_kernel_head_ = fit_random_kernel_ridge(
+            x,
+            np.asarray(targets),
+            len(self.classes_),
+            None if bool((lengths == width).all()) else torch.from_numpy(lengths),
+            random_state=draw_seed(self.random_state),
+        )
+
+    def _scaled_batches(
+        self, X: Any, lengths: np.ndarray
+    ) -> Iterator[tuple[torch.Tensor, torch.Tensor | None]]:
+        """Yield validated series batch by batch through the network's input scaling.
+
+        Each batch is a float32 CPU tensor, with the true lengths of its series
+        when they differ (as :func:`prediction_batches` gives them).
+        """
+        scaling = self.net_.module_.input_scaling
+        device = (
+            torch.device("cpu")
+            if scaling is None
+            else next(scaling.buffers(), torch.empty(0)).device
+        )
+        with torch.inference_mode(), read_only_ok(X):
+            for batch, batch_lengths in prediction_batches(X, lengths):
+                if scaling is None:
+                    yield batch.float(), batch_lengths
+                    continue
+                moved = None if batch_lengths is None else batch_lengths.to(device)
+                scaled = scaling(batch.to(device, torch.float32), moved)
+                yield scaled.float().cpu(), batch_lengths
+
+    def _random_kernel_scores(
+        self, X: Any, lengths: np.ndarray | None = None
+    ) -> torch.Tensor:
+        """Ridge scores of the random-kernel head, float64 (n_samples, n_classes).
+
+        With ``lengths``, X is taken as already validated.
+        """
+        if lengths is None:
+            X, lengths = self._prediction_input(X)
+        head = self.random_kernel_head_
+        assert head is not None
+        return torch.cat(
+            [
+                head(scaled, batch_lengths).double()
+                for scaled, batch_lengths in self._scaled_batches(X, lengths)
+            ]
+        )
+
+    def _class_scores(self, X: Any) -> torch.Tensor:
+        """Return the scores whose argmax ``predict`` takes (softmax: probabilities)."""
+        X, lengths = self._prediction_input(X)  # validated once for both
+        logits = self._network_outputs(X, lengths).double()
+        if getattr(self, "random_kernel_head_", None) is None:
+            return logits
+        return torch.log_softmax(
+            logits, dim=1
+        ) + RANDOM_KERNEL_FUSION * self._random_kernel_scores(X, lengths)
+
+    def _network_targets(self, y: Any, n_samples: int) -> np.ndarray:
+        """Encode the labels as int64 indices into ``classes_`` (set here)."""
+        y = check_classification_labels(y, n_samples)
+        self.classes_, y_encoded = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError(
+                f"y has only 1 class ({self.classes_[0].tolist()!r}); a classifier "
+                "needs at least 2 classes in the training labels."
+            )
+        return y_encoded.astype(np.int64)
+
+    def _n_outputs(self) -> int:
+        return len(self.classes_)
+
+    def _make_net(
+        self, module: torch.nn.Module, y_train: np.ndarray, **kwargs: Any
+    ) -> _AutocastNeuralNetClassifier:
+        """Cross-entropy (with ``class_weight``) on the encoded labels."""
+        criterion_weight = None
+        weights = check_class_weight(
+            self.class_weight, self.classes_, self.classes_[y_train]
+        )
+        if weights is not None:
+            criterion_weight = torch.as_tensor(weights, dtype=torch.float32)
+        return _AutocastNeuralNetClassifier(
+            module,
+            criterion=torch.nn.CrossEntropyLoss,
+            criterion__weight=criterion_weight,
+            classes=np.arange(len(self.classes_)),
+            **kwargs,
+        )
+
+    def _validation_split(
+        self, y_encoded: np.ndarray, seed: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        n_classes = len(self.classes_)
+        n_samples = len(y_encoded)
+        n_valid = max(math.ceil(self.validation_fraction * n_samples), n_classes)
+        if n_samples - n_valid < n_classes or np.bincount(y_encoded).min() < 2:
+            raise ValueError(
+                f"early_stopping=True needs a stratified validation split with at "
+                f"least one series of each of the {n_classes} classes on both sides; "
+                f"with {n_samples} series (smallest class: "
+                f"{np.bincount(y_encoded).min()}) that is impossible. Use "
+                "early_stopping=False or more data."
+            )
+        splitter = StratifiedShuffleSplit(
+            n_splits=1, test_size=n_valid, random_state=seed
+        )
+        train_index, valid_index = next(splitter.split(np.zeros(n_samples), y_encoded))
+        return np.sort(train_index), np.sort(valid_index)
+
+    # -------------------------------------------------------------- predict
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities for each series.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_channels, n_timesteps) or \
+                (n_samples, n_timesteps), or list of arrays
+            Series with the channels (and, for a model fitted on equal-length
+            series, the length) seen in ``fit``.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Rows sum to 1; columns follow ``classes_``.
+        """
+        return torch.softmax(self._class_scores(X), dim=1).numpy()
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predict the class label of each series.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_channels, n_timesteps) or \
+                (n_samples, n_timesteps), or list of arrays
+            Series to classify.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Labels from ``classes_`` (the type of the training labels).
+        """
+        best = self._class_scores(X).argmax(dim=1).numpy()  # checks it is fitted
+        return self.classes_[best]

@@ -1,0 +1,710 @@
+"""Series read on demand, batch by batch: data larger than memory.
+
+A float32 NumPy memmap streams through
+:class:`~sklearn_convlstm.ConvLSTMClassifier` as it is (batches are
+views of the file). Everything else that lives on disk goes through the
+classes here, which read only the rows a batch needs and cast them to float32
+then, never the whole data set:
+
+* :class:`LazySeries` wraps an array that slices: a memmap of another dtype
+  (float64, float16, integers), an HDF5 dataset (``h5py``), a zarr or dask
+  array, anything with ``shape``, ``dtype`` and ``__getitem__``. ``fit`` and
+  ``predict_proba`` wrap such input themselves; wrap it yourself to pass it
+  around.
+* :class:`RaggedSeries` holds series of unequal length stored end to end in
+  one array (a memmap, say) with an ``offsets`` array, the layout of Arrow
+  list arrays and of most ragged on-disk formats.
+* :func:`~sklearn_convlstm.make_windows` with ``lazy=True`` returns
+  its windows as a :class:`LazySeries` that cuts each batch out of the
+  recordings on demand, so overlapping windows are never copied out.
+
+Each of them reads as equal-length float32 series (``LazySeries``) or as a
+list of float32 ``(n_channels, length_i)`` series (``RaggedSeries``).
+"""
+
+from __future__ import annotations
+
+import copy
+import mmap
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+__all__ = ["LazySeries", "RaggedSeries"]
+
+#: Values read per step when a whole lazy data set is scanned (finiteness,
+#: statistics): bounds the temporaries to a few MiB whatever the data size.
+CHUNK_VALUES = 1 << 18
+
+#: dtype kinds that can be read as float32: floats, signed and unsigned ints.
+_REAL_KINDS = "fiu"
+
+
+def _check_real_dtype(dtype: Any, *, what: str) -> np.dtype:
+    """Return ``dtype`` as a NumPy dtype; raise TypeError unless real numbers."""
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError as error:
+        raise TypeError(
+            f"{what} has dtype {dtype!r}, which is not a NumPy dtype; expected "
+            "real numbers (a float or integer dtype such as float32, float64 or "
+            "int16)."
+        ) from error
+    if dtype.kind not in _REAL_KINDS:
+        raise TypeError(
+            f"{what} has dtype {dtype}; series must hold real numbers, stored as a "
+            "float or integer dtype (float32, float64, float16, int16, ...). "
+            "Convert the data to float32 first."
+        )
+    return dtype
+
+
+def _row_index(key: Any, n_rows: int, *, what: str) -> np.ndarray:
+    """Turn an int array, list or boolean mask into int64 row positions."""
+    index = np.asarray(key)
+    if index.dtype == bool:
+        if index.shape != (n_rows,):
+            raise IndexError(
+                f"A boolean mask over {what} must have shape ({n_rows},); got "
+                f"{index.shape}."
+            )
+        return np.flatnonzero(index)
+    if index.ndim != 1 or (index.size and index.dtype.kind not in "iu"):
+        raise IndexError(
+            f"{what} is indexed by row only: an int, a slice, a 1D array of ints or "
+            f"a boolean mask; got {type(key).__name__} of shape {index.shape}."
+        )
+    index = index.astype(np.int64, copy=True)
+    if index.size and (index.min() < -n_rows or index.max() >= n_rows):
+        raise IndexError(f"Row index out of range for {what} with {n_rows} rows.")
+    index[index < 0] += n_rows
+    return index
+
+
+def _runs(rows: np.ndarray) -> list[tuple[int, int]]:
+    """Split sorted unique rows into ``[start, stop)`` runs of consecutive rows."""
+    breaks = np.flatnonzero(np.diff(rows) != 1) + 1
+    return [
+        (int(part[0]), int(part[-1]) + 1)
+        for part in np.split(rows, breaks)
+        if part.size
+    ]
+
+
+class LazySeries:
+    """Equal-length series read from an array batch by batch, as float32.
+
+    Indexing by rows (an int, a slice, an int array or a boolean mask) reads
+    those rows only and returns them as a new C-contiguous float32 array of
+    shape ``(n_rows, n_channels, n_timesteps)`` (``(n_channels,
+    n_timesteps)`` for an int). Nothing is read when the object is created.
+
+    Parameters
+    ----------
+    data : array-like with ``shape``, ``dtype`` and ``__getitem__``
+        A NumPy array or memmap of any float or integer dtype, an ``h5py``
+        dataset, a zarr or dask array, ... of shape ``(n_samples, n_channels,
+        n_timesteps)``, or ``(n_samples, n_timesteps)`` for univariate series.
+        Slicing it along the first axis must return NumPy-convertible arrays.
+    name : str, default="X"
+        Name used in error messages.
+
+    Attributes
+    ----------
+    shape : tuple of int
+        ``(n_samples, n_channels, n_timesteps)``.
+    dtype : numpy.dtype
+        Always float32: the dtype of what indexing returns.
+    source_dtype : numpy.dtype
+        The dtype stored in ``data``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_convlstm._lazy import LazySeries
+    >>> data = np.arange(24, dtype=np.float64).reshape(4, 2, 3)
+    >>> X = LazySeries(data)
+    >>> X.shape, X.dtype
+    ((4, 2, 3), dtype('float32'))
+    >>> X[[3, 0]][:, 0]
+    array([[18., 19., 20.],
+           [ 0.,  1.,  2.]], dtype=float32)
+    """
+
+    ndim = 3
+    dtype = np.dtype(np.float32)
+
+    def __init__(self, data: Any, *, name: str = "X") -> None:
+        from sklearn_convlstm._conventions import SHAPE_HELP
+
+        for attribute in ("shape", "dtype", "__getitem__"):
+            if not hasattr(data, attribute):
+                raise TypeError(
+                    f"{name} must be an array that slices (with shape, dtype and "
+                    f"__getitem__, like a NumPy memmap or an h5py dataset); got "
+                    f"{type(data).__name__}, which has no {attribute}."
+                )
+        shape = tuple(int(size) for size in data.shape)
+        if len(shape) not in (2, 3):
+            raise ValueError(
+                f"{SHAPE_HELP}; got {type(data).__name__} with {len(shape)} "
+                f"dimensions of shape {shape}."
+            )
+        self.source_dtype = _check_real_dtype(
+            data.dtype, what=f"{name} ({type(data).__name__})"
+        )
+        if shape[0] == 0 or shape[-1] == 0:
+            raise ValueError(
+                f"{name} has shape {shape}; it needs at least one series and one "
+                "timestep."
+            )
+        self.data = data
+        self.name = name
+        self._univariate = len(shape) == 2
+        self._n_source_rows = shape[0]
+        self._series_shape: tuple[int, int] = (
+            (1, shape[1]) if self._univariate else (shape[1], shape[2])
+        )
+        self._rows: np.ndarray | None = None
+        self._finite_checked = False
+
+    # ------------------------------------------------------------ interface
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        """``(n_samples, n_channels, n_timesteps)``."""
+        return (len(self), *self._series_shape)
+
+    def __len__(self) -> int:
+        return self._n_source_rows if self._rows is None else len(self._rows)
+
+    def __repr__(self) -> str:
+        source = next(
+            type(value).__name__
+            for value in (
+                getattr(self, "data", None),
+                getattr(self, "recordings", None),
+                getattr(self, "ragged", None),
+            )
+            if value is not None
+        )
+        return f"{type(self).__name__}(shape={self.shape}, source={source!r})"
+
+    def __getitem__(self, key: Any) -> np.ndarray:
+        n_rows = len(self)
+        if isinstance(key, (int, np.integer)):
+            position = int(key) + (n_rows if key < 0 else 0)
+            if not 0 <= position < n_rows:
+                raise IndexError(
+                    f"Index {int(key)} is out of range for {self.name} with {n_rows} "
+                    "series."
+                )
+            return self._read(np.array([position], dtype=np.int64))[0]
+        if isinstance(key, slice):
+            start, stop, step = key.indices(n_rows)
+            return self._read(np.arange(start, stop, step, dtype=np.int64))
+        if isinstance(key, tuple):
+            raise IndexError(
+                f"{type(self).__name__} is indexed by rows only (one index); got a "
+                f"tuple of {len(key)}. Read the rows first, then slice the result."
+            )
+        return self._read(_row_index(key, n_rows, what=self.name))
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        for chunk in self.iter_chunks():
+            yield from chunk
+
+    def take(self, indices: Any) -> LazySeries:
+        """Return a lazy view of the rows ``indices`` (nothing is read).
+
+        Parameters
+        ----------
+        indices : array-like of int or bool
+            Row positions, or a boolean mask.
+
+        Returns
+        -------
+        view : LazySeries
+            The same source, restricted to (and reordered by) ``indices``.
+        """
+        rows = _row_index(indices, len(self), what=self.name)
+        view = copy.copy(self)
+        view._rows = rows if self._rows is None else self._rows[rows]
+        return view
+
+    def iter_chunks(self, chunk_values: int | None = None) -> Iterator[np.ndarray]:
+        """Yield the series in order as float32 arrays of a bounded size.
+
+        Parameters
+        ----------
+        chunk_values : int, default=None
+            Roughly the number of values per chunk (at least one series);
+            None: the module's ``CHUNK_VALUES``.
+
+        Yields
+        ------
+        chunk : ndarray of shape (n_chunk, n_channels, n_timesteps), float32
+        """
+        per_series = int(np.prod(self._series_shape))
+        chunk_rows = max(1, (chunk_values or CHUNK_VALUES) // per_series)
+        for start in range(0, len(self), chunk_rows):
+            yield self[start : start + chunk_rows]
+
+    # ------------------------------------------------------------- reading
+
+    def _read(self, rows: np.ndarray) -> np.ndarray:
+        """Read positions ``rows`` (int64, in range) as float32 series."""
+        if rows.size == 0:
+            return np.empty((0, *self._series_shape), dtype=np.float32)
+        source_rows = rows if self._rows is None else self._rows[rows]
+        block = self._read_source_rows(source_rows)
+        expected = (len(rows), *self._series_shape)
+        if block.shape != expected:
+            raise ValueError(
+                f"Reading {len(rows)} series from {self.name} "
+                f"({type(getattr(self, 'data', None)).__name__}) returned an array "
+                f"of shape {block.shape}; expected {expected} from its declared "
+                f"shape {self.shape}. Its __getitem__ must return the rows asked "
+                "for, with the shape its .shape promises."
+            )
+        return block
+
+    def _read_source_rows(self, rows: np.ndarray) -> np.ndarray:
+        """Read rows of ``data`` (any order, repeats allowed) as float32."""
+        contiguous = rows.size == 1 or (
+            rows[-1] - rows[0] + 1 == rows.size and bool(np.all(np.diff(rows) == 1))
+        )
+        if contiguous:
+            block = self.data[int(rows[0]) : int(rows[-1]) + 1]
+        elif isinstance(self.data, np.ndarray):
+            block = self.data[rows]
+        else:
+            # Array libraries differ on fancy indexing (h5py wants increasing
+            # indices, zarr its own API); all of them slice. Read runs of
+            # consecutive rows and put them in the order asked for.
+            unique, inverse = np.unique(rows, return_inverse=True)
+            parts = [self._as_array(self.data[a:b]) for a, b in _runs(unique)]
+            block = np.concatenate(parts)[inverse.reshape(-1)]
+        return self._to_float32(block)
+
+    def _as_array(self, block: Any) -> np.ndarray:
+        try:
+            return np.asarray(block)
+        except (TypeError, ValueError) as error:
+            raise TypeError(
+                f"Slicing {self.name} ({type(self.data).__name__}) returned "
+                f"{type(block).__name__}, which does not convert to a NumPy array: "
+                f"{error}"
+            ) from error
+
+    def _to_float32(self, block: Any) -> np.ndarray:
+        array = self._as_array(block)
+        if array.dtype.kind not in _REAL_KINDS:
+            raise TypeError(
+                f"Slicing {self.name} returned values of dtype {array.dtype}; "
+                "expected real numbers."
+            )
+        if self._univariate and array.ndim == 2:
+            array = array[:, np.newaxis, :]
+        # Always a new, writable array: the batch the network reads.
+        return np.array(array, dtype=np.float32, order="C", copy=True)
+
+
+class _PaddedSeries(LazySeries):
+    """A :class:`RaggedSeries` read as equal-length series padded with zeros."""
+
+    def __init__(self, ragged: RaggedSeries, length: int) -> None:
+        self.data = None
+        self.name = ragged.name
+        self.ragged = ragged
+        self._univariate = False
+        self._n_source_rows = len(ragged)
+        self._series_shape = (ragged.n_channels, int(length))
+        self._rows = None
+        self._finite_checked = True
+        self.source_dtype = ragged.source_dtype
+
+    def _read_source_rows(self, rows: np.ndarray) -> np.ndarray:
+        n_channels, length = self._series_shape
+        out = np.zeros((len(rows), n_channels, length), dtype=np.float32)
+        for position, row in enumerate(rows.tolist()):
+            series = self.ragged[row]
+            kept = min(length, series.shape[1])
+            out[position, :, :kept] = series[:, :kept]
+        return out
+
+
+class RaggedSeries(Sequence):
+    """Series of unequal length stored end to end in one array, with offsets.
+
+    Series ``i`` is ``values[..., offsets[i]:offsets[i + 1]]``. ``values`` is
+    typically a memmap (``np.load(path, mmap_mode="r")``), so only the series
+    a batch needs are read, and cast to float32 then. It behaves as a read-only
+    list of float32 ``(n_channels, length_i)`` arrays, which
+    :class:`~sklearn_convlstm.ConvLSTMClassifier` trains on and
+    predicts without a copy of the data (each batch is padded to the longest
+    series, as for a list of series).
+
+    Parameters
+    ----------
+    values : array-like of shape (total_length,) or (n_channels, total_length)
+        All series concatenated along time (channels first, as everywhere in
+        this package); 1D for univariate series. Any float or integer dtype.
+    offsets : array-like of int of shape (n_series + 1,)
+        Start of each series in ``values`` and, last, the end of the last one:
+        ``offsets[0] == 0``, strictly increasing (no empty series),
+        ``offsets[-1] == total_length``. Read into memory (8 bytes a series).
+    name : str, default="X"
+        Name used in error messages.
+
+    Attributes
+    ----------
+    lengths : ndarray of shape (n_series,), int64
+        Length of each series.
+    n_channels : int
+        Number of channels.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_convlstm._lazy import RaggedSeries
+    >>> X = RaggedSeries(np.arange(7.0), offsets=[0, 2, 7])
+    >>> len(X), X.lengths, X[0]
+    (2, array([2, 5]), array([[0., 1.]], dtype=float32))
+    """
+
+    def __init__(self, values: Any, offsets: Any, *, name: str = "X") -> None:
+        for attribute in ("shape", "dtype", "__getitem__"):
+            if not hasattr(values, attribute):
+                values = np.asarray(values)
+                break
+        shape = tuple(int(size) for size in values.shape)
+        if len(shape) not in (1, 2):
+            raise ValueError(
+                f"values of a RaggedSeries must have shape (total_length,) or "
+                f"(n_channels, total_length); got {len(shape)} dimensions of shape "
+                f"{shape}."
+            )
+        self.source_dtype = _check_real_dtype(values.dtype, what=f"{name} values")
+        offsets = np.asarray(offsets)
+        if offsets.ndim != 1 or offsets.size < 2 or offsets.dtype.kind not in "iu":
+            raise ValueError(
+                f"offsets must be a 1D array of ints with n_series + 1 >= 2 entries; "
+                f"got dtype {offsets.dtype} and shape {offsets.shape}."
+            )
+        offsets = offsets.astype(np.int64)
+        total = shape[-1]
+        if offsets[0] != 0 or offsets[-1] != total:
+            raise ValueError(
+                f"offsets must start at 0 and end at the length of values "
+                f"({total}); got offsets[0]={int(offsets[0])} and "
+                f"offsets[-1]={int(offsets[-1])}."
+            )
+        lengths = np.diff(offsets)
+        if (lengths <= 0).any():
+            index = int(np.flatnonzero(lengths <= 0)[0])
+            raise ValueError(
+                f"offsets must be strictly increasing: series {index} has length "
+                f"{int(lengths[index])} (offsets[{index}]={int(offsets[index])}, "
+                f"offsets[{index + 1}]={int(offsets[index + 1])}). Every series "
+                "needs at least one timestep."
+            )
+        self.values = values
+        self.offsets = offsets
+        self.name = name
+        self._univariate = len(shape) == 1
+        self.n_channels = 1 if self._univariate else shape[0]
+        self._rows: np.ndarray | None = None
+        self._finite_checked = False
+
+    @property
+    def lengths(self) -> np.ndarray:
+        """Length of each series, int64."""
+        lengths = np.diff(self.offsets)
+        return lengths if self._rows is None else lengths[self._rows]
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1 if self._rows is None else len(self._rows)
+
+    def __repr__(self) -> str:
+        return (
+            f"RaggedSeries(n_series={len(self)}, n_channels={self.n_channels}, "
+            f"source={type(self.values).__name__!r})"
+        )
+
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, (int, np.integer)):
+            n_series = len(self)
+            position = int(key) + (n_series if key < 0 else 0)
+            if not 0 <= position < n_series:
+                raise IndexError(
+                    f"Index {int(key)} is out of range for {self.name} with "
+                    f"{n_series} series."
+                )
+            row = position if self._rows is None else int(self._rows[position])
+            return self.segment_of_source(
+                row, 0, int(self.offsets[row + 1] - self.offsets[row])
+            )
+        if isinstance(key, slice):
+            return [self[i] for i in range(*key.indices(len(self)))]
+        return [self[int(i)] for i in _row_index(key, len(self), what=self.name)]
+
+    def segment(self, index: int, start: int, stop: int) -> np.ndarray:
+        """Read timesteps ``start:stop`` of series ``index`` as float32.
+
+        Parameters
+        ----------
+        index : int
+            Series position.
+        start, stop : int
+            Timestep range within the series, ``0 <= start < stop <= length``.
+
+        Returns
+        -------
+        segment : ndarray of shape (n_channels, stop - start), float32
+        """
+        row = index if self._rows is None else int(self._rows[index])
+        return self.segment_of_source(row, start, stop)
+
+    def segment_of_source(self, row: int, start: int, stop: int) -> np.ndarray:
+        """Like :meth:`segment`, for a row of the underlying offsets."""
+        base = int(self.offsets[row])
+        block = np.asarray(self.values[..., base + start : base + stop])
+        if self._univariate:
+            block = block[np.newaxis, :]
+        return np.array(block, dtype=np.float32, order="C", copy=True)
+
+    def take(self, indices: Any) -> RaggedSeries:
+        """Return a view of the series ``indices`` (nothing is read).
+
+        Parameters
+        ----------
+        indices : array-like of int or bool
+            Series positions, or a boolean mask.
+
+        Returns
+        -------
+        view : RaggedSeries
+        """
+        rows = _row_index(indices, len(self), what=self.name)
+        view = copy.copy(self)
+        view._rows = rows if self._rows is None else self._rows[rows]
+        return view
+
+    def iter_value_chunks(
+        self, chunk_values: int | None = None
+    ) -> Iterator[np.ndarray]:
+        """Yield all stored values (every series) in bounded float32 chunks.
+
+        Parameters
+        ----------
+        chunk_values : int, default=None
+            Values per chunk; None: the module's ``CHUNK_VALUES``.
+
+        Yields
+        ------
+        chunk : ndarray of shape (n_channels, n_chunk)
+        """
+        total = int(self.offsets[-1])
+        step = max(1, (chunk_values or CHUNK_VALUES) // self.n_channels)
+        for start in range(0, total, step):
+            block = np.asarray(self.values[..., start : start + step])
+            if self._univariate:
+                block = block[np.newaxis, :]
+            yield block.astype(np.float32)
+
+    def padded(self, length: int | None = None) -> LazySeries:
+        """Read as equal-length series padded with zeros at the end (lazily).
+
+        Parameters
+        ----------
+        length : int, default=None
+            Length of the padded series; the longest series when None.
+
+        Returns
+        -------
+        padded : LazySeries of shape (n_series, n_channels, length)
+        """
+        if length is None:
+            length = int(self.lengths.max())
+        return _PaddedSeries(self, length)
+
+
+class WindowedSeries(LazySeries):
+    """Windows of recordings, cut out of them batch by batch.
+
+    What :func:`~sklearn_convlstm.make_windows` returns with
+    ``lazy=True``. The windows of each recording start at ``0, step, 2 * step,
+    ...``; window ``i`` overall is found from the number of windows of each
+    recording, so the index takes memory per recording, not per window. Rows
+    are read (and cast to float32) only when a batch asks for them. In-memory
+    and memory-mapped recordings are cut through strided views
+    (:func:`numpy.lib.stride_tricks.sliding_window_view`).
+
+    Parameters
+    ----------
+    recordings : ndarray, list of ndarray, LazySeries or RaggedSeries
+        Recordings in canonical form, channels first.
+    recording_ids : ndarray of shape (n_used,), int
+        The recordings that have windows, in order.
+    window_counts : ndarray of shape (n_used,), int
+        Number of windows of each of them.
+    window_size : int
+        Timesteps per window.
+    step : int
+        Timesteps between the starts of consecutive windows of a recording.
+    n_channels : int
+        Channels of the recordings.
+    """
+
+    def __init__(
+        self,
+        recordings: Any,
+        recording_ids: np.ndarray,
+        window_counts: np.ndarray,
+        window_size: int,
+        step: int,
+        n_channels: int,
+    ) -> None:
+        self.data = None
+        self.name = "windows"
+        self.recordings = recordings
+        self.recording_ids = np.asarray(recording_ids, dtype=np.int64)
+        self.first_window = np.concatenate(
+            [[0], np.cumsum(np.asarray(window_counts, dtype=np.int64))]
+        )
+        self.window_size = int(window_size)
+        self.step = int(step)
+        self._univariate = False
+        self._n_source_rows = int(self.first_window[-1])
+        self._series_shape = (int(n_channels), self.window_size)
+        self._rows = None
+        self._finite_checked = True  # the recordings were checked
+        self.source_dtype = getattr(recordings, "source_dtype", np.dtype(np.float32))
+
+    def locate(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return the recording and the first timestep of windows ``rows``.
+
+        Parameters
+        ----------
+        rows : ndarray of int
+            Window positions in the underlying (unviewed) order.
+
+        Returns
+        -------
+        recording, start : ndarray of int64
+        """
+        used = np.searchsorted(self.first_window, rows, side="right") - 1
+        starts = (rows - self.first_window[used]) * self.step
+        return self.recording_ids[used], starts
+
+    def _recording(self, index: int) -> Any:
+        """Return recording ``index`` as an array-like sliced ``[:, lo:hi]``, unread."""
+        recordings = self.recordings
+        if isinstance(recordings, RaggedSeries):
+            if isinstance(recordings.values, np.ndarray):  # a view of the memmap
+                row = index if recordings._rows is None else recordings._rows[index]
+                start, stop = recordings.offsets[row], recordings.offsets[row + 1]
+                view = recordings.values[..., start:stop]
+                return view[np.newaxis, :] if recordings._univariate else view
+            return _RaggedRecording(recordings, index)
+        if isinstance(recordings, LazySeries):
+            if isinstance(recordings.data, np.ndarray):  # a view of the memmap
+                row = index if recordings._rows is None else recordings._rows[index]
+                view = recordings.data[row]
+                return view[np.newaxis, :] if recordings._univariate else view
+            return _LazyRecording(recordings, index)
+        return recordings[index]
+
+    def _read_source_rows(self, rows: np.ndarray) -> np.ndarray:
+        out = np.empty((len(rows), *self._series_shape), dtype=np.float32)
+        recording_index, starts = self.locate(rows)
+        size = self.window_size
+        for recording in np.unique(recording_index).tolist():
+            positions = np.flatnonzero(recording_index == recording)
+            source = self._recording(recording)
+            if isinstance(source, np.ndarray):
+                # (n_channels, n_positions, size) view; gather the windows.
+                view = sliding_window_view(source, size, axis=-1)
+                windows = view[:, starts[positions], :]
+                out[positions] = np.swapaxes(windows, 0, 1)
+            else:
+                for position, start in zip(
+                    positions.tolist(), starts[positions].tolist(), strict=True
+                ):
+                    out[position] = source[:, start : start + size]
+        return out
+
+
+class _RaggedRecording:
+    """Series ``index`` of a RaggedSeries, sliced ``[:, lo:hi]`` on demand."""
+
+    def __init__(self, ragged: RaggedSeries, index: int) -> None:
+        self.ragged, self.index = ragged, index
+
+    def __getitem__(self, key: tuple[slice, slice]) -> np.ndarray:
+        time = key[1]
+        return self.ragged.segment(self.index, time.start, time.stop)
+
+
+class _LazyRecording:
+    """Row ``index`` of a LazySeries over an array, sliced ``[:, lo:hi]`` on demand."""
+
+    def __init__(self, series: LazySeries, index: int) -> None:
+        self.series = series
+        self.row = index if series._rows is None else int(series._rows[index])
+
+    def __getitem__(self, key: tuple[slice, slice]) -> np.ndarray:
+        time = key[1]
+        data = self.series.data
+        if self.series._univariate:
+            block = np.asarray(data[self.row, time])[np.newaxis, :]
+        else:
+            block = np.asarray(data[self.row, :, time])
+        return block.astype(np.float32)
+
+
+def is_memory_mapped(array: np.ndarray) -> bool:
+    """Whether ``array`` (or the array it is a view of) maps a file.
+
+    ``np.asarray(memmap)`` and ``check_array`` drop the ``np.memmap`` class
+    but keep the mapping as the view's base; this follows the chain of bases.
+
+    Parameters
+    ----------
+    array : ndarray
+
+    Returns
+    -------
+    mapped : bool
+    """
+    base: Any = array
+    while base is not None:
+        if isinstance(base, (np.memmap, mmap.mmap)):
+            return True
+        base = getattr(base, "base", None)
+    return False
+
+
+def check_finite_lazy(X: LazySeries | RaggedSeries, *, what: str) -> None:
+    """Raise ValueError if lazy data holds NaN or inf; one chunked pass, cached.
+
+    Integer data is finite by construction and is not read.
+    """
+    if X._finite_checked:
+        return
+    if X.source_dtype.kind == "f":
+        chunks = (
+            X.iter_value_chunks() if isinstance(X, RaggedSeries) else X.iter_chunks()
+        )
+        for chunk in chunks:
+            if not np.isfinite(chunk).all():
+                kind = "NaN" if np.isnan(chunk).any() else "infinity"
+                raise ValueError(
+                    f"Input {what} contains {kind}. Time series must be finite: "
+                    "impute missing values (or drop those series) before fitting "
+                    "or predicting."
+                )
+    X._finite_checked = True
