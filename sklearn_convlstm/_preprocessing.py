@@ -276,6 +276,8 @@ def log_amplitude_statistics(
     array([1.])
     """
     if stds is None:
+        if X is None:
+            raise ValueError("Pass the series X or their stds.")
         stds = series_stds(X)
     means, deviations = [], []
     for channel in stds.T:
@@ -324,6 +326,8 @@ def series_amplitude_spread(
     10000
     """
     if stds is None:
+        if X is None:
+            raise ValueError("Pass the series X or their stds.")
         stds = series_stds(X)
     spread = 1.0
     for channel in stds.T:
@@ -427,7 +431,7 @@ class TimeSeriesScaler(TransformerMixin, BaseEstimator):
         Length of the training series; ``None`` for unequal lengths. Only 2D
         input at ``transform`` must keep it (its columns are scikit-learn's
         features); 3D arrays and lists may have any length.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Column names, when ``fit`` got a DataFrame with string column names.
 
     See Also
@@ -656,7 +660,7 @@ class PadTruncate(TransformerMixin, BaseEstimator):
         Length of the training series; ``None`` for unequal lengths. Only 2D
         input at ``transform`` must keep it (its columns are scikit-learn's
         features); pass other lengths as a list or a 3D array.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Column names, when ``fit`` got a DataFrame with string column names.
 
     See Also
@@ -725,7 +729,7 @@ class PadTruncate(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        X_fixed : ndarray of shape (n_samples, n_channels, length_), float32
+        X_fixed : ndarray of shape (n_samples, n_channels, ``length_``), float32
             A new array (never a view of the input).
         """
         check_is_fitted(self, "length_")

@@ -179,7 +179,7 @@ def _crash_safe_rdb_storage_class() -> type:
                     started = trial.datetime_start
                     if trial.heartbeats or started is None or started >= cutoff:
                         continue
-                    stale.append(trial.trial_id)  # type: ignore[arg-type]
+                    stale.append(trial.trial_id)
             return stale
 
     return CrashSafeRDBStorage
