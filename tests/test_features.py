@@ -10,7 +10,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from scipy import stats
 
 from sklearn_convlstm import Catch22Features, StatisticalFeatures
-from sklearn_convlstm import features as features_module
+from sklearn_convlstm import _features as features_module
 
 QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
 LAGS = (1, 2, 5, 10)

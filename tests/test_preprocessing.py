@@ -302,7 +302,7 @@ def test_pad_truncate_unfitted_transform_is_an_error():
 
 
 def test_channel_statistics_are_exact_across_chunks():
-    from sklearn_convlstm import preprocessing
+    from sklearn_convlstm import _preprocessing as preprocessing
 
     rng = np.random.RandomState(0)
     X = (rng.normal(loc=5.0, scale=[[2.0], [0.5]], size=(2500, 2, 30))).astype(

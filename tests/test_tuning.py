@@ -25,7 +25,7 @@ optuna = pytest.importorskip("optuna")
 optuna_integration = pytest.importorskip("optuna_integration")
 
 from sklearn_convlstm import tuning  # noqa: E402
-from sklearn_convlstm.tuning import objective  # noqa: E402
+from sklearn_convlstm.tuning import _objective as objective  # noqa: E402
 
 # OptunaSearchCV and Optuna's plots are marked experimental.
 pytestmark = pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning")
@@ -93,6 +93,9 @@ class PruneLaterTrials(optuna.pruners.BasePruner):
 # ------------------------------------------------------------- search spaces
 
 
+# Slow (10 s on 2 cores): a fresh interpreter imports torch, scikit-learn and
+# skorch to show the message of a missing extra.
+@pytest.mark.slow
 def test_import_works_without_optuna_and_names_the_extra():
     code = textwrap.dedent(
         """
@@ -168,7 +171,7 @@ def test_params_from_trial_replays_the_space():
 
 
 def test_one_table_defines_the_space_its_docs_and_the_default_trial():
-    from sklearn_convlstm.tuning import spaces
+    from sklearn_convlstm.tuning import _spaces as spaces
 
     # The docstring tables are made from the table: every row is there.
     for doc in (tuning.__doc__, tuning.suggest_convlstm_params.__doc__):
@@ -761,3 +764,34 @@ def test_refit_trains_all_epochs_on_all_data_unless_asked(series, keep):
     assert ("valid_loss" in best.history_[-1]) is keep
     n_seen = sum(b.get("train_batch_size", 0) for b in best.history_[-1, "batches"])
     assert (n_seen == len(y)) is (not keep)
+
+
+@pytest.mark.filterwarnings("ignore:Heartbeat of storage:UserWarning")
+def test_a_waiting_worker_ends_when_the_others_finish_the_study(tmp_path):
+    # The last trial runs in another worker: this one polls the study instead
+    # of sleeping a whole heartbeat interval (60 s) before it looks again.
+    import threading
+    import time
+
+    import optuna
+
+    from sklearn_convlstm.tuning._tune import WAIT_POLL_SECONDS, _run_study
+
+    storage = tuning.make_storage(
+        f"sqlite:///{tmp_path / 'study.db'}", heartbeat_interval=60
+    )
+    study = optuna.create_study(storage=storage, study_name="s")
+    held = study.ask()  # RUNNING in "another worker"
+    finisher = threading.Timer(1.0, lambda: study.tell(held, 0.5))
+    finisher.start()
+    started = time.monotonic()
+
+    def objective(trial):
+        raise AssertionError("no trial is left for this worker")
+
+    _run_study(
+        study, objective, n_trials=1, timeout=None, callbacks=[], heartbeat_interval=60
+    )
+    finisher.join()
+    assert time.monotonic() - started < 1.0 + 10 * WAIT_POLL_SECONDS
+    assert [t.state.name for t in study.trials] == ["COMPLETE"]

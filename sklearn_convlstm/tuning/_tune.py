@@ -51,6 +51,11 @@ class TuningResult(NamedTuple):
     best_estimator: Any
 
 
+#: How often a worker whose study's last trials run elsewhere checks whether
+#: they finished (or went stale).
+WAIT_POLL_SECONDS = 1.0
+
+
 def _run_study(
     study: Any,
     objective: Callable,
@@ -65,6 +70,8 @@ def _run_study(
     With heartbeats, when the remaining slots are held by trials running in
     other processes, wait: they either finish or, if their worker died, go
     stale, are marked failed and queued again, and this worker runs them.
+    The wait polls the study every :data:`WAIT_POLL_SECONDS` (at most every
+    heartbeat), so a worker ends as soon as the others finish the study.
     """
     optuna = import_optional("optuna", purpose="Tuning")
     heartbeat = heartbeat_interval is not None
@@ -84,7 +91,7 @@ def _run_study(
             if finished + counts.get("RUNNING", 0) >= n_trials:
                 if heartbeat_interval is None:
                     return  # other processes run the last trials
-                wait = float(heartbeat_interval)
+                wait = min(float(heartbeat_interval), WAIT_POLL_SECONDS)
                 if timeout is not None:
                     wait = min(wait, timeout - elapsed)
                 time.sleep(max(wait, 0.0))
@@ -179,9 +186,9 @@ def tune(
         ``None``: a ``TPESampler(seed=random_state, constant_liar=True)``
         reseeded before each trial from ``(random_state, trial number)``, so
         restarted or concurrent workers with the same seed never draw the
-        same configurations again.
-        Give workers different seeds (or none) so they do not sample the same
-        first trials.
+        same configurations again. Give every worker of a study the same
+        seed: trial ``n`` then draws the same configuration whichever worker
+        starts it, so the study is reproducible.
     pruner : optuna.pruners.BasePruner, "auto" or None, default="auto"
         ``"auto"``: :func:`default_pruner` of the pruning mode. ``None``: no
         pruning and no reports. A ``NopPruner`` with ``pruning="epochs"``
