@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import math
 import warnings
+from contextlib import nullcontext
 from numbers import Integral, Real
 from typing import Any, ClassVar
 
@@ -30,6 +31,7 @@ from skorch.helper import predefined_split
 from sklearn_convlstm._conventions import caller_stacklevel
 from sklearn_convlstm._engine.batching import (
     PREDICT_BATCH_SIZE,
+    drops_one_series_batch,
     prediction_batches,
     read_only_ok,
 )
@@ -43,6 +45,7 @@ from sklearn_convlstm._engine.precision import (
     fused_optimizer_kwargs,
     resolve_precision,
 )
+from sklearn_convlstm._engine.randomness import FitRandomness
 from sklearn_convlstm._engine.training import predict_logits_cuda
 from sklearn_convlstm._exceptions import TrainingInterruptedWarning
 from sklearn_convlstm._lazy import LazySeries, RaggedSeries, is_memory_mapped
@@ -53,11 +56,8 @@ from sklearn_convlstm._parameters import (
     draw_seed,
     resolve_device,
 )
-from sklearn_convlstm._preprocessing import (
-    ScalingPlan,
-    series_amplitude_spread,
-    training_statistics,
-)
+from sklearn_convlstm._preprocessing import ScalingPlan
+from sklearn_convlstm._statistics import series_amplitude_spread, training_statistics
 from sklearn_convlstm._validation import (
     Interval,
     StrOptions,
@@ -67,7 +67,12 @@ from sklearn_convlstm._validation import (
     validate_series_input,
 )
 from sklearn_convlstm.nn import ARCHITECTURE_VARIANTS, ConvLSTMNetwork
-from sklearn_convlstm.nn._networks import READOUTS, auto_pool_sizes
+from sklearn_convlstm.nn._networks import (
+    CONV_PADDINGS,
+    READOUTS,
+    auto_pool_sizes,
+    is_causal_configuration,
+)
 
 #: ``series_amplitude_spread`` above which ``fit`` warns that per-channel
 #: scaling suits the data badly (three orders of magnitude between the 10 %
@@ -169,7 +174,7 @@ class BaseConvLSTM(BaseEstimator):
         "variant": [StrOptions(set(ARCHITECTURE_VARIANTS))],
         "conv_channels": [tuple, list, None],
         "kernel_sizes": [Interval(Integral, 1, None, closed="left"), tuple, list, None],
-        "conv_padding": [StrOptions({"valid", "same"}), None],
+        "conv_padding": [StrOptions(set(CONV_PADDINGS)), None],
         "batch_norm": ["boolean", None],
         "pool_sizes": [
             Interval(Integral, 1, None, closed="left"),
@@ -365,11 +370,11 @@ class BaseConvLSTM(BaseEstimator):
                 self._network_input(X_valid, lengths_valid), y_valid
             )
 
-        fork_devices = (
-            [torch.device(device).index or 0] if device.startswith("cuda") else []
-        )
-        with torch.random.fork_rng(devices=fork_devices):
-            torch.manual_seed(seed)
+        # The fit's own random state, not torch's global generator (which
+        # fits in other threads share): see _engine.randomness. The weight
+        # initialisation draws from the global generator, so it is lent.
+        randomness = FitRandomness(seed, device)
+        with randomness.global_generators():
             module = ConvLSTMNetwork(
                 self.n_channels_in_,
                 self._n_outputs(),
@@ -382,22 +387,33 @@ class BaseConvLSTM(BaseEstimator):
                 output_scaling=output_scaling,
                 **self.network_params_,
             )
-            scaling_plan.apply_to(module.input_scaling)
-            self.min_length_ = module.min_length
-            self._check_min_length(all_lengths)
-            self.net_ = self._build_net(module, y_net, valid_dataset, device)
-            if self.accelerator is None:
-                self.net_.fit(self._network_input(X, lengths), y_net)
-            else:
-                from sklearn_convlstm.parallel._data_parallel import fit_data_parallel
+        scaling_plan.apply_to(module.input_scaling)
+        self.min_length_ = module.min_length
+        self._check_min_length(all_lengths)
+        net = self._build_net(module, y_net, valid_dataset, device, lengths)
+        self.net_ = net
+        # On CPU only training forward passes borrow the global generator; a
+        # CUDA graph or an accelerator keeps it for the whole training.
+        whole_fit = torch.device(device).type != "cpu" or self.accelerator is not None
+        net.fit_randomness_ = randomness
+        try:
+            with randomness.global_generators() if whole_fit else nullcontext():
+                if self.accelerator is None:
+                    net.fit(self._network_input(X, lengths), y_net)
+                else:
+                    from sklearn_convlstm.parallel._data_parallel import (
+                        fit_data_parallel,
+                    )
 
-                self.net_ = fit_data_parallel(
-                    self.net_,
-                    self._network_input(X, lengths),
-                    y_net,
-                    accelerator=self.accelerator,
-                    seed=seed,
-                )
+                    self.net_ = fit_data_parallel(
+                        net,
+                        self._network_input(X, lengths),
+                        y_net,
+                        accelerator=self.accelerator,
+                        seed=seed,
+                    )
+        finally:
+            del net.fit_randomness_
         self.history_ = self.net_.history
         if getattr(self.net_, "interrupted_", False):
             warnings.warn(
@@ -444,6 +460,8 @@ class BaseConvLSTM(BaseEstimator):
         alongside; an explicit ``"per_channel"`` or ``"minmax"`` is kept, with a
         warning.
         """
+        if is_causal_configuration(self.network_params_):
+            return _causal_scaling(self.scaling)
         if self.scaling == "auto":
             spread = series_amplitude_spread(None, stds=stds)
             if spread > AMPLITUDE_SPREAD_WARNING:
@@ -537,8 +555,12 @@ class BaseConvLSTM(BaseEstimator):
         y_train: np.ndarray,
         valid_dataset: Any,
         device: str,
+        lengths: np.ndarray,
     ) -> NeuralNet:
-        """Configure the skorch net that trains ``module`` on the training split."""
+        """Configure the skorch net that trains ``module`` on the training split.
+
+        ``lengths`` are the training series' lengths.
+        """
         n_train = len(y_train)
         callbacks: list[tuple[str, Any]] = []
         train_split = None
@@ -562,8 +584,10 @@ class BaseConvLSTM(BaseEstimator):
             if self.max_epochs == "auto"
             else int(self.max_epochs)
         )
+        drop_last = drops_one_series_batch(module, lengths, batch_size)
         if self.lr_schedule == "onecycle":
-            steps = math.ceil(n_train / batch_size) * max_epochs
+            batches = n_train // batch_size if drop_last else -(-n_train // batch_size)
+            steps = batches * max_epochs
             callbacks.append(
                 (
                     "lr_schedule",
@@ -617,6 +641,7 @@ class BaseConvLSTM(BaseEstimator):
             batch_size=batch_size,
             max_epochs=max_epochs,
             iterator_train__shuffle=True,
+            **({"iterator_train__drop_last": True} if drop_last else {}),
             iterator_valid__batch_size=PREDICT_BATCH_SIZE,
             train_split=train_split,
             callbacks=callbacks,
@@ -639,7 +664,12 @@ class BaseConvLSTM(BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_series_input(
-            self, X, reset=False, require_fitted_length=True, allow_lazy=True
+            self,
+            X,
+            reset=False,
+            # a causal network classifies a series' prefixes as well
+            require_fitted_length=not is_causal_configuration(self.network_params_),
+            allow_lazy=True,
         )
         lengths = series_lengths(X)
         self._check_min_length(lengths)
@@ -683,6 +713,19 @@ class BaseConvLSTM(BaseEstimator):
                 logits = module(batch.to(device, dtype), batch_lengths)
                 outputs.append(logits.to(device="cpu", dtype=dtype))
         return outputs[0] if len(outputs) == 1 else torch.cat(outputs)
+
+
+def _causal_scaling(scaling: str | None) -> str | None:
+    """``scaling`` of a causal network: ``"auto"`` is per-channel; no per-series."""
+    if scaling in ("per_series", "per_series_amplitude"):
+        raise ValueError(
+            f"scaling={scaling!r} scales each series with statistics of the whole "
+            "series, which a causal network (variant='causal', or "
+            "conv_padding='causal' with bidirectional=False) must not see before "
+            "the series ends. Use scaling='per_channel', 'minmax', 'auto' (which "
+            "is 'per_channel' for a causal network) or None."
+        )
+    return "per_channel" if scaling == "auto" else scaling
 
 
 def _warn_if_amplitudes_vary_widely(stds: Any, scaling: str) -> None:

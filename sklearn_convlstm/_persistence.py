@@ -6,30 +6,43 @@ loading never executes: one zip file holding
 
 * ``model.json``: the format and package versions, the estimator's
   hyperparameters, its fitted scalar attributes (``classes_``,
-  ``network_params_``, ``scaling_``, ``history_``, ...) and the SHA-256 of
-  the weights file;
+  ``network_params_``, ``scaling_``, ``history_``, ...), the SHA-256 of
+  the weights file and, in ``sha256``, the SHA-256 of everything else in
+  ``model.json`` (its canonical JSON: sorted keys, no spaces), so the digest
+  covers the whole configuration as well as the weights;
 * ``weights.pt``: the network's ``state_dict`` and the fitted scalers' arrays
   (the input ``scaler_``, and a regressor's ``target_scaler_``),
   written with :func:`torch.save` and read back with
   ``torch.load(weights_only=True)``, which only rebuilds tensors.
 
-:func:`load_model` checks the zip's CRCs and the SHA-256, so a corrupted or
+:func:`save_model` writes a temporary file in the target's folder, flushes it
+to disk and renames it over the target, so a failed save (a full disk, a
+size limit, an interrupt) leaves an existing file as it was.
+:func:`load_model` checks the zip's CRCs and both digests, so a corrupted or
 altered file raises a ``ValueError`` instead of loading a model with different
-probabilities. The loaded model predicts exactly as the saved one did. What it
-does not keep: the optimizer's state (a loaded model predicts; ``fit`` trains a
-new network anyway) and user ``callbacks`` (arbitrary objects: set
+labels, probabilities or output shape, and a malformed ``model.json`` raises a
+``ValueError`` that names the field. The digests detect accidental damage
+and edits; they are not a signature (whoever edits the file can recompute
+them): load models only from sources you trust. Files of format version 1
+(written before the configuration was covered) still load, with a warning.
+The loaded model predicts exactly as the saved one did. What it does not
+keep: the optimizer's state (a loaded model predicts; ``fit`` trains a new
+network anyway) and user ``callbacks`` (arbitrary objects: set
 ``callbacks=None`` before saving, or use pickle).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
 import os
+import secrets
 import warnings
 import zipfile
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import IO, Any
 
 import numpy as np
 import torch
@@ -53,8 +66,11 @@ __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "load_model", "save_model"]
 
 #: Written in ``model.json``; :func:`load_model` refuses other files.
 FORMAT_NAME = "sklearn-convlstm-model"
-#: Version of the layout of ``model.json`` and ``weights.pt``.
-FORMAT_VERSION = 1
+#: Version of the layout of ``model.json`` and ``weights.pt``. Version 2 adds
+#: ``sha256``, the digest of the rest of ``model.json``.
+FORMAT_VERSION = 2
+#: Versions :func:`load_model` reads (version 1 with a warning).
+_READABLE_VERSIONS = (1, 2)
 
 _METADATA = "model.json"
 _WEIGHTS = "weights.pt"
@@ -167,6 +183,11 @@ def save_model(
 ) -> None:
     """Save a fitted classifier or regressor in the safe format (no pickle).
 
+    The file is written whole to a temporary file in the folder of
+    ``path``, flushed to disk (``fsync``) and renamed over ``path``: a save
+    that fails part-way (disk full, file size limit, interrupt) leaves an
+    existing file at ``path`` unchanged and no temporary file behind.
+
     Parameters
     ----------
     estimator : ConvLSTMClassifier or ConvLSTMRegressor
@@ -175,7 +196,8 @@ def save_model(
         ``torch.optim`` class).
     path : str or path-like
         File to write (a zip archive; ``.convlstm`` or ``.zip`` are fine
-        suffixes). An existing file is replaced.
+        suffixes). An existing file is replaced (keeping its permissions);
+        a symbolic link is followed.
 
     Raises
     ------
@@ -183,6 +205,8 @@ def save_model(
         If ``estimator`` is not fitted.
     ValueError
         For a parameter or label the format cannot store.
+    OSError
+        If the file cannot be written; an existing file is left as it was.
 
     See Also
     --------
@@ -273,10 +297,63 @@ def save_model(
         "fitted": fitted,
         "history": list(estimator.history_),
     }
-    text = json.dumps(metadata, default=_json_default, indent=1)
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(_METADATA, text)
-        archive.writestr(_WEIGHTS, weights, compress_type=zipfile.ZIP_STORED)
+    # The digest is taken of the JSON as load_model reads it back.
+    metadata = json.loads(json.dumps(metadata, default=_json_default))
+    metadata["sha256"] = _metadata_digest(metadata)
+    text = json.dumps(metadata, indent=1)
+
+    def write(file: IO[bytes]) -> None:
+        with zipfile.ZipFile(file, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr(_METADATA, text)
+            archive.writestr(_WEIGHTS, weights, compress_type=zipfile.ZIP_STORED)
+
+    _write_atomically(os.path.realpath(path), write)
+
+
+def _metadata_digest(metadata: dict[str, Any]) -> str:
+    """SHA-256 of ``model.json``'s content but ``sha256``, as canonical JSON."""
+    content = {key: value for key, value in metadata.items() if key != "sha256"}
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _write_atomically(path: str, write: Callable[[IO[bytes]], None]) -> None:
+    """Write a file through ``write`` to a temporary file, then rename it to ``path``.
+
+    The temporary file is in the same folder (a rename within one file
+    system replaces the target in one step), created with the permissions a
+    new file gets (or those of the file it replaces), flushed and synced
+    before the rename; it is removed if anything fails.
+    """
+    folder, name = os.path.split(path)
+    temporary = os.path.join(folder, f".{name}.{secrets.token_hex(6)}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(temporary, os.stat(path).st_mode & 0o7777)
+        with os.fdopen(descriptor, "wb") as file:
+            descriptor = -1  # closed with the file object
+            write(file)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        if descriptor != -1:
+            os.close(descriptor)
+        with contextlib.suppress(OSError):
+            os.remove(temporary)
+        raise
+    _sync_folder(folder)
+
+
+def _sync_folder(folder: str) -> None:
+    """Flush the rename to disk (best effort: not every system can)."""
+    with contextlib.suppress(OSError):
+        descriptor = os.open(folder or ".", os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
 
 
 def _save_scaler(
@@ -345,12 +422,30 @@ def _read_archive(path: str) -> tuple[dict[str, Any], bytes]:
         raise ValueError(f"{path}: {_METADATA} is not valid JSON: {error}.") from None
     if not isinstance(metadata, dict) or metadata.get("format") != FORMAT_NAME:
         raise ValueError(f"{path} is not a model file written by save_model.")
-    if metadata.get("format_version") != FORMAT_VERSION:
+    version = metadata.get("format_version")
+    if isinstance(version, bool) or version not in _READABLE_VERSIONS:
         raise ValueError(
-            f"{path} has format version {metadata.get('format_version')!r}; this "
-            f"version of sklearn_convlstm reads version {FORMAT_VERSION}. Load it "
-            f"with sklearn_convlstm {metadata.get('package_version')}."
+            f"{path} has format version {version!r}; this version of "
+            f"sklearn_convlstm reads versions {_READABLE_VERSIONS}. Load it with "
+            f"sklearn_convlstm {metadata.get('package_version')}."
         )
+    if version == 1:
+        warnings.warn(
+            f"{path} was saved in format version 1, whose SHA-256 covers the "
+            f"weights only: a change to {_METADATA} (classes, scaling, network "
+            "parameters) would not be detected. Save it again with save_model "
+            f"to write format version {FORMAT_VERSION}, which covers both.",
+            UserWarning,
+            stacklevel=3,
+        )
+    else:
+        recorded = metadata.get("sha256")
+        if recorded != _metadata_digest(metadata):
+            raise ValueError(
+                f"{path}: {_METADATA} does not match the SHA-256 recorded when the "
+                f"model was saved (field 'sha256': {recorded!r}): the file was "
+                "altered or corrupted. Do not use it; save the model again."
+            )
     digest = hashlib.sha256(weights).hexdigest()
     if digest != metadata.get("weights_sha256"):
         raise ValueError(
@@ -359,6 +454,43 @@ def _read_archive(path: str) -> tuple[dict[str, Any], bytes]:
             "the file was altered or corrupted. Do not use it; save the model again."
         )
     return metadata, weights
+
+
+@contextlib.contextmanager
+def _field(source: str, name: str) -> Iterator[None]:
+    """Turn an error while reading ``name`` into a ValueError that names it."""
+    try:
+        yield
+    except ValueError as error:
+        if str(error).startswith(source):
+            raise
+        raise ValueError(
+            f"{source}: {name} in {_METADATA} is not valid: {error}"
+        ) from error
+    except (KeyError, TypeError, AttributeError, IndexError, RuntimeError) as error:
+        detail = f"{type(error).__name__}: {error}"
+        if isinstance(error, KeyError):
+            detail = f"it lacks the entry {error}"
+        raise ValueError(
+            f"{source}: {name} in {_METADATA} is missing or malformed ({detail}). "
+            "The file was not written by this package's save_model or was "
+            "edited; save the model again."
+        ) from error
+
+
+def _entry(mapping: Any, key: str, kind: type | tuple[type, ...], where: str) -> Any:
+    """``mapping[key]``, checked to be of type ``kind`` (JSON types)."""
+    if not isinstance(mapping, dict) or key not in mapping:
+        raise KeyError(key)
+    value = mapping[key]
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
+        names = (
+            kind.__name__
+            if isinstance(kind, type)
+            else "/".join(k.__name__ for k in kind)
+        )
+        raise TypeError(f"{where}{key} must be a JSON {names}; got {value!r}")
+    return value
 
 
 def _loading_device(device: str | None, saved: str) -> str:
@@ -402,8 +534,15 @@ def load_model(
     Raises
     ------
     ValueError
-        If the file is not a model file, was altered or corrupted (zip CRC or
-        SHA-256 of the weights), or has another format version.
+        If the file is not a model file, was altered or corrupted (zip CRC,
+        SHA-256 of ``model.json`` or of the weights), has another format
+        version, or its ``model.json`` lacks a field or holds one that does
+        not fit (the message names the field).
+
+    Warns
+    -----
+    UserWarning
+        For a file of format version 1, whose digest covers the weights only.
     """
     source = os.fspath(path)
     metadata, weights = _read_archive(source)
@@ -413,69 +552,127 @@ def load_model(
             f"{source} holds a {metadata.get('estimator')!r}; load_model loads "
             "ConvLSTMClassifier and ConvLSTMRegressor models."
         )
-    params = {name: _decode(value) for name, value in metadata["params"].items()}
-    estimator = estimator_class(**params)
-    estimator._validate_params()
-    fitted = metadata["fitted"]
+    with _field(source, "params"):
+        stored_params = _entry(metadata, "params", dict, "")
+        params = {name: _decode(value) for name, value in stored_params.items()}
+        estimator = estimator_class(**params)
+        estimator._validate_params()
+    with _field(source, "fitted"):
+        fitted = _entry(metadata, "fitted", dict, "")
+        net_state = _entry(fitted, "net", dict, "fitted.")
+        for key, kind in (("device", str), ("batch_size", int), ("max_epochs", int)):
+            _entry(net_state, key, kind, "fitted.net.")
+        mixed_precision = _entry(net_state, "mixed_precision", bool, "fitted.net.")
     for name in _FITTED_SCALARS:
-        setattr(estimator, name, _decode(fitted[name]))
+        with _field(source, f"fitted.{name}"):
+            setattr(estimator, name, _decode(_entry(fitted, name, object, "")))
+    with _field(source, "fitted.scaling_"):
+        method = NETWORK_SCALING[estimator.scaling_]
+    with _field(source, "fitted.network_params_"):
+        if not isinstance(estimator.network_params_, dict):
+            raise TypeError(
+                f"it must be a dict; got {type(estimator.network_params_).__name__}"
+            )
     regressor = isinstance(estimator, ConvLSTMRegressor)
     if regressor:
         for name in _REGRESSOR_SCALARS:
-            setattr(estimator, name, _decode(fitted[name]))
+            with _field(source, f"fitted.{name}"):
+                setattr(estimator, name, _entry(fitted, name, int, "fitted."))
+        with _field(source, "fitted.target_ndim_"):
+            if estimator.target_ndim_ not in (1, 2) or (
+                estimator.target_ndim_ == 1 and estimator.n_outputs_ != 1
+            ):
+                raise ValueError(
+                    f"target_ndim_ must be 1 (one output) or 2; got "
+                    f"{estimator.target_ndim_} with n_outputs_="
+                    f"{estimator.n_outputs_}."
+                )
     else:
-        estimator.classes_ = _decode_labels(fitted["classes_"])
+        with _field(source, "fitted.classes_"):
+            estimator.classes_ = _decode_labels(_entry(fitted, "classes_", dict, ""))
+            if len(estimator.classes_) < 2 or len(np.unique(estimator.classes_)) != len(
+                estimator.classes_
+            ):
+                raise ValueError(
+                    f"classes_ must hold at least 2 distinct labels; got "
+                    f"{estimator.classes_.tolist()!r}."
+                )
     if "feature_names_in_" in fitted:
-        estimator.feature_names_in_ = np.array(
-            fitted["feature_names_in_"], dtype=object
-        )
-    net_state = fitted["net"]
+        with _field(source, "fitted.feature_names_in_"):
+            estimator.feature_names_in_ = np.array(
+                _entry(fitted, "feature_names_in_", list, "fitted."), dtype=object
+            )
     target = _loading_device(device, net_state["device"])
     # Training's precision as saved; prediction's as ``fit`` would resolve it
     # on the device the model is loaded onto.
-    estimator.mixed_precision_ = net_state["mixed_precision"]
+    estimator.mixed_precision_ = mixed_precision
     estimator.inference_precision_ = resolve_precision(
         estimator.mixed_precision, target, inference=True
     )
-    tensors = torch.load(io.BytesIO(weights), map_location=target, weights_only=True)
+    with _field(source, "weights.pt"):
+        tensors = torch.load(
+            io.BytesIO(weights), map_location=target, weights_only=True
+        )
+        if not isinstance(tensors, dict) or "module" not in tensors:
+            raise KeyError("module")
     if not regressor:
         # files saved before the random-kernel head have the softmax head
-        estimator.head_ = fitted.get("head_", "softmax")
+        with _field(source, "fitted.head_"):
+            estimator.head_ = _entry(
+                {"head_": "softmax", **fitted}, "head_", str, "fitted."
+            )
         estimator.random_kernel_head_ = None
         if "random_kernel_head" in fitted:
-            random_kernel_head = RandomKernelRidge.from_config(
-                fitted["random_kernel_head"]
-            )
-            random_kernel_head.load_state_dict(tensors["random_kernel_head"])
+            with _field(source, "fitted.random_kernel_head"):
+                random_kernel_head = RandomKernelRidge.from_config(
+                    fitted["random_kernel_head"]
+                )
+                random_kernel_head.load_state_dict(tensors["random_kernel_head"])
             estimator.random_kernel_head_ = random_kernel_head.eval()
 
-    estimator.scaler_ = _load_scaler(
-        TimeSeriesScaler, fitted["scaler_"], tensors["scaler"], source
-    )
+    with _field(source, "fitted.scaler_"):
+        estimator.scaler_ = _load_scaler(
+            TimeSeriesScaler, fitted["scaler_"], tensors["scaler"], source
+        )
     output_scaling = None
     if regressor:
-        target_scaler = _load_scaler(
-            StandardScaler,
-            fitted["target_scaler_"],
-            tensors["target_scaler"],
-            source,
-        )
-        estimator.target_scaler_ = target_scaler
-        output_scaling = (target_scaler.mean_, target_scaler.scale_)
+        with _field(source, "fitted.target_scaler_"):
+            target_scaler = _load_scaler(
+                StandardScaler,
+                fitted["target_scaler_"],
+                tensors["target_scaler"],
+                source,
+            )
+            estimator.target_scaler_ = target_scaler
+            output_scaling = (target_scaler.mean_, target_scaler.scale_)
 
-    module = ConvLSTMNetwork(
-        estimator.n_channels_in_,
-        estimator._n_outputs(),
-        input_scaling=NETWORK_SCALING[estimator.scaling_],
-        augmentation=(
-            (estimator.augmentation_window, estimator.augmentation_scale)
-            if estimator.augmentation
-            else None
-        ),
-        output_scaling=output_scaling,
-        **estimator.network_params_,
-    )
-    module.load_state_dict(tensors["module"])
+    with _field(source, "fitted.network_params_ (or n_channels_in_)"):
+        module = ConvLSTMNetwork(
+            estimator.n_channels_in_,
+            estimator._n_outputs(),
+            input_scaling=method,
+            augmentation=(
+                (estimator.augmentation_window, estimator.augmentation_scale)
+                if estimator.augmentation
+                else None
+            ),
+            output_scaling=output_scaling,
+            **estimator.network_params_,
+        )
+    outputs = "n_outputs_" if regressor else "classes_"
+    with _field(
+        source,
+        f"the network of fitted.network_params_, n_channels_in_, scaling_ and "
+        f"{outputs} (weights.pt does not fit it)",
+    ):
+        module.load_state_dict(tensors["module"])
+    if module.min_length != estimator.min_length_:
+        raise ValueError(
+            f"{source}: fitted.min_length_ in {_METADATA} is "
+            f"{estimator.min_length_!r}, but the network of "
+            f"fitted.network_params_ needs series of at least {module.min_length} "
+            "timesteps: the file was edited. Save the model again."
+        )
     optimizer = params["optimizer"]
     net_kwargs: dict[str, Any] = {
         "mixed_precision": estimator.mixed_precision_,
@@ -500,21 +697,30 @@ def load_model(
             **net_kwargs,
         )
     else:
-        criterion_weight = net_state["criterion_weight"]
+        with _field(source, "fitted.net.criterion_weight"):
+            criterion_weight = net_state.get("criterion_weight")
+            if criterion_weight is not None:
+                criterion_weight = torch.tensor(criterion_weight, dtype=torch.float32)
+                if criterion_weight.shape != (len(estimator.classes_),):
+                    raise ValueError(
+                        f"it must hold one weight per class "
+                        f"({len(estimator.classes_)}); got shape "
+                        f"{tuple(criterion_weight.shape)}."
+                    )
         net = _AutocastNeuralNetClassifier(
             module,
             criterion=torch.nn.CrossEntropyLoss,
-            criterion__weight=(
-                None
-                if criterion_weight is None
-                else torch.tensor(criterion_weight, dtype=torch.float32)
-            ),
+            criterion__weight=criterion_weight,
             classes=np.arange(len(estimator.classes_)),
             **net_kwargs,
         )
     net.initialize()
     net.module_.eval()
-    net.history = History(metadata["history"])
+    with _field(source, "history"):
+        history = _entry(metadata, "history", list, "")
+        if not all(isinstance(epoch, dict) for epoch in history):
+            raise TypeError("it must be a list of epoch records (JSON objects)")
+        net.history = History(history)
     estimator.net_ = net
     estimator.history_ = net.history
     return estimator

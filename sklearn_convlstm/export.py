@@ -39,9 +39,11 @@ series padded at the end.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import os
+import secrets
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -60,6 +62,17 @@ __all__ = ["OnnxModel", "export_onnx", "load_onnx"]
 
 #: Key of the JSON description in the ONNX file's metadata_props.
 METADATA_KEY = "sklearn_convlstm"
+
+#: Lowest ONNX opset that exports every network of this package (the packed
+#: sequences of series of unequal length need opset 11).
+MIN_OPSET = 11
+
+
+def _max_opset() -> int:
+    """Highest opset torch's exporter writes (23 with torch 2.13)."""
+    from torch.onnx import _constants
+
+    return int(getattr(_constants, "ONNX_MAX_OPSET", 20))
 
 
 class _ServingModule(nn.Module):
@@ -103,7 +116,9 @@ def export_onnx(
         exactly as ``predict_proba`` computes a list of such series. ``None``:
         only for an estimator fitted on series of unequal length.
     opset_version : int, default=None
-        ONNX opset; ``None`` takes torch's default.
+        ONNX opset, from :data:`MIN_OPSET` (11) to the highest opset the
+        installed torch exports (23 with torch 2.13); ``None`` takes
+        torch's default.
 
     Returns
     -------
@@ -116,6 +131,9 @@ def export_onnx(
         If ``estimator`` is not fitted.
     ImportError
         If onnx or onnxruntime is missing (extra ``export``).
+    TypeError, ValueError
+        If ``opset_version`` is not an int in the supported range (checked
+        before anything is exported).
     RuntimeError
         If the exported graph does not reproduce the network's outputs on a
         random batch within 1e-4 (checked with onnxruntime before returning).
@@ -135,6 +153,9 @@ def export_onnx(
     * Not in the graph: input validation (channels, length, NaN; the
       metadata holds what to check, :class:`OnnxModel` does it) and
       ``mixed_precision`` (the graph computes in float32).
+    * The graph is written to a temporary file in the folder of ``path``,
+      checked, and only then renamed to ``path``: a failed export leaves no
+      file behind and an existing file as it was.
 
     Examples
     --------
@@ -151,6 +172,7 @@ def export_onnx(
     """
     check_is_fitted(estimator)
     check_network_head(estimator, "export_onnx")
+    _check_opset(opset_version)
     onnx, ort = _import_onnx()
     network = getattr(getattr(estimator, "net_", None), "module_", None)
     if not isinstance(network, nn.Module):
@@ -173,6 +195,10 @@ def export_onnx(
         "n_timesteps": None if n_timesteps is None else int(n_timesteps),
         "min_length": min_length,
         "inputs": ["series", "lengths"] if lengths_input else ["series"],
+        # a regressor fitted on y of shape (n, 1) predicts (n, 1)
+        "target_ndim": (
+            None if classes is not None else int(getattr(estimator, "target_ndim_", 1))
+        ),
     }
 
     # A CPU copy: the graph has no device, and the estimator's module (maybe
@@ -192,6 +218,62 @@ def export_onnx(
         input_names.append("lengths")
         dynamic_axes["lengths"] = {0: "batch"}
     path = Path(path)
+    # Written and checked under a temporary name, then renamed: a failed
+    # export leaves nothing half-written at ``path``.
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    try:
+        _export(
+            serving,
+            args,
+            temporary,
+            input_names,
+            output_name,
+            dynamic_axes,
+            opset_version,
+            onnx,
+            metadata,
+        )
+        _check_export(serving, temporary, ort, metadata, device)
+        os.replace(temporary, path)
+    finally:
+        with contextlib.suppress(OSError):
+            os.remove(temporary)
+    return path
+
+
+def _check_opset(opset_version: Any) -> None:
+    """Refuse an opset the export cannot write, before exporting anything."""
+    if opset_version is None:
+        return
+    highest = _max_opset()
+    if isinstance(opset_version, bool) or not isinstance(
+        opset_version, (int, np.integer)
+    ):
+        raise TypeError(
+            f"opset_version must be an int from {MIN_OPSET} to {highest}, or "
+            f"None; got {opset_version!r} of type {type(opset_version).__name__}."
+        )
+    if not MIN_OPSET <= opset_version <= highest:
+        raise ValueError(
+            f"opset_version must be from {MIN_OPSET} to {highest} (the ONNX "
+            f"opsets that export this package's networks with torch "
+            f"{torch.__version__}); got {opset_version}. Leave it None for "
+            "torch's default."
+        )
+
+
+def _export(
+    serving: nn.Module,
+    args: tuple[torch.Tensor, ...],
+    path: Path,
+    input_names: list[str],
+    output_name: str,
+    dynamic_axes: dict[str, dict[int, str]],
+    opset_version: int | None,
+    onnx: Any,
+    metadata: dict[str, Any],
+) -> None:
+    """Export ``serving`` to ``path`` and add the metadata to the file."""
     with warnings.catch_warnings():
         # Chosen on purpose (see the module docstring), and its tracer notes
         # are about Python-side checks (the minimum length), not the graph.
@@ -207,7 +289,7 @@ def export_onnx(
             input_names=input_names,
             output_names=[output_name],
             dynamic_axes=dynamic_axes,
-            opset_version=opset_version,
+            opset_version=None if opset_version is None else int(opset_version),
         )
     model = onnx.load(str(path))
     for key, value in (
@@ -217,8 +299,6 @@ def export_onnx(
         entry = model.metadata_props.add()
         entry.key, entry.value = key, value
     onnx.save(model, str(path))
-    _check_export(serving, path, ort, metadata, device)
-    return path
 
 
 def _import_onnx() -> tuple[Any, Any]:
@@ -273,9 +353,9 @@ def _check_export(
     difference = float(np.abs(exported - expected.cpu().numpy()).max())
     if not difference <= 1e-4:
         raise RuntimeError(
-            f"The exported graph {path} differs from the network by up to "
+            f"The exported graph differs from the network by up to "
             f"{difference:.3g} on a random batch (tolerance 1e-4); the export "
-            "does not reproduce this network."
+            "does not reproduce this network, and no file was written."
         )
 
 
@@ -371,13 +451,16 @@ class OnnxModel:
         Returns
         -------
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-            Labels from ``classes_``; for a regressor the outputs (one
-            column is returned as a 1D array).
+            Labels from ``classes_``; for a regressor the outputs, shaped as
+            the estimator's ``predict``: 1D for a model fitted on 1D ``y``,
+            2D for one fitted on 2D ``y`` (also of one column).
         """
         output = self._run(X)
         if self.classes_ is not None:
             return self.classes_[output.argmax(axis=1)]
-        return output[:, 0] if output.shape[1] == 1 else output
+        # exports before target_ndim was stored: one column gives 1D
+        one_dimensional = self.metadata.get("target_ndim", 1) == 1
+        return output[:, 0] if output.shape[1] == 1 and one_dimensional else output
 
 
 def load_onnx(

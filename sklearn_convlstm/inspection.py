@@ -47,6 +47,7 @@ import torch
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
+from sklearn_convlstm._lazy import LazySeries, RaggedSeries
 from sklearn_convlstm._optional import import_optional
 from sklearn_convlstm._random_kernel_head import check_network_head
 from sklearn_convlstm._validation import (
@@ -85,6 +86,10 @@ def explain(
     and with the module in eval mode (batch norm uses its running
     statistics, dropout and training augmentation are off).
 
+    The fitted network is only read: ``explain`` may run in several threads,
+    and beside ``predict``/``predict_proba`` on the same fitted estimator in
+    other threads, with the results of one call at a time.
+
     Parameters
     ----------
     estimator : fitted estimator
@@ -92,7 +97,7 @@ def explain(
         network, with its input scaling inside), e.g.
         :class:`~sklearn_convlstm.ConvLSTMClassifier`.
     X : array-like of shape (n_samples, n_channels, n_timesteps) or \
-            (n_samples, n_timesteps), or list of arrays
+            (n_samples, n_timesteps), list of arrays, LazySeries or RaggedSeries
         Series to explain, as accepted by the estimator's ``predict``.
     target : label, array-like of shape (n_samples,) or None, default=None
         What to explain. Classifier: a class label (one of ``classes_``) for
@@ -109,8 +114,9 @@ def explain(
     -------
     attributions : ndarray or list of ndarray
         float32, shaped like ``X``: ``(n_samples, n_channels, n_timesteps)``
-        for 3D input, ``(n_samples, n_timesteps)`` for 2D input, a list of
-        arrays of each series' shape for a list of series. Positive values
+        for 3D input (and a ``LazySeries``), ``(n_samples, n_timesteps)`` for
+        2D input, a list of arrays of each series' shape for a list of series
+        (``(n_channels, length)`` for a ``RaggedSeries``). Positive values
         push the explained output up, negative ones down; per series they
         sum to the output minus the output at the baseline.
 
@@ -148,10 +154,11 @@ def explain(
         raise ValueError(f"n_steps must be at least 1; got {n_steps}.")
     module = _explainable_module(estimator)
     X_checked = validate_series_input(
-        estimator, X, reset=False, require_fitted_length=True
+        estimator, X, reset=False, require_fitted_length=True, allow_lazy=True
     )
     lengths = series_lengths(X_checked)
     _check_min_length(module, lengths)
+    # Data read on demand (LazySeries, RaggedSeries) is read a chunk at a time.
     series_list = list(X_checked) if isinstance(X_checked, np.ndarray) else X_checked
     n_samples = len(series_list)
     device = next(module.parameters()).device
@@ -177,7 +184,7 @@ def explain(
                 is_classifier=hasattr(estimator, "classes_"),
                 device=device,
             )
-    return _like_input(X, attributions)
+    return _like_input(X, X_checked, attributions)
 
 
 def _explainable_module(estimator: Any) -> nn.Module:
@@ -308,6 +315,36 @@ def _input_scaling(module: nn.Module) -> InputScaling | None:
     return scalings[0] if scalings else None
 
 
+class _PathPoints(nn.Module):
+    """Stands in for the network's input scaling: outputs the path points."""
+
+    def __init__(self, points: torch.Tensor) -> None:
+        super().__init__()
+        self.points = points
+
+    def forward(self, x: torch.Tensor, lengths: Any = None) -> torch.Tensor:
+        """Return the path points, whatever the input."""
+        return self.points
+
+
+def _replacing(module: nn.Module, old: nn.Module, new: nn.Module) -> nn.Module:
+    """Return a shallow copy of ``module`` in which submodule ``old`` is ``new``.
+
+    Only the modules on the way down to ``old`` are copied (their
+    ``__dict__`` and submodule table); parameters, buffers and every other
+    submodule are shared, and ``module`` itself is not changed.
+    """
+    if module is old:
+        return new
+    replica = module.__new__(type(module))
+    replica.__dict__ = module.__dict__.copy()
+    replica._modules = dict(module._modules)
+    for name, child in module._modules.items():
+        if child is not None and any(sub is old for sub in child.modules()):
+            replica._modules[name] = _replacing(child, old, new)
+    return replica
+
+
 def _integrated_gradients(
     module: nn.Module,
     series: list[np.ndarray],
@@ -319,6 +356,7 @@ def _integrated_gradients(
     device: torch.device,
 ) -> list[np.ndarray]:
     """Integrated gradients of a few series, all path points in one batch."""
+    series = list(series)
     x, lengths = _forward(module, series, device)
     n_series, n_channels, n_timesteps = x.shape
     n_points = len(alpha)
@@ -338,13 +376,12 @@ def _integrated_gradients(
         if scaling is None:
             outputs = module(path, path_lengths)
         else:
-            # The scaling's output is replaced by the path point; the rest of
-            # the network runs as in predict.
-            handle = scaling.register_forward_hook(lambda *_: path)
-            try:
-                outputs = module(x.repeat(n_points, 1, 1), path_lengths)
-            finally:
-                handle.remove()
+            # The scaling's output is replaced by the path points; the rest of
+            # the network runs as in predict. A shallow copy of the network
+            # does it: a hook on the shared scaling layer would also replace
+            # the input of a predict_proba running in another thread.
+            with_path = _replacing(module, scaling, _PathPoints(path))
+            outputs = with_path(x.repeat(n_points, 1, 1), path_lengths)
         outputs = outputs.float()
         if is_classifier:
             outputs = torch.softmax(outputs, dim=1)
@@ -365,15 +402,23 @@ def _integrated_gradients(
 
 
 def _like_input(
-    X: Any, attributions: list[np.ndarray]
+    X: Any, X_checked: Any, attributions: list[np.ndarray]
 ) -> np.ndarray | list[np.ndarray]:
-    """Shape the attributions like the user's X: 3D, 2D, or a list of series."""
+    """Shape the attributions like the user's X: 3D, 2D, or a list of series.
+
+    A ``RaggedSeries`` gets a list of ``(n_channels, length)`` arrays, a
+    ``LazySeries`` a 3D array.
+    """
+    if isinstance(X_checked, RaggedSeries):
+        return attributions
     if isinstance(X, (list, tuple)) and _is_sequence_of_series(X):
         return [
             attribution[0] if np.ndim(item) == 1 else attribution
             for item, attribution in zip(X, attributions, strict=True)
         ]
     stacked = np.stack(attributions).astype(np.float32, copy=False)
+    if isinstance(X_checked, LazySeries):
+        return stacked
     return stacked[:, 0, :] if np.ndim(X) == 2 else stacked
 
 

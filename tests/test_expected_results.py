@@ -7,9 +7,10 @@ test series is compared with numbers pinned from a run of this code (torch
 2.13.0, CPU), one set per CPU instruction set that torch dispatches to
 (``torch.backends.cpu.get_cpu_capability()``): oneDNN's AVX2 and AVX-512
 kernels round differently, which after 5 epochs moves the probabilities by up
-to 1e-2, so numbers pinned on one kind of CPU cannot check another. A change of the architecture, initialisation, input scaling,
-optimiser, learning-rate schedule, seeding or data loading moves them; when a
-change is intended, re-pin them and say why in the commit.
+to 1e-2, so numbers pinned on one kind of CPU cannot check another. A change
+of the architecture, initialisation, input scaling, optimiser, learning-rate
+schedule, seeding or data loading moves them; when a change is intended,
+re-pin them and say why in the commit.
 
 Training is capped at 5 epochs (``max_epochs=5``; the default, ``"auto"``, is
 100 epochs for 20 series and is pinned by ``test_default_parameters`` instead)

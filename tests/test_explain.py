@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 
 import numpy as np
 import pytest
@@ -11,7 +12,7 @@ from conftest import FAST_PARAMS
 from sklearn.exceptions import NotFittedError
 from torch import nn
 
-from sklearn_convlstm import ConvLSTMClassifier, ConvLSTMRegressor
+from sklearn_convlstm import ConvLSTMClassifier, ConvLSTMRegressor, RaggedSeries
 from sklearn_convlstm.inspection import explain, plot_attribution
 
 WINDOW = slice(20, 31)  # the 11 steps (of 64) that tell the classes apart
@@ -278,3 +279,52 @@ def test_plot_attribution_names_the_extra_without_matplotlib(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
     with pytest.raises(ImportError, match=r"sklearn-convlstm\[plot\]"):
         plot_attribution(np.zeros(5), np.zeros(5))
+
+
+def test_ragged_series_are_explained_like_the_list(unequal_fit, tmp_path):
+    """Before: a NumPy shape error, while predict accepted the same input."""
+    clf, X = unequal_fit
+    values = np.concatenate(X[:6], axis=1)
+    offsets = np.cumsum([0] + [x.shape[1] for x in X[:6]])
+    np.save(tmp_path / "values.npy", values)
+    ragged = RaggedSeries(np.load(tmp_path / "values.npy", mmap_mode="r"), offsets)
+    attributions = explain(clf, ragged, target=1)
+    expected = explain(clf, X[:6], target=1)
+    assert [a.shape for a in attributions] == [x.shape for x in X[:6]]
+    for got, want in zip(attributions, expected, strict=True):
+        np.testing.assert_allclose(got, want, atol=1e-6)
+
+
+def test_explain_does_not_change_a_concurrent_predict_proba(pattern_data):
+    """explain's forward hook on the shared input scaling leaked into another
+    thread's predict_proba: 32 rows (the path points) came back for 5 series."""
+    X, y = pattern_data
+    clf = ConvLSTMClassifier(**FAST_PARAMS).fit(X, y)
+    expected = clf.predict_proba(X[:5])
+    stop = threading.Event()
+    failures: list[BaseException] = []
+
+    def explain_in_a_loop() -> None:
+        try:
+            while not stop.is_set():
+                explain(clf, X[:4], n_steps=8)
+        except BaseException as error:  # pragma: no cover - reported below
+            failures.append(error)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)  # switch threads often, as on a busy server
+    worker = threading.Thread(target=explain_in_a_loop)
+    worker.start()
+    try:
+        shapes = set()
+        for _ in range(400):
+            proba = clf.predict_proba(X[:5])
+            shapes.add(proba.shape)
+            if proba.shape == expected.shape:
+                np.testing.assert_array_equal(proba, expected)
+    finally:
+        stop.set()
+        worker.join()
+        sys.setswitchinterval(interval)
+    assert shapes == {(5, 2)}
+    assert not failures

@@ -87,6 +87,7 @@ def test_metadata_records_the_input_contract(tmp_path):
         "n_timesteps": 40,
         "min_length": 1,
         "inputs": ["series"],
+        "target_ndim": None,
     }
 
 
@@ -186,3 +187,62 @@ def test_foreign_onnx_file_is_refused(tmp_path):
     onnx.save(helper.make_model(graph), str(path))
     with pytest.raises(ValueError, match="has no 'sklearn_convlstm' metadata"):
         load_onnx(path)
+
+
+def test_regressor_fitted_on_a_column_predicts_a_column(tmp_path):
+    """y of shape (n, 1): predict gives (n, 1), and so must the served model."""
+    X = series(0, 24, n_timesteps=30)
+    y = (300 + 20 * X.mean(axis=(1, 2)))[:, np.newaxis]
+    model = ConvLSTMRegressor(**PARAMS).fit(X, y)
+    served = load_onnx(export_onnx(model, tmp_path / "r.onnx"))
+    assert served.metadata["target_ndim"] == 2
+    assert model.predict(X[:4]).shape == (4, 1)
+    assert served.predict(X[:4]).shape == (4, 1)
+    np.testing.assert_allclose(served.predict(X[:4]), model.predict(X[:4]), rtol=1e-5)
+
+
+@pytest.fixture(scope="module")
+def small_classifier():
+    X = series(0, 20, n_timesteps=40)
+    return ConvLSTMClassifier(**PARAMS).fit(X, np.arange(20) % 2)
+
+
+@pytest.mark.parametrize("opset_version", [7, 10, 99])
+def test_an_unsupported_opset_is_refused_before_exporting(
+    tmp_path, small_classifier, opset_version
+):
+    """Opset 7 wrote a file onnxruntime cannot load; 99 failed deep in torch."""
+    path = tmp_path / "m.onnx"
+    path.write_bytes(b"an earlier export")
+    with pytest.raises(
+        ValueError, match=rf"opset_version must be from 11 to \d+ .*got {opset_version}"
+    ):
+        export_onnx(small_classifier, path, opset_version=opset_version)
+    assert path.read_bytes() == b"an earlier export"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.onnx"]
+    with pytest.raises(TypeError, match=r"opset_version must be an int .* got '17'"):
+        export_onnx(small_classifier, path, opset_version="17")
+
+
+def test_the_lowest_supported_opset_exports_unequal_lengths(tmp_path, unequal_fit):
+    clf, X = unequal_fit
+    served = load_onnx(export_onnx(clf, tmp_path / "m.onnx", opset_version=11))
+    np.testing.assert_allclose(served.predict_proba(X), clf.predict_proba(X), atol=1e-5)
+
+
+def test_a_failed_export_leaves_no_file(tmp_path, small_classifier, monkeypatch):
+    """The graph is checked under a temporary name; only a good one is renamed."""
+    from sklearn_convlstm import export
+
+    def differs(*args, **kwargs):
+        raise RuntimeError("The exported graph differs from the network")
+
+    monkeypatch.setattr(export, "_check_export", differs)
+    with pytest.raises(RuntimeError, match="differs from the network"):
+        export_onnx(small_classifier, tmp_path / "new.onnx")
+    assert list(tmp_path.iterdir()) == []
+    (tmp_path / "old.onnx").write_bytes(b"an earlier export")
+    with pytest.raises(RuntimeError, match="differs from the network"):
+        export_onnx(small_classifier, tmp_path / "old.onnx")
+    assert [p.name for p in tmp_path.iterdir()] == ["old.onnx"]
+    assert (tmp_path / "old.onnx").read_bytes() == b"an earlier export"

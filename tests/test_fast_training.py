@@ -352,6 +352,9 @@ def test_fused_optimizer_only_for_adam_on_cuda():
 # ---------------------------------------------------------------- benchmark
 
 
+# Slow (20 s on a quiet machine, minutes on busy cores): runs the whole GPU
+# benchmark script (`--quick`) in a subprocess on the CPU.
+@pytest.mark.slow
 def test_gpu_benchmark_runs_quick_on_cpu(tmp_path):
     command = [
         sys.executable,
@@ -542,3 +545,76 @@ def test_on_cuda_data_on_disk_streams_batch_by_batch(tmp_path, monkeypatch, dtyp
     expected = in_memory.predict_proba(X)
     assert calls == [np.ndarray]
     np.testing.assert_allclose(proba, expected, atol=1e-4)
+
+
+# ------------------------------------------ one-series batches and batch norm
+def test_tensor_batches_drop_last_and_draw_from_their_generator():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(17, 2, 5)).astype(np.float32)
+    y = rng.randint(0, 3, 17)
+    loader = torch.utils.data.DataLoader(
+        Dataset(X, y), batch_size=8, shuffle=True, drop_last=True
+    )
+    generator = torch.Generator().manual_seed(3)
+    batches = TensorBatches(
+        X, y, None, batch_size=8, shuffle=True, device="cpu", generator=generator
+    )
+    batches.drop_last = True
+    assert len(batches) == len(loader) == 2
+    global_state = torch.get_rng_state()
+    got = list(batches)
+    assert torch.equal(torch.get_rng_state(), global_state)  # only its own
+    torch.manual_seed(3)
+    expected = list(loader)
+    assert [len(b[1]) for b in got] == [8, 8]
+    for (x_got, y_got), (x_expected, y_expected) in zip(got, expected, strict=True):
+        assert torch.equal(x_got, x_expected)
+        assert torch.equal(y_got, y_expected)
+
+
+@pytest.mark.parametrize(
+    "make_data",
+    [
+        lambda X: X[:9, :, :1],  # conv output of 1 step, a last batch of 1
+        lambda X: [x[:, :1] for x in X[:9]],  # the same, as a list
+    ],
+    ids=["one-step", "one-step-list"],
+)
+def test_a_last_batch_of_one_series_that_batch_norm_cannot_train_is_left_out(
+    pattern_data, make_data
+):
+    """Before: "Expected more than 1 value per channel when training"."""
+    X, y = pattern_data
+    params = {**FAST_PARAMS, "batch_norm": True, "batch_size": 8}
+    clf = ConvLSTMClassifier(**params).fit(make_data(X), y[:9])
+    assert clf.history_[:, "train_batch_count"] == [1, 1]
+    assert np.isfinite(clf.predict_proba(make_data(X))).all()
+
+
+def test_pooling_down_to_one_step_with_a_last_batch_of_one(pattern_data):
+    X, y = pattern_data
+    clf = ConvLSTMClassifier(
+        max_epochs=1, batch_size=8, pool_sizes=(4, 4, 1), random_state=0
+    ).fit(X[:9, :, :16], y[:9])
+    assert clf.history_[:, "train_batch_count"] == [1]
+
+
+def test_a_last_batch_of_one_long_series_is_kept(pattern_data):
+    X, y = pattern_data
+    params = {**FAST_PARAMS, "batch_norm": True, "batch_size": 8}
+    clf = ConvLSTMClassifier(**params).fit(X[:9], y[:9])
+    assert clf.history_[:, "train_batch_count"] == [2, 2]
+
+
+def test_batches_of_one_series_that_batch_norm_cannot_train_are_refused(
+    pattern_data,
+):
+    X, y = pattern_data
+    clf = ConvLSTMClassifier(**{**FAST_PARAMS, "batch_norm": True, "batch_size": 1})
+    with pytest.raises(
+        ValueError,
+        match=r"batch_norm=True needs more than one value per channel .* "
+        r"batch_size=1 makes batches of one series, and a series of 1 timesteps "
+        r"has 1 step left at the batch norm of conv block 0\. Use batch_size >= 2",
+    ):
+        clf.fit(X[:9, :, :1], y[:9])

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import errno
+import hashlib
 import io
 import json
 import pickle
+import subprocess
+import sys
+import warnings
 import zipfile
 
 import numpy as np
@@ -133,7 +138,7 @@ def test_the_file_holds_no_pickle(pattern_data, tmp_path):
         metadata = json.loads(archive.read("model.json"))
         weights = archive.read("weights.pt")
     assert metadata["format"] == "sklearn-convlstm-model"
-    assert metadata["format_version"] == 1
+    assert metadata["format_version"] == 2
     # weights_only=True refuses anything but tensors and plain containers.
     state = torch.load(io.BytesIO(weights), weights_only=True)
     assert set(state) == {"module", "scaler"}
@@ -206,3 +211,274 @@ def test_save_model_errors(pattern_data, tmp_path):
         TypeError, match=r"saves a ConvLSTMClassifier or ConvLSTMRegressor; got .*dict"
     ):
         save_model({}, tmp_path / "m.zip")
+
+
+# ------------------------------------------------------ atomic saves (row 7)
+def _leftovers(folder) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+def test_a_save_that_fails_midway_leaves_the_old_file(pattern_data, tmp_path):
+    """The disk fills after part of the new file: the old one must still load.
+
+    Before: the zip was written over the old file in place, which was left
+    truncated and no longer loaded.
+    """
+    X, y = pattern_data
+    path = tmp_path / "m.convlstm"
+    old = fast().fit(X, y)
+    save_model(old, path)
+    before = path.read_bytes()
+    newer = fast(max_epochs=3).fit(X, y)
+    real_writestr = zipfile.ZipFile.writestr
+
+    def disk_fills(self, name, data, *args, **kwargs):
+        if name == "weights.pt":  # model.json is written, then half the weights
+            self.fp.write(bytes(data)[: len(data) // 2])
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_writestr(self, name, data, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(zipfile.ZipFile, "writestr", disk_fills)
+        with pytest.raises(OSError, match="No space left on device"):
+            save_model(newer, path)
+    assert path.read_bytes() == before
+    assert _leftovers(tmp_path) == ["m.convlstm"]  # no temporary file left
+    np.testing.assert_array_equal(
+        load_model(path).predict_proba(X), old.predict_proba(X)
+    )
+
+
+_SAVE_UNDER_A_SIZE_LIMIT = """
+import json, resource, signal, sys
+import numpy as np
+from sklearn_convlstm import ConvLSTMClassifier, save_model
+X, y = np.load(sys.argv[1]), np.load(sys.argv[2])
+clf = ConvLSTMClassifier(**json.loads(sys.argv[3])).fit(X, y)
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # fail the write, not the process
+resource.setrlimit(resource.RLIMIT_FSIZE, (int(sys.argv[5]), resource.RLIM_INFINITY))
+try:
+    save_model(clf, sys.argv[4])
+except OSError as error:
+    print("OSError", error.errno)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_FSIZE")
+def test_a_file_size_limit_during_a_save_leaves_the_old_file(pattern_data, tmp_path):
+    """A real short write: the process may write only part of the new file."""
+    X, y = pattern_data
+    path = tmp_path / "m.convlstm"
+    old = fast().fit(X, y)
+    save_model(old, path)
+    before = path.read_bytes()
+    np.save(tmp_path / "X.npy", X)
+    np.save(tmp_path / "y.npy", y)
+    params = {**FAST_PARAMS, "max_epochs": 3}
+    limit = len(before) // 2
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            _SAVE_UNDER_A_SIZE_LIMIT,
+            *(str(tmp_path / name) for name in ("X.npy", "y.npy")),
+            json.dumps(params),
+            str(path),
+            str(limit),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"OSError {errno.EFBIG}"
+    assert path.read_bytes() == before
+    assert _leftovers(tmp_path) == ["X.npy", "m.convlstm", "y.npy"]
+    np.testing.assert_array_equal(
+        load_model(path).predict_proba(X), old.predict_proba(X)
+    )
+
+
+def test_save_keeps_the_permissions_of_the_file_it_replaces(pattern_data, tmp_path):
+    X, y = pattern_data
+    path = tmp_path / "m.convlstm"
+    clf = fast().fit(X, y)
+    save_model(clf, path)
+    path.chmod(0o640)
+    save_model(clf, path)
+    assert path.stat().st_mode & 0o777 == 0o640
+    assert _leftovers(tmp_path) == ["m.convlstm"]
+
+
+# ------------------------------------- tamper evidence (rows 8, 9; format v2)
+def _rewrite(path, edit, version: int = 2) -> None:
+    """Edit model.json; version 2 is re-signed (as a careless writer would)."""
+    with zipfile.ZipFile(path) as archive:
+        metadata = json.loads(archive.read("model.json"))
+        weights = archive.read("weights.pt")
+    edit(metadata)
+    metadata.pop("sha256", None)
+    metadata["format_version"] = version
+    if version == 2:
+        # The documented digest: canonical JSON of the rest of model.json.
+        canonical = json.dumps(metadata, sort_keys=True, separators=(",", ":"))
+        metadata["sha256"] = hashlib.sha256(canonical.encode()).hexdigest()
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("model.json", json.dumps(metadata))
+        archive.writestr("weights.pt", weights)
+
+
+def _edit_file(path, edit) -> None:
+    """Edit model.json and leave its digest as saved (an edit by hand)."""
+    with zipfile.ZipFile(path) as archive:
+        metadata = json.loads(archive.read("model.json"))
+        weights = archive.read("weights.pt")
+    edit(metadata)
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("model.json", json.dumps(metadata, indent=1))
+        archive.writestr("weights.pt", weights)
+
+
+def _set(*keys_and_value):
+    *keys, value = keys_and_value
+
+    def edit(metadata):
+        target = metadata
+        for key in keys[:-1]:
+            target = target[key]
+        target[keys[-1]] = value(target[keys[-1]]) if callable(value) else value
+
+    return edit
+
+
+def _network_param(name, value):
+    def edit(metadata):
+        pairs = metadata["fitted"]["network_params_"]["dict"]
+        for pair in pairs:
+            if pair[0] == name:
+                pair[1] = value
+
+    return edit
+
+
+@pytest.fixture(scope="module")
+def saved_models(tmp_path_factory, pattern_data):
+    """A classifier and a regressor (y of shape (n, 1)) saved once."""
+    from sklearn_convlstm import ConvLSTMRegressor
+
+    X, y = pattern_data
+    folder = tmp_path_factory.mktemp("saved")
+    clf = fast(pool_sizes=2).fit(X, np.array(["a", "b"])[y])
+    reg = ConvLSTMRegressor(**FAST_PARAMS).fit(X, X[:, :1, :4].mean(axis=2))
+    save_model(clf, folder / "clf.convlstm")
+    save_model(reg, folder / "reg.convlstm")
+    return {
+        "clf": (clf, folder / "clf.convlstm"),
+        "reg": (reg, folder / "reg.convlstm"),
+    }
+
+
+def _copy(saved_models, name, tmp_path):
+    estimator, source = saved_models[name]
+    path = tmp_path / source.name
+    path.write_bytes(source.read_bytes())
+    return estimator, path
+
+
+def _reversed_labels(stored):
+    return {**stored, "values": stored["values"][::-1]}
+
+
+@pytest.mark.parametrize(
+    ("name", "edit"),
+    [
+        ("clf", _set("fitted", "classes_", _reversed_labels)),
+        ("clf", _set("fitted", "classes_", lambda c: {**c, "values": ["x", "b"]})),
+        ("clf", _set("fitted", "scaling_", "per_series")),
+        ("clf", _network_param("pool_sizes", {"tuple": [1]})),
+        ("clf", _network_param("conv_padding", "valid")),
+        ("reg", _set("fitted", "target_ndim_", 1)),
+        ("clf", _set("history", lambda h: h[:1])),
+        ("clf", _set("params", "lr", {"dict": []})),
+    ],
+    ids=[
+        "classes-reordered",
+        "class-renamed",
+        "scaling",
+        "pool_sizes",
+        "conv_padding",
+        "target_ndim",
+        "history",
+        "param",
+    ],
+)
+def test_an_edited_model_json_is_detected(saved_models, tmp_path, name, edit):
+    """Before: only the weights were covered; these loaded with other labels,
+    probabilities or output shape and no warning."""
+    _, path = _copy(saved_models, name, tmp_path)
+    _edit_file(path, edit)
+    with pytest.raises(
+        ValueError,
+        match=r"model\.json does not match the SHA-256 recorded .* altered",
+    ):
+        load_model(path)
+
+
+@pytest.mark.parametrize("version", [1, 2])
+@pytest.mark.parametrize(
+    ("name", "edit", "field"),
+    [
+        ("clf", lambda m: m["fitted"].pop("scaling_"), r"fitted\.scaling_"),
+        ("clf", lambda m: m.pop("params"), r"params .*lacks the entry 'params'"),
+        ("clf", lambda m: m["fitted"]["net"].pop("device"), r"fitted .*'device'"),
+        ("clf", _network_param("rnn", "gru"), r"network of fitted\.network_params_"),
+        ("clf", _network_param("readout", "last"), r"fitted\.network_params_"),
+        ("clf", _set("fitted", "n_channels_in_", 3), r"n_channels_in_"),
+        (
+            "clf",
+            _set("fitted", "classes_", lambda c: {**c, "values": ["a", "b", "c"]}),
+            r"classes_",
+        ),
+        (
+            "clf",
+            _set("fitted", "classes_", lambda c: {**c, "values": ["a"]}),
+            "classes_",
+        ),
+        ("clf", _set("fitted", "scaling_", "sideways"), r"fitted\.scaling_"),
+        ("clf", _set("history", 5), r"history .*must be a JSON list; got 5"),
+        ("clf", _set("params", "rnn", "transformer"), r"params .*'rnn' parameter"),
+        ("clf", _network_param("conv_channels", {"tuple": [4, "x"]}), "network_par"),
+        ("reg", _set("fitted", "target_ndim_", 3), r"fitted\.target_ndim_"),
+        ("reg", _set("fitted", "n_outputs_", 2), r"target_ndim_|n_outputs_"),
+    ],
+)
+def test_a_malformed_model_json_names_the_field(
+    saved_models, tmp_path, name, edit, field, version
+):
+    """Before: KeyError, a state-dict RuntimeError or a TypeError."""
+    _, path = _copy(saved_models, name, tmp_path)
+    _rewrite(path, edit, version=version)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*format version 1")
+        with pytest.raises(ValueError, match=field):
+            load_model(path)
+
+
+def test_a_version_1_file_still_loads_with_a_warning(saved_models, tmp_path):
+    """Files saved before format version 2 (no digest of model.json)."""
+    X = np.random.RandomState(1).normal(size=(5, 2, 32))
+    for name in ("clf", "reg"):
+        estimator, path = _copy(saved_models, name, tmp_path)
+        _rewrite(path, lambda metadata: None, version=1)
+        with pytest.warns(UserWarning, match=r"format version 1, whose SHA-256"):
+            restored = load_model(path)
+        np.testing.assert_array_equal(restored.predict(X), estimator.predict(X))
+    assert restored.predict(X).shape == (5, 1)
+
+
+def test_an_unknown_format_version_is_refused(saved_models, tmp_path):
+    _, path = _copy(saved_models, "clf", tmp_path)
+    _rewrite(path, lambda metadata: None, version=3)
+    with pytest.raises(ValueError, match=r"format version 3; .* reads versions"):
+        load_model(path)

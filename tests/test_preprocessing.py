@@ -7,11 +7,8 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 from sklearn_convlstm import PadTruncate, TimeSeriesScaler
-from sklearn_convlstm._preprocessing import (
-    ScalingPlan,
-    log_amplitude_statistics,
-    series_stds,
-)
+from sklearn_convlstm._preprocessing import ScalingPlan
+from sklearn_convlstm._statistics import log_amplitude_statistics, series_stds
 
 # Two series, two channels, three timesteps. Channel 0 holds 1, 2, 3, 5, 5, 5;
 # channel 1 holds 0, 0, 0, 10, 20, 30.
@@ -302,13 +299,13 @@ def test_pad_truncate_unfitted_transform_is_an_error():
 
 
 def test_channel_statistics_are_exact_across_chunks():
-    from sklearn_convlstm import _preprocessing as preprocessing
+    from sklearn_convlstm._statistics import channel_statistics
 
     rng = np.random.RandomState(0)
     X = (rng.normal(loc=5.0, scale=[[2.0], [0.5]], size=(2500, 2, 30))).astype(
         np.float32
     )
-    mean, std, minimum, maximum = preprocessing._channel_statistics(X)
+    mean, std, minimum, maximum = channel_statistics(X)
     values = X.transpose(1, 0, 2).reshape(2, -1).astype(np.float64)
     np.testing.assert_allclose(mean, values.mean(axis=1), rtol=1e-12)
     np.testing.assert_allclose(std, values.std(axis=1), rtol=1e-10)

@@ -63,6 +63,7 @@ class InterruptibleNetMixin(_NetBase):
         # module_ on its own, so pickling ``module`` too stored the weights
         # twice and unpickled them as two different modules.
         state = super().__getstate__()
+        state.pop("fit_randomness_", None)  # the running fit's, not the model's
         if state.get("module") is self.__dict__.get("module_"):
             state["module"] = _SAME_AS_MODULE_
         if _validates_on_disk_data(state.get("train_split")):

@@ -28,6 +28,7 @@ What makes ``fit`` as fast as a plain PyTorch loop, and on CUDA faster:
 
 from __future__ import annotations
 
+import contextlib
 import math
 import warnings
 from collections.abc import Iterator
@@ -49,6 +50,7 @@ from skorch.dataset import Dataset, get_len, unpack_data
 from skorch.history import History
 
 from sklearn_convlstm._engine.precision import autocast
+from sklearn_convlstm._engine.randomness import FitRandomness
 from sklearn_convlstm._lazy import LazySeries, is_memory_mapped
 
 if TYPE_CHECKING:  # the mixin's methods call skorch's: type them as NeuralNet's
@@ -115,11 +117,12 @@ class TensorBatches:
 
     Iterating gives ``(x, y)`` per batch, ``x`` a tensor or a dict
     ``{"x": tensor, "lengths": tensor}`` like skorch's collated batches, the
-    order of ``DataLoader(dataset, batch_size, shuffle=shuffle)``: each pass
-    draws from torch's global generator exactly what the ``DataLoader``
-    iterator and its ``RandomSampler`` draw (one value for the iterator's
-    base seed, then the sampler's seed), so the same seed gives the same
-    batches and leaves the global generator in the same state.
+    order of ``DataLoader(dataset, batch_size, shuffle=shuffle,
+    drop_last=drop_last)``: each pass draws from ``generator`` (torch's global
+    generator when None) exactly what the ``DataLoader`` iterator and its
+    ``RandomSampler`` draw (one value for the iterator's base seed, then the
+    sampler's seed), so the same seed gives the same batches and leaves the
+    generator in the same state.
 
     Parameters
     ----------
@@ -141,6 +144,10 @@ class TensorBatches:
         is CUDA, X is an in-memory array (not memory-mapped, not a
         ``LazySeries``), and the data take at most ``DEVICE_DATA_FRACTION``
         of the free GPU memory. Ignored (False) for a ``LazySeries``.
+    generator : torch.Generator or None, default=None
+        Where the order is drawn from; None: torch's global generator.
+    drop_last : bool, default=False
+        Leave out a last batch smaller than ``batch_size``.
     """
 
     def __init__(
@@ -152,10 +159,14 @@ class TensorBatches:
         shuffle: bool,
         device: str | torch.device,
         on_device: bool | None = None,
+        generator: torch.Generator | None = None,
+        drop_last: bool = False,
     ) -> None:
         self.device = torch.device(device)
         self.batch_size = int(batch_size)
         self.shuffle = shuffle
+        self.generator = generator
+        self.drop_last = drop_last
         self.n_samples = len(X)
         self.lengths = lengths
         # Data read on demand: each batch reads its rows (``X[rows]``).
@@ -188,6 +199,8 @@ class TensorBatches:
         self._events: list[torch.cuda.Event | None] = [None, None]
 
     def __len__(self) -> int:
+        if self.drop_last:
+            return self.full_batches
         return math.ceil(self.n_samples / self.batch_size)
 
     @property
@@ -197,11 +210,12 @@ class TensorBatches:
 
     def _order(self) -> torch.Tensor | None:
         # What DataLoader.__iter__ draws first: the base seed of its workers.
-        torch.empty((), dtype=torch.int64).random_()
+        torch.empty((), dtype=torch.int64).random_(generator=self.generator)
         if not self.shuffle:
             return None
         # What RandomSampler.__iter__ then draws: the seed of its permutation.
-        seed = int(torch.empty((), dtype=torch.int64).random_().item())
+        draw = torch.empty((), dtype=torch.int64).random_(generator=self.generator)
+        seed = int(draw.item())
         generator = torch.Generator()
         generator.manual_seed(seed)
         return torch.randperm(self.n_samples, generator=generator)
@@ -211,7 +225,8 @@ class TensorBatches:
         device_order = order
         if order is not None and self.device.type != "cpu":
             device_order = order.to(self.device, non_blocking=True)
-        for index, start in enumerate(range(0, self.n_samples, self.batch_size)):
+        for index in range(len(self)):
+            start = index * self.batch_size
             stop = min(start + self.batch_size, self.n_samples)
             if order is None or device_order is None:
                 yield self._batch(slice(start, stop), slice(start, stop), index)
@@ -372,6 +387,18 @@ class FastTrainingMixin(_NetBase):
     def _scaler(self) -> torch.amp.GradScaler | None:
         return getattr(self, "grad_scaler_", None)
 
+    @property
+    def _randomness(self) -> FitRandomness | None:
+        """The running fit's random state (``fit_randomness_``), or None."""
+        return self.__dict__.get("fit_randomness_")
+
+    def _lent_generators(self, lend: bool) -> Any:
+        """Lend the fit's state to torch's global generators if ``lend``."""
+        randomness = self._randomness
+        if randomness is None or not lend:
+            return contextlib.nullcontext()
+        return randomness.global_generators()
+
     def _release_training_state(self) -> None:
         graphed = getattr(self, "graphed_step_", None)
         if graphed is not None and graphed.graph is not None:
@@ -412,7 +439,7 @@ class FastTrainingMixin(_NetBase):
         if iterator is not torch.utils.data.DataLoader:
             return None
         kwargs = self.get_params_for(prefix)
-        if set(kwargs) - {"batch_size", "shuffle"}:
+        if set(kwargs) - {"batch_size", "shuffle", "drop_last"}:
             return None
         X, y = dataset.X, dataset.y
         lengths = None
@@ -435,6 +462,8 @@ class FastTrainingMixin(_NetBase):
             batch_size=batch_size,
             shuffle=bool(kwargs.get("shuffle", False)),
             device=self.device,
+            generator=None if self._randomness is None else self._randomness.generator,
+            drop_last=bool(kwargs.get("drop_last", False)),
         )
 
     # ------------------------------------------------------------- planning
@@ -517,29 +546,33 @@ class FastTrainingMixin(_NetBase):
         """
         if iterator is None:
             return
-        if not getattr(self, "defer_losses_", False):
-            super().run_single_epoch(iterator, training, prefix, step_fn, **fit_params)
-            return
-        losses: list[torch.Tensor] = []
-        batch_count = 0
-        for batch in iterator:
-            self.notify("on_batch_begin", batch=batch, training=training)
-            step = step_fn(batch, **fit_params)
-            losses.append(step["loss"].detach().reshape(()))
-            batch_size = (
-                get_len(batch[0])
-                if isinstance(batch, (tuple, list))
-                else get_len(batch)
-            )
-            self.history.record_batch(prefix + "_batch_size", batch_size)
-            self.notify("on_batch_end", batch=batch, training=training, **step)
-            batch_count += 1
-        if losses:
-            values = torch.stack([loss.float() for loss in losses]).tolist()
-            records = self.history[-1]["batches"][-len(losses) :]  # this loop's
-            for record, value in zip(records, values, strict=True):
-                record[prefix + "_loss"] = value
-        self.history.record(prefix + "_batch_count", batch_count)
+        # A DataLoader draws its order from the global generator.
+        with self._lent_generators(not isinstance(iterator, TensorBatches)):
+            if not getattr(self, "defer_losses_", False):
+                super().run_single_epoch(
+                    iterator, training, prefix, step_fn, **fit_params
+                )
+                return
+            losses: list[torch.Tensor] = []
+            batch_count = 0
+            for batch in iterator:
+                self.notify("on_batch_begin", batch=batch, training=training)
+                step = step_fn(batch, **fit_params)
+                losses.append(step["loss"].detach().reshape(()))
+                batch_size = (
+                    get_len(batch[0])
+                    if isinstance(batch, (tuple, list))
+                    else get_len(batch)
+                )
+                self.history.record_batch(prefix + "_batch_size", batch_size)
+                self.notify("on_batch_end", batch=batch, training=training, **step)
+                batch_count += 1
+            if losses:
+                values = torch.stack([loss.float() for loss in losses]).tolist()
+                records = self.history[-1]["batches"][-len(losses) :]  # this loop's
+                for record, value in zip(records, values, strict=True):
+                    record[prefix + "_loss"] = value
+            self.history.record(prefix + "_batch_count", batch_count)
 
     # ---------------------------------------------------------------- steps
 
@@ -547,13 +580,16 @@ class FastTrainingMixin(_NetBase):
         """Forward pass, under autocast with ``mixed_precision``.
 
         The logits come back as float32, so the loss is computed in float32.
+        A training forward pass (dropout, augmentation) draws from the fit's
+        own random state (:mod:`~sklearn_convlstm._engine.randomness`).
         """
-        precision = self._precision
-        if precision is None:
-            return super().infer(x, **fit_params)
-        graphed = getattr(self, "graphed_step_", None)
-        with autocast(self.device, precision, cache_enabled=graphed is None):
-            return super().infer(x, **fit_params).float()
+        with self._lent_generators(self.module_.training):
+            precision = self._precision
+            if precision is None:
+                return super().infer(x, **fit_params)
+            graphed = getattr(self, "graphed_step_", None)
+            with autocast(self.device, precision, cache_enabled=graphed is None):
+                return super().infer(x, **fit_params).float()
 
     def train_step_single(self, batch: Any, **fit_params: Any) -> dict[str, Any]:
         """Run skorch's step; with float16 the loss is scaled before ``backward``."""
