@@ -34,6 +34,7 @@ from sklearn_convlstm._targets import check_classification_labels
 from sklearn_convlstm._validation import StrOptions, fit_context
 from sklearn_convlstm.nn import RandomKernelRidge
 from sklearn_convlstm.nn._random_kernels import KERNEL_LENGTH
+from sklearn_convlstm.streaming import ConvLSTMStream
 
 __all__ = [
     "HEADS",
@@ -368,8 +369,10 @@ class ConvLSTMClassifier(ClassifierMixin, BaseConvLSTM):
         y = check_classification_labels(y, n_samples)
         self.classes_, y_encoded = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
+            label = self.classes_[0]  # a NumPy scalar, or a str/object label
+            label = label.item() if isinstance(label, np.generic) else label
             raise ValueError(
-                f"y has only 1 class ({self.classes_[0].tolist()!r}); a classifier "
+                f"y has only 1 class ({label!r}); a classifier "
                 "needs at least 2 classes in the training labels."
             )
         return y_encoded.astype(np.int64)
@@ -450,3 +453,28 @@ class ConvLSTMClassifier(ClassifierMixin, BaseConvLSTM):
         """
         best = self._class_scores(X).argmax(dim=1).numpy()  # checks it is fitted
         return self.classes_[best]
+
+    def stream(self, n_series: int = 1) -> ConvLSTMStream:
+        """Follow ``n_series`` series as they arrive, step by step.
+
+        Needs a causal model (``variant="causal"``): see
+        :class:`~sklearn_convlstm.streaming.ConvLSTMStream`.
+
+        Parameters
+        ----------
+        n_series : int, default=1
+            Number of series followed side by side.
+
+        Returns
+        -------
+        stream : ConvLSTMStream
+            Its ``update(chunk)`` takes the next steps of each series and
+            returns the class probabilities given all steps so far, equal to
+            :meth:`predict_proba` on those prefixes.
+
+        Raises
+        ------
+        ValueError
+            If the model is not causal (fit it with ``variant="causal"``).
+        """
+        return ConvLSTMStream(self, n_series)

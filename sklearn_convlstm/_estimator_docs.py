@@ -13,21 +13,31 @@ from typing import TypeVar
 #: docstring names the place with ``{shared_parameters}`` (see
 #: :func:`document_shared`).
 SHARED_PARAMETERS_DOC = """\
-    variant : {"default", "basic", "stacked", "dropout"}, default="default"
+    variant : {"default", "basic", "stacked", "dropout", "causal"}, \
+            default="default"
         Named network configuration that fills every network parameter left at
         ``None``. ``"basic"``, ``"stacked"`` and ``"dropout"`` are the three
         networks of the reference article exactly as written (see
         :data:`~sklearn_convlstm.nn.ARCHITECTURE_VARIANTS`); ``"default"``
-        is this package's stronger configuration. Training parameters are not
-        part of a variant.
+        is this package's stronger configuration; ``"causal"`` is the default
+        made causal (causal convolutions, a unidirectional LSTM, a readout of
+        the steps so far): its prediction after a step depends on no later
+        step, so it classifies prefixes of any length and streams
+        (:meth:`~sklearn_convlstm.ConvLSTMClassifier.stream`). Training
+        parameters are not part of a variant.
     conv_channels : tuple of int, default=None
         Output channels of each conv block (its length is the number of
         blocks). ``None``: the variant's value.
     kernel_sizes : int or tuple of int, default=None
         Kernel size of each conv block.
-    conv_padding : {"valid", "same"}, default=None
+    conv_padding : {"valid", "same", "causal"}, default=None
         ``"valid"`` convolutions shorten the series by ``kernel_size - 1``;
-        ``"same"`` keeps its length.
+        ``"same"`` keeps its length; ``"causal"`` keeps it by padding
+        ``kernel_size - 1`` zeros before the series only. With
+        ``bidirectional=False`` the network is then causal (as
+        ``variant="causal"``): ``scaling="auto"`` is ``"per_channel"``, the
+        per-series options raise a ``ValueError``, and ``predict`` accepts
+        series (prefixes) of any length.
     batch_norm : bool, default=None
         BatchNorm1d after each convolution (convolutions then have no bias).
     pool_sizes : int, tuple of int or "auto", default=None

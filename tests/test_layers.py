@@ -29,6 +29,8 @@ PUBLIC_HOMES = (
     "sklearn_convlstm.tuning",
     "sklearn_convlstm.compare",
     "sklearn_convlstm.cli",
+    "sklearn_convlstm.streaming",
+    "sklearn_convlstm.early_classification",
 )
 
 

@@ -602,3 +602,134 @@ def test_per_series_amplitude_network_paths_agree():
 def test_input_scaling_rejects_unknown_methods():
     with pytest.raises(ValueError, match="per_series_amplitude"):
         ConvLSTMNetwork(1, 2, input_scaling="per_sample")
+
+
+# --- The causal network ------------------------------------------------------
+
+
+def _causal_network(**overrides) -> ConvLSTMNetwork:
+    """A small causal network in eval mode with non-trivial batch-norm statistics."""
+    config = {
+        "conv_channels": (4, 6),
+        "kernel_sizes": (5, 3),
+        "lstm_hidden_size": 5,
+        "input_scaling": "affine",
+        **overrides,
+    }
+    net = make_network("causal", 2, 3, n_timesteps=40, **config).eval()
+    net.input_scaling.set_affine([2.0, 0.5], [0.1, -0.3])
+    for block in net.conv_blocks:
+        block.norm.running_mean.uniform_(-1, 1)
+        block.norm.running_var.uniform_(0.5, 2)
+    return net
+
+
+def test_causal_variant_is_the_default_made_causal():
+    causal, default = ARCHITECTURE_VARIANTS["causal"], ARCHITECTURE_VARIANTS["default"]
+    assert causal["conv_padding"] == "causal" and causal["bidirectional"] is False
+    different = {k for k in default if default[k] != causal[k]}
+    assert different == {"conv_padding", "bidirectional"}
+    assert make_network("causal", 1, 2, n_timesteps=150).is_causal
+    assert not make_network("default", 1, 2, n_timesteps=150).is_causal
+    assert not make_network("basic", 1, 2).is_causal
+
+
+def test_causal_padding_keeps_the_length_and_pads_on_the_left_only():
+    net = ConvLSTMNetwork(
+        1, 2, conv_channels=(3,), kernel_sizes=4, conv_padding="causal"
+    )
+    block = net.conv_blocks[0]
+    assert block.left_padding == 3 and net.min_length == 1
+    assert net.output_length(10) == 10
+    x = torch.randn(1, 1, 10)
+    with torch.no_grad():
+        full = block(x)
+        changed = x.clone()
+        changed[..., 6:] += 5.0  # later steps change no earlier output
+        assert torch.equal(block(changed)[..., :6], full[..., :6])
+        assert not torch.equal(block(changed)[..., 6:], full[..., 6:])
+
+
+@pytest.mark.parametrize("pool_sizes", [1, (2, 3)])
+@pytest.mark.parametrize("readout", ["last", "mean", "max", "meanmax"])
+@pytest.mark.parametrize("conv_skip", [False, True])
+def test_prefix_outputs_equal_the_network_on_every_prefix(
+    pool_sizes, readout, conv_skip
+):
+    torch.manual_seed(0)
+    net = _causal_network(pool_sizes=pool_sizes, readout=readout, conv_skip=conv_skip)
+    x = torch.randn(3, 2, 30)
+    with torch.no_grad():
+        steps = net.prefix_outputs(x)
+        assert steps.shape == (3, 30, 3)
+        for t in range(30):
+            if t + 1 < net.min_length:
+                assert torch.isnan(steps[:, t]).all()
+                continue
+            expected = net(x[..., : t + 1])  # the inference path
+            torch.testing.assert_close(steps[:, t], expected, atol=1e-5, rtol=0)
+            padded = net(x, torch.tensor([t + 1] * 3))  # the padded path
+            torch.testing.assert_close(steps[:, t], padded, atol=1e-5, rtol=0)
+
+
+def test_prefix_outputs_with_lengths_are_nan_after_each_series_end():
+    torch.manual_seed(0)
+    net = _causal_network(pool_sizes=(2, 1))
+    x = torch.randn(3, 2, 20)
+    lengths = torch.tensor([20, 11, 4])
+    with torch.no_grad():
+        alone = net.prefix_outputs(x)
+        padded = net.prefix_outputs(x, lengths)
+    for row, length in enumerate(lengths.tolist()):
+        assert torch.isnan(padded[row, length:]).all()
+        torch.testing.assert_close(
+            padded[row, 1:length], alone[row, 1:length], atol=1e-6, rtol=0
+        )
+
+
+def test_prefix_outputs_refuse_a_network_that_looks_ahead():
+    net = make_network("default", 1, 2, n_timesteps=40).eval()
+    with pytest.raises(ValueError, match="needs a causal network"):
+        net.prefix_outputs(torch.randn(1, 1, 40))
+    per_series = make_network(
+        "causal", 1, 2, n_timesteps=40, input_scaling="per_series"
+    )
+    assert not per_series.is_causal
+
+
+@pytest.mark.parametrize("rnn", ["lstm", "gru"])
+@pytest.mark.parametrize("pool_sizes", [1, (2, 3)])
+@pytest.mark.parametrize("readout", ["last", "meanmax"])
+def test_network_stream_equals_prefix_outputs_over_random_chunks(
+    rnn, pool_sizes, readout
+):
+    from sklearn_convlstm.nn._streaming import NetworkStream
+
+    torch.manual_seed(0)
+    generator = torch.Generator().manual_seed(1)
+    net = _causal_network(
+        rnn=rnn, pool_sizes=pool_sizes, readout=readout, lstm_layers=2, conv_skip=True
+    )
+    n_series, n_steps = 4, 31
+    x = torch.randn(n_series, 2, n_steps)
+    with torch.inference_mode():
+        expected = net.prefix_outputs(x)
+        stream = NetworkStream(net, n_series)
+        seen = [0] * n_series
+        while min(seen) < n_steps:
+            chunks = []
+            for row in range(n_series):
+                k = int(torch.randint(0, 5, (1,), generator=generator))
+                k = min(k, n_steps - seen[row])
+                chunks.append(x[row, :, seen[row] : seen[row] + k])
+                seen[row] += k
+            stream.advance(chunks)
+            outputs = stream.outputs()
+            for row, count in enumerate(seen):
+                if count < net.min_length:
+                    assert torch.isnan(outputs[row]).all()
+                else:
+                    torch.testing.assert_close(
+                        outputs[row], expected[row, count - 1], atol=1e-5, rtol=0
+                    )
+        assert stream.steps_seen.tolist() == [n_steps] * n_series

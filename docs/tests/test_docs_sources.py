@@ -49,6 +49,8 @@ PUBLIC_MODULES = (
     "sklearn_convlstm.export",
     "sklearn_convlstm.compare",
     "sklearn_convlstm.cli",
+    "sklearn_convlstm.streaming",
+    "sklearn_convlstm.early_classification",
 )
 
 

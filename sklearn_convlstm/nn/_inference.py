@@ -47,6 +47,8 @@ def inference_forward(
     fused, recurrent_weights = inference_weights(net, conv_layers)
     for block, (weight, bias) in zip(net._typed_blocks(), fused, strict=True):
         conv = block.conv
+        if block.left_padding:  # conv_padding="causal"
+            x = F.pad(x, (block.left_padding, 0))
         x = torch.relu(
             F.conv1d(
                 x,

@@ -13,6 +13,13 @@ conv layer and after the LSTM). With their configuration the module computes
 exactly what the article's classes compute (same parameters in the same
 order, so their state dicts can be copied across).
 
+``"causal"`` is a network whose output after step ``t`` depends only on
+steps ``<= t`` (:attr:`ConvLSTMNetwork.is_causal`): left-padded convolutions,
+pooling that emits a step only once its window is complete, a
+unidirectional LSTM and a readout of the steps so far.
+:meth:`ConvLSTMNetwork.prefix_outputs` gives its output after every step in
+one pass.
+
 This module imports no scikit-learn.
 """
 
@@ -23,6 +30,7 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
@@ -43,13 +51,14 @@ __all__ = [
     "ConvLSTMNetwork",
     "OutputScaling",
     "auto_pool_sizes",
+    "is_causal_configuration",
     "make_network",
 ]
 
 
 READOUTS = ("last", "mean", "max", "meanmax")
 RNN_TYPES = ("lstm", "gru")
-CONV_PADDINGS = ("valid", "same")
+CONV_PADDINGS = ("valid", "same", "causal")
 
 _ARTICLE_COMMON: dict[str, Any] = {
     "conv_padding": "valid",
@@ -72,7 +81,12 @@ _ARTICLE_COMMON: dict[str, Any] = {
 #: that shortens the sequence the LSTM sees (``pool_sizes="auto"``, resolved
 #: from the series length by :func:`auto_pool_sizes`), a bidirectional LSTM,
 #: a mean+max readout over time, and the same readout of the conv features
-#: beside it (``conv_skip``).
+#: beside it (``conv_skip``). ``"causal"`` is the default made causal (its
+#: output after step ``t`` depends only on steps ``<= t``, so it can classify
+#: a series as it arrives): convolutions padded on the left only
+#: (``conv_padding="causal"``), a unidirectional LSTM, and the mean+max
+#: readout of the steps so far; its pooling emits a step once its window is
+#: complete.
 ARCHITECTURE_VARIANTS: dict[str, dict[str, Any]] = {
     "basic": {**_ARTICLE_COMMON, "conv_channels": (32,), "kernel_sizes": (3,)},
     "stacked": {**_ARTICLE_COMMON, "conv_channels": (32, 64), "kernel_sizes": (3, 3)},
@@ -98,7 +112,53 @@ ARCHITECTURE_VARIANTS: dict[str, dict[str, Any]] = {
         "recurrent_dropout": 0.2,
         "conv_skip": True,
     },
+    "causal": {
+        "conv_channels": (64, 128, 128),
+        "kernel_sizes": (7, 5, 3),
+        "conv_padding": "causal",
+        "batch_norm": True,
+        "pool_sizes": "auto",
+        "conv_dropout": 0.0,
+        "rnn": "lstm",
+        "lstm_hidden_size": 64,
+        "lstm_layers": 1,
+        "bidirectional": False,
+        "readout": "meanmax",
+        "recurrent_dropout": 0.2,
+        "conv_skip": True,
+    },
 }
+
+
+def is_causal_configuration(config: Any) -> bool:
+    """Whether network parameters make a causal network.
+
+    A network is causal when its output after step ``t`` depends only on
+    steps ``<= t``: its convolutions are padded on the left only
+    (``conv_padding="causal"``) and its recurrent layer reads forwards only
+    (``bidirectional=False``). Pooling and every readout are causal then
+    (:meth:`ConvLSTMNetwork.prefix_outputs`).
+
+    Parameters
+    ----------
+    config : mapping
+        Constructor arguments of :class:`ConvLSTMNetwork` (as in
+        :data:`ARCHITECTURE_VARIANTS`).
+
+    Returns
+    -------
+    causal : bool
+
+    Examples
+    --------
+    >>> is_causal_configuration(ARCHITECTURE_VARIANTS["causal"])
+    True
+    >>> is_causal_configuration(ARCHITECTURE_VARIANTS["default"])
+    False
+    """
+    return config.get("conv_padding") == "causal" and not config.get(
+        "bidirectional", False
+    )
 
 
 def _per_block(value: int | Sequence[int], n_blocks: int, name: str) -> tuple[int, ...]:
@@ -167,8 +227,13 @@ class ConvBlock(nn.Module):
     ) -> None:
         super().__init__()
         # A bias before batch normalisation is redundant (BatchNorm re-centres).
+        # "causal": no padding in the convolution; forward pads on the left.
         self.conv = nn.Conv1d(
-            in_channels, out_channels, kernel_size, padding=padding, bias=not batch_norm
+            in_channels,
+            out_channels,
+            kernel_size,
+            padding=0 if padding == "causal" else padding,
+            bias=not batch_norm,
         )
         self.norm = nn.BatchNorm1d(out_channels) if batch_norm else None
         self.relu = nn.ReLU()
@@ -176,6 +241,11 @@ class ConvBlock(nn.Module):
         self.kernel_size = kernel_size
         self.padding = padding
         self.pool_size = pool_size
+
+    @property
+    def left_padding(self) -> int:
+        """Zeros padded before the series (``kernel_size - 1`` when causal)."""
+        return self.kernel_size - 1 if self.padding == "causal" else 0
 
     def output_length(self, length: Any) -> Any:
         """Return how many timesteps this block outputs for ``length`` input steps.
@@ -188,6 +258,8 @@ class ConvBlock(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Apply the block to ``x`` of shape (batch, channels, timesteps)."""
+        if self.left_padding:
+            x = F.pad(x, (self.left_padding, 0))
         x = self.conv(x)
         if self.norm is not None:
             x = self.norm(x)
@@ -238,9 +310,11 @@ class ConvLSTMNetwork(nn.Module):
         Output channels of each conv block; its length is the number of blocks.
     kernel_sizes : int or sequence of int, default=3
         Kernel size of each conv block (an int applies to every block).
-    conv_padding : {"valid", "same"}, default="valid"
+    conv_padding : {"valid", "same", "causal"}, default="valid"
         ``"valid"`` shortens the series by ``kernel_size - 1`` per block (as in
-        the article); ``"same"`` keeps its length.
+        the article); ``"same"`` keeps its length; ``"causal"`` keeps it too,
+        padding ``kernel_size - 1`` zeros before the series only, so the
+        output at a step depends on no later step.
     batch_norm : bool, default=False
         BatchNorm1d after each convolution (the convolution then has no bias).
     pool_sizes : int or sequence of int, default=1
@@ -399,6 +473,79 @@ class ConvLSTMNetwork(nn.Module):
             length = block.output_length(length)
         return length
 
+    @property
+    def is_causal(self) -> bool:
+        """Whether the output after step ``t`` depends only on steps ``<= t``.
+
+        True when every conv block pads on the left only
+        (``conv_padding="causal"``), the recurrent layer reads forwards only
+        and the input scaling, if any, is per-channel (``"affine"``): the
+        per-series methods use statistics of the whole series.
+        """
+        scaling = self.input_scaling
+        return (
+            all(block.padding == "causal" for block in self._typed_blocks())
+            and not cast("nn.RNNBase", self.recurrent).bidirectional
+            and (scaling is None or scaling.method == "affine")
+        )
+
+    def prefix_outputs(
+        self, x: torch.Tensor, lengths: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """Output after every step of a causal network, in one pass.
+
+        Row ``t`` of a series is the output of ``self(x[..., : t + 1])``
+        (equal up to float rounding): the network's output when the first
+        ``t + 1`` steps are all it has seen. A running mean and max over the
+        recurrent outputs so far replace the readout over the whole series.
+        Call it in eval mode (dropout and batch-norm statistics as in
+        prediction); augmentation is not applied.
+
+        Parameters
+        ----------
+        x : Tensor of shape (batch, channels, timesteps)
+            Input series; with ``lengths``, series padded at the end.
+        lengths : Tensor of shape (batch,), default=None
+            True length of each series.
+
+        Returns
+        -------
+        outputs : Tensor of shape (batch, timesteps, n_outputs)
+            NaN for prefixes shorter than :attr:`min_length` (the pooling
+            has not completed a step yet) and for steps after a series' end.
+
+        Raises
+        ------
+        ValueError
+            If the network is not causal (:attr:`is_causal`).
+        """
+        if not self.is_causal:
+            raise ValueError(
+                "prefix_outputs needs a causal network (conv_padding='causal', "
+                "bidirectional=False, no per-series input scaling); this one "
+                "looks ahead. Build it with make_network('causal', ...)."
+            )
+        n_steps = x.shape[-1]
+        if self.input_scaling is not None:
+            x = self.input_scaling(x, lengths)
+        if lengths is not None:
+            lengths = lengths.to(device=x.device, dtype=torch.long)
+            x = x * _time_mask(lengths, n_steps).unsqueeze(1)
+        for block in self._typed_blocks():
+            x = block(x)
+        conv_out = self.conv_dropout(x).permute(0, 2, 1)
+        # Unidirectional: outputs before a series' end ignore the padding after it.
+        out, _ = self.recurrent(conv_out)
+        out = self.recurrent_dropout(out)
+        features = torch.cat([out, conv_out], dim=2) if self.conv_skip else out
+        logits = self._output(self.head(_running_readout(features, self.readout)))
+        produced = self.output_length(torch.arange(1, n_steps + 1, device=x.device))
+        result = logits[:, (produced - 1).clamp(min=0)]
+        invalid = (produced < 1).unsqueeze(0).expand(result.shape[0], -1)
+        if lengths is not None:
+            invalid = invalid | ~_time_mask(lengths, n_steps)
+        return result.masked_fill(invalid.unsqueeze(-1), float("nan"))
+
     def _compute_min_length(self) -> int:
         # Walk backwards from one output step through each block's inverse.
         length = 1
@@ -527,6 +674,22 @@ class ConvLSTMNetwork(nn.Module):
         return torch.cat([mean, maximum], dim=1)
 
 
+def _running_readout(features: torch.Tensor, readout: str) -> torch.Tensor:
+    """Return the readout of steps ``0..t`` at every step ``t`` (batch, steps, F)."""
+    if readout == "last":
+        return features
+    counts = torch.arange(
+        1, features.shape[1] + 1, device=features.device, dtype=features.dtype
+    )
+    mean = features.cumsum(dim=1) / counts.view(1, -1, 1)
+    if readout == "mean":
+        return mean
+    maximum = features.cummax(dim=1).values
+    if readout == "max":
+        return maximum
+    return torch.cat([mean, maximum], dim=2)
+
+
 def make_network(
     variant: str, n_channels: int, n_classes: int, **overrides: Any
 ) -> ConvLSTMNetwork:
@@ -534,7 +697,7 @@ def make_network(
 
     Parameters
     ----------
-    variant : {"basic", "stacked", "dropout", "default"}
+    variant : {"basic", "stacked", "dropout", "default", "causal"}
         Name in :data:`ARCHITECTURE_VARIANTS`.
     n_channels : int
         Channels of the input series.
@@ -542,7 +705,8 @@ def make_network(
         Number of classes.
     **overrides
         Constructor arguments that replace the variant's values. For
-        ``variant="default"``, ``pool_sizes="auto"`` needs ``n_timesteps``.
+        ``variant="default"`` and ``"causal"``, ``pool_sizes="auto"`` needs
+        ``n_timesteps``.
 
     Returns
     -------

@@ -1,0 +1,1 @@
+"""Streaming prediction and early classification benchmarks."""
