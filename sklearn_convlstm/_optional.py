@@ -26,7 +26,7 @@ EXTRAS = {
     "optuna": "tuning",
     "optuna_integration": "tuning",
     "sqlalchemy": "tuning",
-    "psycopg2": "tuning",
+    "psycopg2": "postgres",
     "matplotlib": "plot",
     "pycatch22": "catch22",
     "sktime": "sktime",

@@ -37,3 +37,22 @@ def pattern_data() -> tuple[np.ndarray, np.ndarray]:
     positions = rng.randint(4, n_timesteps - 4, size=n_samples)
     X[y == 1, 0, positions[y == 1]] += 3.0
     return X, y
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def pytest_collection_modifyitems(config, items) -> None:
+    """Under ``pytest -n 2 --dist loadgroup``, keep multi-process tests on one worker.
+
+    Tests marked ``distributed`` (several torch.distributed or dask processes)
+    or ``postgres`` (worker processes sharing one PostgreSQL server) then run
+    one after another on the same xdist worker, never two at once on 2 cores,
+    where their launch and heartbeat timeouts could expire. Without xdist this
+    does nothing.
+    """
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    for item in items:
+        if item.get_closest_marker("distributed") or item.get_closest_marker(
+            "postgres"
+        ):
+            item.add_marker(pytest.mark.xdist_group("processes"))

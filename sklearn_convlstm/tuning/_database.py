@@ -91,7 +91,7 @@ def resolve_database_url(url: str) -> str:
         raise ImportError(
             "A postgresql:// storage needs a PostgreSQL driver, and neither "
             "psycopg nor psycopg2 is installed. Install one with: "
-            "pip install 'sklearn-convlstm[tuning]' (or pip install "
+            "pip install 'sklearn-convlstm[postgres]' (or pip install "
             "psycopg2-binary)."
         )
     if driver in _DRIVER_PACKAGES:

@@ -11,9 +11,12 @@ from pathlib import Path
 
 import pytest
 
-REPOSITORY = Path(__file__).resolve().parents[1]
+REPOSITORY = Path(__file__).resolve().parents[2]
 
 
+# Slow (9-17 s): runs the memory benchmark script (`--quick`) in a subprocess
+# that imports torch and fits on a memmap.
+@pytest.mark.slow
 @pytest.mark.skipif(
     not Path("/proc/self/status").exists(), reason="RssAnon needs Linux /proc"
 )

@@ -1,0 +1,1 @@
+"""Tests of the benchmark scripts (``python -m pytest`` from the repository root)."""
