@@ -91,6 +91,7 @@ MOVED_MODULES = {
         )
         for name in ("estimator", "objective", "report", "spaces", "storage", "command")
     },
+    "sklearn_convlstm.explain": ("sklearn_convlstm.inspection",),
     "sklearn_convlstm.distributed": ("sklearn_convlstm.parallel",),
     "sklearn_convlstm.cluster": ("sklearn_convlstm.parallel",),
 }
@@ -199,6 +200,25 @@ class _OldModule(types.ModuleType):
         )
 
 
+class _OldExplainModule(_OldModule):
+    """``sklearn_convlstm.explain``: in 0.1 both a module and a top-level function.
+
+    Once the old module path is imported, the package's attribute ``explain``
+    is this module, so it also forwards calls to
+    :func:`sklearn_convlstm.inspection.explain`.
+    """
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        _warn(
+            "sklearn_convlstm.explain",
+            "sklearn_convlstm.inspection (sklearn_convlstm.inspection.explain)",
+            stacklevel=3,
+        )
+        return importlib.import_module("sklearn_convlstm.inspection").explain(
+            *args, **kwargs
+        )
+
+
 class OldModuleFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     """Serve the module paths of 0.1 listed in :data:`MOVED_MODULES`."""
 
@@ -212,6 +232,8 @@ class OldModuleFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
         """Make the alias module of ``spec.name``."""
+        if spec.name == "sklearn_convlstm.explain":
+            return _OldExplainModule(spec.name, MOVED_MODULES[spec.name])
         return _OldModule(spec.name, MOVED_MODULES[spec.name])
 
     def exec_module(self, module: types.ModuleType) -> None:

@@ -231,6 +231,44 @@ def test_an_old_module_path_warns_with_the_new_one(old, name, new):
     assert value is getattr(importlib.import_module(new), expected)
 
 
+def test_the_old_explain_module_and_function_both_still_work():
+    # In 0.1 ``sklearn_convlstm.explain`` was a module and, at the top level,
+    # the function: both forward to sklearn_convlstm.inspection, with a warning.
+    import subprocess
+    import sys
+
+    code = """
+import warnings
+import numpy as np
+import sklearn_convlstm
+from sklearn_convlstm import ConvLSTMClassifier
+warnings.simplefilter("error", DeprecationWarning)
+X = np.random.RandomState(0).normal(size=(8, 1, 12)).astype(np.float32)
+clf = ConvLSTMClassifier(variant="basic", max_epochs=1, random_state=0)
+clf.fit(X, np.arange(8) % 2)
+for old in ("module", "function"):
+    try:
+        if old == "module":
+            from sklearn_convlstm.explain import plot_attribution
+        else:
+            sklearn_convlstm.explain(clf, X[:2])
+    except DeprecationWarning as warning:
+        print(old, "->", str(warning).split(" instead")[0])
+warnings.simplefilter("ignore", DeprecationWarning)
+print(sklearn_convlstm.explain(clf, X[:2]).shape)
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.splitlines() == [
+        "module -> sklearn_convlstm.explain.plot_attribution has moved: import it "
+        "from sklearn_convlstm.inspection",
+        "function -> sklearn_convlstm.explain has moved: import it from "
+        "sklearn_convlstm.inspection (sklearn_convlstm.inspection.explain)",
+        "(2, 1, 12)",
+    ]
+
+
 def test_compare_no_longer_re_exports_the_tuned_estimator():
     import sklearn_convlstm.compare as compare
     from sklearn_convlstm.tuning import TunedConvLSTM
