@@ -100,7 +100,7 @@ class _SeriesFeatureTransformer(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        X_features : ndarray of shape (n_samples, n_channels_in_ * n_features)
+        X_features : ndarray of shape (n_samples, ``n_channels_in_`` * n_features)
             float64 features, channel by channel: all features of channel 0,
             then all of channel 1, ... (see :meth:`get_feature_names_out`).
         """
@@ -125,7 +125,7 @@ class _SeriesFeatureTransformer(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        X_features : ndarray of shape (n_samples, n_channels_in_ * n_features)
+        X_features : ndarray of shape (n_samples, ``n_channels_in_`` * n_features)
             float64 features, as returned by :meth:`transform`.
         """
         return self._compute(self._fit_checked(X))
@@ -405,7 +405,7 @@ class StatisticalFeatures(_SeriesFeatureTransformer):
         the features scikit-learn counts, must have ``n_timesteps_in_``
         columns (as for every scikit-learn transformer). Pass other lengths as
         a 3D array ``(n_samples, 1, n_timesteps)`` or a list of series.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Column names of a pandas DataFrame passed to ``fit`` (2D input); only
         set when they are all strings.
 
@@ -563,7 +563,7 @@ class Catch22Features(_SeriesFeatureTransformer):
     n_timesteps_in_ : int or None
         Length of the series seen in ``fit``; ``None`` for unequal lengths.
         Only 2D input must keep it (see :class:`StatisticalFeatures`).
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Column names of a pandas DataFrame passed to ``fit``, when all strings.
 
     See Also

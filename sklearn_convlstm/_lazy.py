@@ -25,6 +25,7 @@ list of float32 ``(n_channels, length_i)`` series (``RaggedSeries``).
 from __future__ import annotations
 
 import copy
+import math
 import mmap
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -40,6 +41,57 @@ CHUNK_VALUES = 1 << 18
 
 #: dtype kinds that can be read as float32: floats, signed and unsigned ints.
 _REAL_KINDS = "fiu"
+
+#: The float32 range the network computes in: the largest finite value and the
+#: smallest positive normal one (below it, values lose precision, then become 0).
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+FLOAT32_TINY = float(np.finfo(np.float32).tiny)
+
+
+def value_error(what: str, problem: str, value: Any) -> ValueError:
+    """Return the error for values float32 cannot hold, one wording for all input.
+
+    ``problem`` is ``"non-finite"`` (``value``: ``"NaN"`` or ``"infinity"``),
+    ``"beyond"`` or ``"below"`` float32's range (``value``: the largest
+    magnitude).
+    """
+    if problem == "non-finite":
+        return ValueError(
+            f"Input {what} contains {value}. Time series must be finite: impute "
+            "missing values (or drop those series) before fitting or predicting."
+        )
+    if problem == "beyond":
+        return ValueError(
+            f"{what} has values up to {value:.3g}, beyond the float32 range "
+            f"(about {FLOAT32_MAX:.3g}) that the network computes in. Rescale X "
+            "(e.g. divide it by a constant) before fitting or predicting."
+        )
+    return ValueError(
+        f"{what} has values of at most {value:.3g} in magnitude, below the float32 "
+        f"range (smallest normal number about {FLOAT32_TINY:.3g}) that the network "
+        "computes in: in float32 they lose their precision or become 0, and every "
+        "series would look the same. Rescale X (e.g. multiply it by a constant) "
+        "before fitting or predicting."
+    )
+
+
+def value_peak(values: Any) -> float:
+    """Largest magnitude of float data as stored: NaN if it holds NaN, inf for inf.
+
+    One ``max`` and one ``min`` reduction, no temporary array. Data that is
+    not float (ints, bools, strings) gives 0; numbers stored as objects are
+    read as float64.
+    """
+    try:
+        array = np.asarray(values)
+        if array.dtype == object:
+            array = array.astype(np.float64)
+    except (TypeError, ValueError):
+        return 0.0
+    if array.dtype.kind != "f" or array.size == 0:
+        return 0.0
+    high, low = float(array.max()), float(array.min())
+    return float("nan") if high != high or low != low else max(high, -low)
 
 
 def _check_real_dtype(dtype: Any, *, what: str) -> np.dtype:
@@ -288,6 +340,14 @@ class LazySeries:
             parts = [self._as_array(self.data[a:b]) for a, b in _runs(unique)]
             block = np.concatenate(parts)[inverse.reshape(-1)]
         return self._to_float32(block)
+
+    def _read_source_values(self, rows: np.ndarray) -> np.ndarray:
+        """Read positions ``rows`` as stored (no cast, any order), for messages."""
+        source_rows = rows if self._rows is None else self._rows[rows]
+        unique = np.unique(source_rows)
+        return np.concatenate(
+            [self._as_array(self.data[a:b]).reshape(-1) for a, b in _runs(unique)]
+        )
 
     def _as_array(self, block: Any) -> np.ndarray:
         try:
@@ -689,22 +749,50 @@ def is_memory_mapped(array: np.ndarray) -> bool:
 
 
 def check_finite_lazy(X: LazySeries | RaggedSeries, *, what: str) -> None:
-    """Raise ValueError if lazy data holds NaN or inf; one chunked pass, cached.
+    """Raise ValueError unless lazy data fits float32; one chunked pass, cached.
 
-    Integer data is finite by construction and is not read.
+    NaN and infinity are refused, as are finite values beyond float32's range
+    (a float64 source that overflows in the cast) and data whose largest
+    magnitude is below float32's normal range (it would become 0), with the
+    messages of data in memory. Integer data fits by construction: not read.
     """
-    if X._finite_checked:
+    if X._finite_checked or X.source_dtype.kind != "f":
+        X._finite_checked = True
         return
-    if X.source_dtype.kind == "f":
-        chunks = (
-            X.iter_value_chunks() if isinstance(X, RaggedSeries) else X.iter_chunks()
-        )
-        for chunk in chunks:
-            if not np.isfinite(chunk).all():
-                kind = "NaN" if np.isnan(chunk).any() else "infinity"
-                raise ValueError(
-                    f"Input {what} contains {kind}. Time series must be finite: "
-                    "impute missing values (or drop those series) before fitting "
-                    "or predicting."
-                )
+    peak = 0.0
+    for chunk, read_source in _value_chunks(X):
+        chunk_peak = value_peak(chunk)
+        if not math.isfinite(chunk_peak):
+            source_peak = value_peak(read_source())
+            if math.isfinite(source_peak):  # the cast to float32 overflowed
+                raise value_error(what, "beyond", source_peak)
+            kind = "NaN" if np.isnan(chunk).any() else "infinity"
+            raise value_error(what, "non-finite", kind)
+        peak = max(peak, chunk_peak)
+    if peak < FLOAT32_TINY and X.source_dtype.itemsize > 4:
+        # float64 values may have become 0: read them as stored.
+        peak = max((value_peak(read()) for _, read in _value_chunks(X)), default=0)
+    if 0 < peak < FLOAT32_TINY:
+        raise value_error(what, "below", peak)
     X._finite_checked = True
+
+
+def _value_chunks(X: LazySeries | RaggedSeries) -> Iterator[tuple[np.ndarray, Any]]:
+    """Yield all values in float32 chunks, each with a reader of them as stored."""
+    if isinstance(X, RaggedSeries):
+        step = max(1, CHUNK_VALUES // X.n_channels)
+        starts = range(0, int(X.offsets[-1]), step)
+        readers = [
+            lambda start=start: np.asarray(X.values[..., start : start + step])
+            for start in starts
+        ]
+        for read in readers:
+            with np.errstate(over="ignore"):
+                yield read().astype(np.float32), read
+        return
+    chunk_rows = max(1, CHUNK_VALUES // int(np.prod(X._series_shape)))
+    for start in range(0, len(X), chunk_rows):
+        rows = np.arange(start, min(start + chunk_rows, len(X)), dtype=np.int64)
+        with np.errstate(over="ignore"):
+            chunk = X[start : start + chunk_rows]
+        yield chunk, lambda rows=rows: X._read_source_values(rows)

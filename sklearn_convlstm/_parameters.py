@@ -8,6 +8,7 @@ checked in :mod:`sklearn_convlstm._validation`.
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Iterable
 from numbers import Integral, Real
@@ -18,6 +19,7 @@ import torch
 from sklearn.utils import check_random_state
 from sklearn.utils.class_weight import compute_class_weight
 
+from sklearn_convlstm._lazy import FLOAT32_MAX, FLOAT32_TINY
 from sklearn_convlstm._validation import InvalidParameterError
 
 __all__ = [
@@ -80,6 +82,14 @@ def check_class_weight(
                 f"class_weight[{key!r}] is {weight!r}; class weights must be finite "
                 "numbers >= 0 (a negative weight rewards the network for "
                 "misclassifying that class, and training diverges)."
+            )
+        if weight != 0 and not FLOAT32_TINY <= weight <= FLOAT32_MAX:
+            raise ValueError(
+                f"class_weight[{key!r}] is {weight!r}; positive class weights must "
+                f"lie in the float32 range the loss is computed in, from about "
+                f"{FLOAT32_TINY:.3g} to {FLOAT32_MAX:.3g} (this one would become "
+                f"{'0' if weight < FLOAT32_TINY else 'inf'}, and training would "
+                "diverge). Only the ratios of the weights matter: rescale them all."
             )
     weights = np.array(
         [float(class_weight.get(label, 1.0)) for label in known], dtype=np.float64
@@ -160,12 +170,38 @@ def check_subclass_param(
         Naming the parameter, the value and what was expected.
     """
     value = getattr(estimator, name)
+    if isinstance(value, type) and issubclass(value, torch.optim.Optimizer):
+        _check_step_without_closure(estimator, name, value, expected=expected)
     if isinstance(value, str) or (isinstance(value, type) and issubclass(value, base)):
         return
     raise InvalidParameterError(
         f"The {name!r} parameter of {type(estimator).__name__} must be {expected}. "
         f"Got {value!r} instead."
     )
+
+
+def _check_step_without_closure(
+    estimator: Any, name: str, optimizer: type, *, expected: str
+) -> None:
+    """Refuse an optimizer whose ``step`` needs a closure (LBFGS and the like).
+
+    skorch's training loop calls ``optimizer.step()`` without arguments after
+    each backward pass; an optimizer that re-evaluates the loss itself needs
+    ``step(closure)`` and fails inside skorch.
+    """
+    try:
+        parameters = inspect.signature(optimizer.step).parameters
+    except (TypeError, ValueError):  # no signature to read: let it through
+        return
+    closure = parameters.get("closure")
+    if closure is not None and closure.default is inspect.Parameter.empty:
+        raise InvalidParameterError(
+            f"The {name!r} parameter of {type(estimator).__name__} must be "
+            f"{expected}. Got {optimizer.__name__}, whose step() needs a closure "
+            "that re-evaluates the loss; this estimator's training loop takes one "
+            "step per batch without a closure. Use an optimizer whose step() "
+            "takes no arguments, such as 'adamw', 'adam' or 'sgd'."
+        )
 
 
 def check_instances_param(

@@ -24,7 +24,7 @@ from torch import nn
 from sklearn_convlstm._base import BaseConvLSTM
 from sklearn_convlstm._engine.nets import FLOAT64_MODULE, _AutocastNeuralNetRegressor
 from sklearn_convlstm._estimator_docs import document_shared
-from sklearn_convlstm._targets import check_regression_targets
+from sklearn_convlstm._targets import check_float32_targets, check_regression_targets
 from sklearn_convlstm._validation import fit_context
 
 __all__ = ["ConvLSTMRegressor", "StandardisedMSELoss"]
@@ -87,7 +87,12 @@ class ConvLSTMRegressor(RegressorMixin, BaseConvLSTM):
     Data convention: ``X`` as for the classifier (``(n_samples, n_channels,
     n_timesteps)``, 2D univariate, or a list of ``(n_channels, length_i)``
     arrays of unequal length); ``y`` numeric of shape ``(n_samples,)`` or
-    ``(n_samples, n_outputs)``, finite.
+    ``(n_samples, n_outputs)``, finite. The network computes in float32:
+    targets beyond its range, or whose float32 rounding would lose their
+    spread (a large offset with a small spread, such as ``1.7e9 +
+    np.arange(12)``), are refused with a ``ValueError`` naming y; fit such
+    targets through :class:`sklearn.compose.TransformedTargetRegressor` with a
+    ``StandardScaler``, which standardizes them in float64.
 
     Parameters
     ----------
@@ -146,7 +151,8 @@ class ConvLSTMRegressor(RegressorMixin, BaseConvLSTM):
                 (n_samples, n_timesteps), or list of arrays
             Training series (see the class docstring for the convention).
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Finite numeric targets.
+            Finite numeric targets that float32 holds without losing their
+            spread (see the class docstring).
 
         Returns
         -------
@@ -162,8 +168,9 @@ class ConvLSTMRegressor(RegressorMixin, BaseConvLSTM):
         if n_samples < 2:
             raise ValueError(
                 f"ConvLSTMRegressor needs at least 2 series to train; got "
-                f"{n_samples} sample (n_samples = {n_samples})."
+                f"{n_samples} sample in X and y (n_samples = {n_samples})."
             )
+        check_float32_targets(y)
         self.target_ndim_ = int(y.ndim)
         y = y.reshape(n_samples, -1)
         self.n_outputs_ = int(y.shape[1])

@@ -18,7 +18,15 @@ Accepted input
   (one channel), including pandas DataFrames;
 * a list or tuple of series, each 1D ``(length_i,)`` (univariate) or 2D
   ``(n_channels, length_i)``. A list whose series all have the same length is
-  stacked into a 3D array.
+  stacked into a 3D array;
+* the nested forms of sktime and aeon, read as a list of series: a DataFrame
+  whose cells are series (a row per series, a column per channel) and a 1D
+  object array of series.
+
+Values must be real and fit float32, the precision the network computes in:
+NaN, infinity, complex numbers, finite values beyond float32's range and data
+whose largest magnitude is below float32's normal range (which would become
+0) are refused with a message saying which and what to do.
 
 Data larger than memory
 -----------------------
@@ -37,7 +45,8 @@ memory as canonical float32 data.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence, Set
+from numbers import Number
 from typing import Any, Literal, overload
 
 import numpy as np
@@ -59,10 +68,13 @@ from sklearn.utils.validation import _check_feature_names
 
 from sklearn_convlstm._conventions import SHAPE_HELP, caller_stacklevel
 from sklearn_convlstm._lazy import (
+    FLOAT32_TINY,
     LazySeries,
     RaggedSeries,
     check_finite_lazy,
     is_memory_mapped,
+    value_error,
+    value_peak,
 )
 
 #: Canonical time-series input: a 3D float32 array or a list of 2D float32 arrays.
@@ -73,6 +85,21 @@ SeriesData = np.ndarray | list
 LazyData = LazySeries | RaggedSeries
 
 
+#: The input forms accepted, for messages about input of another form.
+ACCEPTED_FORMS = (
+    "expected a 3D array (n_samples, n_channels, n_timesteps), a 2D array or "
+    "DataFrame (n_samples, n_timesteps) of univariate series, a list of series "
+    "each of shape (n_channels, length_i) or (length_i,), an sktime/aeon nested "
+    "DataFrame or object array of series, or for data on disk a memmap, "
+    "LazySeries or RaggedSeries"
+)
+
+
+def _is_array_item(item: Any) -> bool:
+    """Whether a list item is a series (array-like of 1 or more dimensions)."""
+    return isinstance(item, (np.ndarray, list, tuple)) and np.ndim(item) >= 1
+
+
 def _is_sequence_of_series(X: Any) -> bool:
     """Return True for a non-empty list/tuple whose items are all array-likes.
 
@@ -81,9 +108,7 @@ def _is_sequence_of_series(X: Any) -> bool:
     """
     if not isinstance(X, (list, tuple)) or len(X) == 0:
         return False
-    return all(
-        isinstance(item, (np.ndarray, list, tuple)) and np.ndim(item) >= 1 for item in X
-    )
+    return all(_is_array_item(item) for item in X)
 
 
 def _ndim(X: Any) -> int:
@@ -93,12 +118,105 @@ def _ndim(X: Any) -> int:
     return np.asarray(X, dtype=object).ndim
 
 
+def _describe(item: Any) -> str:
+    """Name the type of ``item`` for a message: 'a float (a single number)'."""
+    if isinstance(item, np.ndarray):
+        return f"an array of shape {item.shape}"
+    name = type(item).__name__
+    article = "an" if name[:1].lower() in "aeiou" else "a"
+    if isinstance(item, (Number, np.generic)):
+        return f"{article} {name} (a single number)"
+    return f"{article} {name}"
+
+
+def _reject_unaccepted_forms(X: Any, *, name: str) -> None:
+    """Raise for a generator, str, mapping, set, None, number or mixed list.
+
+    The message names the form received and the forms accepted.
+    """
+    if isinstance(X, np.ndarray) or sparse.issparse(X):  # sparse: check_array's
+        return
+    if isinstance(X, Iterator):
+        raise TypeError(
+            f"{name} is {_describe(X)}; {ACCEPTED_FORMS}. A {type(X).__name__} "
+            f"can be read only once (fit and predict read {name} more than "
+            f"once): pass list({name}) instead."
+        )
+    if X is None or isinstance(X, (str, bytes, Mapping, Set, Number, np.generic)):
+        received = "None" if X is None else _describe(X)
+        raise TypeError(f"{name} is {received}; {ACCEPTED_FORMS}.")
+    if isinstance(X, (list, tuple)) and len(X) > 0:
+        kinds = [_is_array_item(item) for item in X]
+        if any(kinds) and not all(kinds):
+            series = kinds.index(True)
+            other = kinds.index(False)
+            raise ValueError(
+                f"{name}[{other}] is {_describe(X[other])} while {name}[{series}] "
+                f"is {_describe(X[series])}: a list must hold one series (an "
+                f"array) per item; {ACCEPTED_FORMS}."
+            )
+
+
+def _is_nested(X: Any) -> bool:
+    """Whether X is a nested form of sktime/aeon (nothing is converted).
+
+    A DataFrame with object columns whose first cell is an array-like, or a 1D
+    object ndarray whose first item is one.
+    """
+    if hasattr(X, "iloc") and getattr(X, "ndim", 0) == 2:
+        return (
+            min(X.shape) > 0
+            and any(dtype.kind == "O" for dtype in X.dtypes)
+            and np.ndim(X.iloc[0, 0]) > 0
+        )
+    return (
+        type(X) is np.ndarray
+        and X.dtype == object
+        and X.ndim == 1
+        and (X.size > 0 and np.ndim(X[0]) > 0)
+    )
+
+
+def _nested_to_list(X: Any, *, name: str) -> list[Any]:
+    """Read a nested form (see :func:`_is_nested`) as a list of series.
+
+    The cells of a DataFrame's row are the channels of one series, 1D each.
+    """
+    if isinstance(X, np.ndarray):
+        return list(X)
+    series_list = []
+    for index, row in enumerate(X.to_numpy(dtype=object)):
+        channels = [np.asarray(cell) for cell in row]
+        shapes = sorted({channel.shape for channel in channels})
+        if len(shapes) > 1 or len(shapes[0]) != 1:
+            raise ValueError(
+                f"{name}.iloc[{index}] holds channels of shapes {shapes}; each cell "
+                "of a nested DataFrame must be one channel of one series (1D), and "
+                "the channels of one series must all have the same length."
+            )
+        series_list.append(np.stack(channels))
+    return series_list
+
+
+def _complex_error(what: str, dtype: Any) -> ValueError:
+    return ValueError(
+        f"{what} holds complex numbers (dtype {dtype}). Complex data not "
+        "supported: series must be real. Pass the real part (np.real), the "
+        "magnitude (np.abs), or both parts as separate channels."
+    )
+
+
 def _to_float32(values: Any, *, what: str) -> np.ndarray:
     """Convert to a float32 array, re-raising conversion errors with context."""
     try:
+        array = np.asarray(values)
+        if array.dtype.kind == "c":
+            raise _complex_error(what, array.dtype)
         with np.errstate(over="ignore"):  # reported by _check_finite
-            array = np.asarray(values, dtype=np.float32)
+            array = array.astype(np.float32, copy=False)
     except (TypeError, ValueError) as error:
+        if "complex" in str(error).lower():
+            raise
         raise type(error)(
             f"{what} must contain only numbers; converting it to float32 failed: "
             f"{error}"
@@ -106,41 +224,43 @@ def _to_float32(values: Any, *, what: str) -> np.ndarray:
     return array
 
 
-#: Values checked per step by _check_finite: bounds its boolean temporary.
+#: Values checked per step by _check_finite: bounds its temporaries.
 _FINITE_CHUNK = 1 << 20
 
 
-def _check_finite(array: np.ndarray, *, what: str, source: Any = None) -> None:
-    """Raise if ``array`` holds NaN or inf, scanning it in bounded chunks.
+def _check_finite(array: np.ndarray, *, what: str, source: Any = None) -> float:
+    """Raise if ``array`` holds NaN or inf; return its largest magnitude.
 
-    A plain ``np.isfinite(array).all()`` allocates a boolean array as large as
-    the data; chunking keeps validation's extra memory constant. ``source`` is
-    the input ``array`` was cast from: when it was finite, the cast to float32
+    Scans in bounded chunks (``max`` and ``min``, no temporary), so
+    validation's extra memory stays constant. ``source`` is the input
+    ``array`` was cast from: when it was finite, the cast to float32
     overflowed, and the message says so.
     """
     flat = array.reshape(-1)
-    finite = all(
-        np.isfinite(flat[start : start + _FINITE_CHUNK]).all()
-        for start in range(0, flat.size, _FINITE_CHUNK)
-    )
-    if not finite:
-        if (
-            isinstance(source, np.ndarray)
-            and source.dtype.kind == "f"
-            and np.isfinite(source).all()
-        ):
-            largest = float(np.abs(source).max())
-            raise ValueError(
-                f"{what} has values up to {largest:.3g}, beyond the float32 range "
-                f"(about {float(np.finfo(np.float32).max):.3g}) that the network "
-                "computes in. Rescale X (e.g. divide it by a constant) before "
-                "fitting or predicting."
-            )
-        kind = "NaN" if np.isnan(array).any() else "infinity"
-        raise ValueError(
-            f"Input {what} contains {kind}. Time series must be finite: impute "
-            "missing values (or drop those series) before fitting or predicting."
-        )
+    peak = 0.0
+    for start in range(0, flat.size, _FINITE_CHUNK):
+        chunk_peak = value_peak(flat[start : start + _FINITE_CHUNK])
+        if not np.isfinite(chunk_peak):
+            source_peak = np.inf if source is None else value_peak(source)
+            if np.isfinite(source_peak):
+                raise value_error(what, "beyond", source_peak)
+            kind = "NaN" if np.isnan(array).any() else "infinity"
+            raise value_error(what, "non-finite", kind)
+        peak = max(peak, chunk_peak)
+    return peak
+
+
+def _check_not_below_float32(peak: float, sources: Sequence[Any], *, what: str) -> None:
+    """Raise if data whose largest magnitude is ``peak`` in float32 lost its values.
+
+    All-zero data is fine; data that became 0 or subnormal in the cast is not.
+    ``sources`` (the input before the cast) are read only in that rare case.
+    """
+    if peak >= FLOAT32_TINY:
+        return
+    peak = max([peak, *(value_peak(source) for source in sources)])
+    if peak > 0:
+        raise value_error(what, "below", peak)
 
 
 #: dtypes that the fast path of check_series casts to float32 directly.
@@ -150,6 +270,7 @@ _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.float16
 def _check_list_of_series(X: Sequence, *, name: str) -> list[np.ndarray]:
     """Validate a list of series into a list of float32 (n_channels, length) arrays."""
     series_list = []
+    peak = 0.0
     for index, item in enumerate(X):
         series = _to_float32(item, what=f"{name}[{index}]")
         if series.ndim == 1:
@@ -170,8 +291,9 @@ def _check_list_of_series(X: Sequence, *, name: str) -> list[np.ndarray]:
                 f"{name}[{index}] is an empty series (0 timesteps); every series "
                 "needs at least one timestep."
             )
-        _check_finite(series, what=f"{name}[{index}]", source=item)
+        peak = max(peak, _check_finite(series, what=f"{name}[{index}]", source=item))
         series_list.append(series)
+    _check_not_below_float32(peak, X, what=name)
     channel_counts = sorted({series.shape[0] for series in series_list})
     if len(channel_counts) > 1:
         first = series_list[0].shape[0]
@@ -201,6 +323,8 @@ def _check_array(X: Any, *, name: str, ensure_min_samples: int) -> np.ndarray:
         )
     except (TypeError, ValueError) as error:
         message = str(error)
+        if "Complex data not supported" in message:
+            raise _complex_error(name, "complex") from None
         if "could not convert" in message or "argument must be" in message:
             raise type(error)(
                 f"{name} must contain only numbers; converting it to float32 "
@@ -244,10 +368,13 @@ def check_series(
         For sparse matrices or non-numeric objects.
     """
     _reject_torch_dataset(X, name=name)
+    _reject_unaccepted_forms(X, name=name)
     if isinstance(X, LazySeries):  # a step that needs the data in memory
         X = np.concatenate(list(X.iter_chunks()))
     elif isinstance(X, RaggedSeries):
         X = list(X)
+    if _is_nested(X):
+        X = _nested_to_list(X, name=name)
     if isinstance(X, (list, tuple)) and _is_sequence_of_series(X):
         if len(X) < ensure_min_samples:
             raise ValueError(
@@ -282,6 +409,9 @@ def check_series(
             "least one channel. X must have shape (n_samples, n_channels, "
             "n_timesteps)."
         )
+    dtype = getattr(X, "dtype", None)
+    if isinstance(dtype, np.dtype) and dtype.kind == "c":
+        raise _complex_error(name, dtype)
     if (
         type(X) is np.ndarray
         and X.dtype in _FLOAT_DTYPES
@@ -302,7 +432,8 @@ def check_series(
             f"{name} has 0 timesteps (shape {array.shape}); every series needs at "
             "least one timestep."
         )
-    _check_finite(array, what=name, source=X)
+    peak = _check_finite(array, what=name, source=X)
+    _check_not_below_float32(peak, [X], what=name)
     if array.ndim == 2:
         array = array[:, np.newaxis, :]
     return array
@@ -493,7 +624,7 @@ def _is_univariate_table(X: Any) -> bool:
         return False
     if isinstance(X, (list, tuple)):
         return bool(len(X)) and all(np.ndim(item) == 1 for item in X)
-    return _ndim(X) == 2
+    return _ndim(X) == 2 and not _is_nested(X)
 
 
 @overload
@@ -631,6 +762,7 @@ def validate_series_input(
 # scikit-learn's parameter validation machinery, re-exported so that estimators
 # import private scikit-learn helpers from this module only.
 __all__ = [
+    "ACCEPTED_FORMS",
     "CHANNELS_LAST_RATIO",
     "Interval",
     "InvalidParameterError",

@@ -107,7 +107,7 @@ class SlidingWindows(TransformerMixin, BaseEstimator):
         Length of the training series; ``None`` for unequal lengths. Only 2D
         input at ``transform`` must keep it (its columns are scikit-learn's
         features); 3D arrays and lists may have any length.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Column names, when ``fit`` got a DataFrame with string column names.
 
     See Also

@@ -242,3 +242,58 @@ def test_on_cuda_the_regressor_learns_with_and_without_graphs(
     assert (reg.net_.cuda_graph_obstacle_ is None) is cuda_graphs
     assert reg.score(X[90:], y[90:]) > 0.8
     assert reg.predict(X[90:]).dtype == np.float64
+
+
+# ------------------------------------ targets beyond what float32 resolves
+@pytest.mark.parametrize(
+    ("y", "message"),
+    [
+        # 1.7e9 + 0..11: float32 spaces numbers 128 apart there; the spread
+        # (3.45) collapsed to 0 and target_scaler_.scale_ was 1.0 (issue 27.3).
+        (
+            1.7e9 + np.arange(12.0),
+            r"y has values around 1\.7e\+09 with a standard deviation of 3\.45",
+        ),
+        # Below float32's range: all targets became 0 and predict gave -0.15.
+        (1e-300 * (1 + np.arange(12.0)), r"y has values around 6\.5e-300"),
+        # Beyond it: the error blamed X ("Input X contains infinity").
+        (1e39 * (1 + np.arange(12.0)), r"y has values up to 1\.2e\+40, beyond"),
+    ],
+)
+def test_targets_that_float32_cannot_hold_are_refused_naming_y(
+    window_mean_data, y, message
+):
+    X, _ = window_mean_data
+    with pytest.raises(ValueError, match=message) as caught:
+        fast().fit(X[:12], y)
+    text = str(caught.value)
+    assert "float32" in text and "TransformedTargetRegressor" in text
+    assert "Input X" not in text
+
+
+def test_offset_targets_fit_through_transformed_target_regressor(window_mean_data):
+    """The fix the error names keeps the targets' precision (float64 outside)."""
+    from sklearn.compose import TransformedTargetRegressor
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = window_mean_data
+    y_offset = 1.7e9 + (y - 1000.0)  # spread ~10 on top of 1.7e9
+    wrapped = TransformedTargetRegressor(
+        regressor=fast(max_epochs=1), transformer=StandardScaler()
+    ).fit(X, y_offset)
+    predictions = wrapped.predict(X[:5])
+    assert predictions.dtype == np.float64
+    assert np.abs(predictions - 1.7e9).max() < 100
+
+
+def test_ordinary_targets_keep_the_float32_scaler_statistics(window_mean_data):
+    """Valid targets: target_scaler_ is fitted as before (predictions unchanged)."""
+    X, y = window_mean_data
+    reg = fast(max_epochs=1).fit(X, y)
+    from sklearn.preprocessing import StandardScaler
+
+    expected = StandardScaler().fit(
+        y.astype(np.float32).astype(np.float64).reshape(-1, 1)
+    )
+    np.testing.assert_array_equal(reg.target_scaler_.mean_, expected.mean_)
+    np.testing.assert_array_equal(reg.target_scaler_.scale_, expected.scale_)

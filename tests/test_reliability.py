@@ -114,3 +114,53 @@ def test_set_params_mixed_precision_after_fit_does_not_change_predictions(
     # A refit takes the new value.
     refitted = clf.fit(X, y)
     assert refitted.mixed_precision_ == resolve_precision(not fitted_with, "cpu")
+
+
+# ------------------------------- memmaps beyond or below the float32 range
+def _float64_memmap(path, X) -> np.memmap:
+    stored = np.lib.format.open_memmap(path, mode="w+", dtype=np.float64, shape=X.shape)
+    stored[:] = X
+    stored.flush()
+    return np.load(path, mmap_mode="r")
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        # Finite, but beyond float32: was "contains infinity ... impute
+        # missing values" (wrong advice); in memory it named the range.
+        (1e39, r"X has values up to 1e\+39, beyond the float32 range"),
+        (-5e38, r"X has values up to 5e\+38, beyond the float32 range"),
+    ],
+)
+def test_a_float64_memmap_beyond_float32_gets_the_range_message(
+    pattern_data, tmp_path, value, message
+):
+    X, y = pattern_data
+    X = X.copy()
+    X[7, 1, 3] = value
+    memmap = _float64_memmap(tmp_path / "X.npy", X)
+    for form in (memmap, np.asarray(X)):  # on disk and in memory: one message
+        with pytest.raises(ValueError, match=message) as caught:
+            fast().fit(form, y)
+        assert "impute" not in str(caught.value)
+    fitted = fast(max_epochs=1).fit(pattern_data[0], y)
+    with pytest.raises(ValueError, match=message):
+        fitted.predict_proba(memmap)
+
+
+def test_a_float64_memmap_below_float32_range_is_named(pattern_data, tmp_path):
+    X, y = pattern_data
+    memmap = _float64_memmap(tmp_path / "tiny.npy", X * 1e-50)
+    with pytest.raises(
+        ValueError, match=r"X has values of at most .*e-50 in magnitude"
+    ):
+        fast().fit(memmap, y)
+
+
+def test_a_float64_memmap_with_nan_still_says_impute(pattern_data, tmp_path):
+    X, y = pattern_data
+    X = X.copy()
+    X[2, 0, 0] = np.nan
+    with pytest.raises(ValueError, match="Input X contains NaN.*impute"):
+        fast().fit(_float64_memmap(tmp_path / "nan.npy", X), y)

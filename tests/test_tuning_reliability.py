@@ -135,6 +135,10 @@ def _kill_and_restart(storage: str, *, n_kills: int, seed: int) -> optuna.Study:
     return study
 
 
+# Slow (25-50 s per storage on 2 cores): worker processes, each importing torch,
+# are started, killed with SIGKILL at random moments and restarted until the
+# study has all its trials; the crash safety it proves needs real processes.
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["journal", "sqlite"])
 def test_kill_9_at_random_moments_still_finishes_the_study(kind, tmp_path):
     storage = (
@@ -322,6 +326,9 @@ def test_an_interrupted_trial_is_failed_not_complete(pattern_data, tmp_path):
     assert [trial.state.name for trial in study.trials] == ["FAIL"]
 
 
+# Slow (9-14 s): a worker process imports torch and Optuna and trains before
+# it is interrupted.
+@pytest.mark.slow
 def test_ctrl_c_stops_a_worker_with_exit_130(tmp_path):
     journal = str(tmp_path / "w.journal")
     process = _start(
@@ -492,3 +499,110 @@ def test_a_diverging_trial_is_failed_and_tuning_goes_on(pattern_data):
         verbose=0,
     )
     assert [trial.state.name for trial in study.trials] == ["FAIL", "COMPLETE"]
+
+
+def _read_only_sqlite(tmp_path, how: str) -> str:
+    """A SQLite study database that cannot be written, and its URL."""
+    database = tmp_path / "ro.db"
+    optuna.create_study(storage=f"sqlite:///{database}", study_name="existing")
+    if how == "file mode":
+        database.chmod(0o444)
+        tmp_path.chmod(0o555)  # no journal file beside it either
+        return f"sqlite:///{database}"
+    # Root writes a 0o444 file anyway: SQLite's read-only open mode instead.
+    return f"sqlite:///file:{database}?mode=ro&uri=true"
+
+
+@pytest.mark.parametrize(
+    "how",
+    [
+        pytest.param(
+            "file mode",
+            marks=pytest.mark.skipif(
+                hasattr(os, "geteuid") and os.geteuid() == 0,
+                reason="root writes read-only files",
+            ),
+        ),
+        "uri mode=ro",
+    ],
+)
+def test_a_read_only_sqlite_storage_is_a_usage_error(tmp_path, how, capsys):
+    """Issue 27.17: was exit 1 with a 100-line StorageInternalError traceback."""
+    url = _read_only_sqlite(tmp_path, how)
+    try:
+        code, err = _run_cli(
+            [
+                "tune",
+                "--dataset",
+                "ItalyPowerDemand",
+                "--estimator",
+                "stats-forest",
+                "--n-trials",
+                "1",
+                "--cv",
+                "2",
+                "--storage",
+                url,
+                "--quiet",
+            ],
+            capsys,
+        )
+    finally:
+        tmp_path.chmod(0o755)
+    assert code == 2
+    assert err.startswith("error: storage is read-only: ")
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    # Nothing created next to it (no file named after the URI's query).
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["ro.db"]
+    with pytest.raises(PermissionError, match=r"^storage is read-only: "):
+        tuning.make_storage(url)
+
+
+def test_a_storage_that_refuses_writes_later_is_a_usage_error(
+    tmp_path, monkeypatch, capsys
+):
+    """The same message when the database refuses its first write during tuning."""
+    from sklearn_convlstm.tuning import _command
+
+    url = _read_only_sqlite(tmp_path, "uri mode=ro")
+    monkeypatch.setattr(
+        _command, "make_storage", lambda *a, **k: optuna.storages.RDBStorage(url)
+    )
+    code, err = _run_cli(
+        [
+            "tune",
+            "--dataset",
+            "ItalyPowerDemand",
+            "--estimator",
+            "stats-forest",
+            "--n-trials",
+            "1",
+            "--cv",
+            "2",
+            "--storage",
+            url,
+            "--quiet",
+        ],
+        capsys,
+    )
+    assert code == 2
+    assert err.startswith("error: storage is read-only: ")
+    assert "attempt to write a readonly database" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_an_unwritable_sqlite_file_or_directory_is_named(tmp_path, monkeypatch):
+    """What a non-root user gets for a 0o444 file (root may write any file)."""
+    from sklearn_convlstm.tuning import _storage
+
+    database = tmp_path / "study.db"
+    optuna.create_study(storage=f"sqlite:///{database}", study_name="existing")
+    for unwritable, message in (
+        (database, r"the SQLite file '.*study\.db' is not writable"),
+        (tmp_path, r"the directory '.*' of the SQLite file is not writable"),
+    ):
+        monkeypatch.setattr(
+            _storage.os, "access", lambda path, mode, bad=unwritable: path != bad
+        )
+        with pytest.raises(PermissionError, match=r"^storage is read-only: " + message):
+            tuning.make_storage(f"sqlite:///{database}")

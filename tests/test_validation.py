@@ -9,6 +9,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from conftest import FAST_PARAMS
@@ -199,3 +200,149 @@ def test_callbacks_must_be_skorch_callbacks(data):
         _fit(data, callbacks=[object()])
     clf = _fit(data, callbacks=(EpochScoring("accuracy", on_train=True),))
     assert 0 <= clf.history_[-1, "accuracy"] <= 1
+
+
+# ------------------------------------------- issue 27: precision and forms
+@pytest.mark.parametrize(
+    ("factor", "message"),
+    [
+        # All values underflow to 0: every predict_proba row was identical.
+        (1e-50, r"X has values of at most 3\.05e-50 in magnitude, below the float32 "),
+        # Subnormal in float32: training diverged, blaming the learning rate.
+        (1e-40, r"X has values of at most 3\.05e-40 in magnitude, below the float32 "),
+    ],
+)
+def test_float64_values_below_float32_range_are_named(data, factor, message):
+    X, y = data
+    X = X.astype(np.float64) * factor
+    with pytest.raises(ValueError, match=message) as caught:
+        _fit((X, y))
+    assert "1.18e-38" in str(caught.value) and "Rescale X" in str(caught.value)
+    with pytest.raises(ValueError, match=message):
+        check_series(list(X))  # the list form too
+
+
+def test_zeros_and_tiny_values_among_normal_ones_are_accepted():
+    X = np.ones((2, 1, 5))
+    X[0, 0, 1] = 1e-50  # becomes 0 in float32, harmless beside the 1s
+    assert check_series(X)[0, 0, 1] == 0.0
+    assert not check_series(np.zeros((2, 1, 5))).any()
+
+
+@pytest.mark.parametrize("dtype", ["object", "category"])
+def test_one_class_of_string_labels_gets_the_one_class_error(data, dtype):
+    X, _ = data
+    with pytest.raises(ValueError, match=r"y has only 1 class \('a'\); a classifier"):
+        ConvLSTMClassifier(**FAST_PARAMS).fit(X, pd.Series(["a"] * 16, dtype=dtype))
+
+
+def test_complex_series_are_refused_in_every_form(data):
+    X, y = data
+    complex_X = X.astype(np.complex128)
+    for form, message in (
+        (complex_X, r"X holds complex numbers \(dtype complex128\)"),
+        (list(complex_X), r"X\[0\] holds complex numbers \(dtype complex128\)"),
+        ([s[0].tolist() for s in complex_X], r"X\[0\] holds complex numbers"),
+    ):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no ComplexWarning either
+            # ValueError with scikit-learn's words (its check_complex_data).
+            with pytest.raises(ValueError, match=message) as caught:
+                ConvLSTMClassifier(**FAST_PARAMS).fit(form, y)
+            assert "Complex data not supported" in str(caught.value)
+
+
+@pytest.fixture(scope="module")
+def ragged() -> list[np.ndarray]:
+    rng = np.random.RandomState(0)
+    return [rng.normal(size=(2, 15 + i % 4)) for i in range(16)]
+
+
+def test_an_sktime_nested_dataframe_is_read_as_a_list_of_series(ragged):
+    nested = pd.DataFrame(
+        {f"dim_{c}": [pd.Series(s[c]) for s in ragged] for c in range(2)}
+    )
+    checked = check_series(nested)
+    assert isinstance(checked, list) and len(checked) == 16
+    for got, expected in zip(checked, ragged, strict=True):
+        np.testing.assert_array_equal(got, expected.astype(np.float32))
+    # Equal lengths stack into the 3D array, as for a list.
+    equal = pd.DataFrame({"dim_0": [pd.Series(s[0, :15]) for s in ragged]})
+    np.testing.assert_array_equal(
+        check_series(equal), np.stack([s[:1, :15] for s in ragged]).astype(np.float32)
+    )
+
+
+def test_an_object_array_of_ragged_series_is_read_as_a_list(ragged):
+    objects = np.empty(16, dtype=object)
+    for index, series in enumerate(ragged):
+        objects[index] = series
+    checked = check_series(objects)
+    assert isinstance(checked, list)
+    np.testing.assert_array_equal(checked[3], ragged[3].astype(np.float32))
+    clf = ConvLSTMClassifier(**FAST_PARAMS).fit(objects, np.arange(16) % 2)
+    np.testing.assert_array_equal(clf.predict_proba(objects), clf.predict_proba(ragged))
+
+
+def test_a_nested_dataframe_with_unequal_channel_lengths_is_named(ragged):
+    nested = pd.DataFrame(
+        {
+            "dim_0": [pd.Series(s[0]) for s in ragged],
+            "dim_1": [pd.Series(s[1, :10]) for s in ragged],
+        }
+    )
+    with pytest.raises(ValueError, match=r"X\.iloc\[0\] holds channels of shapes"):
+        check_series(nested)
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "message"),
+    [
+        (
+            lambda X: (series for series in X),
+            TypeError,
+            r"X is a generator; .*list\(X\)",
+        ),
+        (
+            lambda X: [X[0], 3.0, *X[2:]],
+            ValueError,
+            r"X\[1\] is a float \(a single number\) while X\[0\] is an array",
+        ),
+        (lambda X: "abc", TypeError, r"X is a str; "),
+        (lambda X: {"a": X}, TypeError, r"X is a dict; "),
+    ],
+)
+def test_unaccepted_forms_are_named_with_the_accepted_ones(data, make, error, message):
+    X, y = data
+    with pytest.raises(error, match=message) as caught:
+        ConvLSTMClassifier(**FAST_PARAMS).fit(make(X), y)
+    text = str(caught.value)
+    assert "reshape(1, -1)" not in text
+    assert "(n_samples, n_channels, n_timesteps)" in text
+
+
+def test_tiny_positive_class_weights_are_refused(data):
+    """1e-300 passed the all-zero check, became 0 in float32 and diverged."""
+    y = np.arange(8) % 2
+    for class_weight, message in (
+        ({0: 1e-300, 1: 1e-300}, r"class_weight\[0\] is 1e-300; "),
+        ({0: 1.0, 1: 1e39}, r"class_weight\[1\] is 1e\+39; "),
+    ):
+        with pytest.raises(ValueError, match=message) as caught:
+            check_class_weight(class_weight, np.array([0, 1]), y)
+        assert "float32" in str(caught.value)
+    with pytest.raises(ValueError, match=r"class_weight\[0\] is 1e-300"):
+        _fit(data, class_weight={0: 1e-300, 1: 1e-300})
+    # Small but representable weights still work; only ratios matter.
+    np.testing.assert_array_equal(
+        check_class_weight({0: 1e-30, 1: 0.0}, np.array([0, 1]), y), [1e-30, 0.0]
+    )
+
+
+def test_an_optimizer_that_needs_a_closure_is_refused(data):
+    with pytest.raises(
+        TypeError,
+        match=r"'optimizer' parameter of ConvLSTMClassifier .*Got LBFGS, whose "
+        r"step\(\) needs a closure",
+    ):
+        _fit(data, optimizer=torch.optim.LBFGS)

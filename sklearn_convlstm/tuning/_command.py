@@ -97,7 +97,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--sampler-seed",
         type=int,
         default=None,
-        help="TPE sampler seed; give each worker its own (default: random)",
+        help=(
+            "TPE sampler seed; give every worker of a study the same one: trial n "
+            "then draws the same configuration whichever worker starts it "
+            "(default: random)"
+        ),
     )
     parser.add_argument(
         "--pruning",
@@ -206,6 +210,13 @@ def run_command(args: argparse.Namespace) -> int:
             grace_period=args.grace_period,
             max_retry=args.max_retry,
         )
+    except PermissionError as error:
+        if str(error).startswith("storage is read-only"):
+            return _usage_error(str(error))
+        return _usage_error(
+            f"cannot open the storage {_describe_storage(args.storage)}: "
+            f"{_first_line(error)}"
+        )
     except Exception as error:  # driver, permissions, unreachable server
         return _usage_error(
             f"cannot open the storage {_describe_storage(args.storage)}: "
@@ -250,6 +261,14 @@ def run_command(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    except Exception as error:
+        if not _is_read_only_storage_error(error):
+            raise
+        return _usage_error(
+            f"storage is read-only: {_describe_storage(args.storage)} refused a "
+            f"write ({_root_cause(error)}). Make the database writable or pass "
+            "another --storage."
+        )
     counts = state_counts(study)
     best = study.best_trial
     print(
@@ -276,6 +295,29 @@ def _usage_error(message: str) -> int:
 def _first_line(error: BaseException) -> str:
     text = str(error).strip() or type(error).__name__
     return text.splitlines()[0]
+
+
+def _root_cause(error: BaseException) -> str:
+    """Return the first line of the innermost cause of ``error``."""
+    while error.__cause__ is not None or error.__context__ is not None:
+        error = error.__cause__ or error.__context__  # type: ignore[assignment]
+    return _first_line(error)
+
+
+def _is_read_only_storage_error(error: BaseException) -> bool:
+    """Whether a storage error was caused by a database that refuses writes.
+
+    Optuna wraps the database driver's error (SQLite's "attempt to write a
+    readonly database", PostgreSQL's "read-only transaction") in its
+    ``StorageInternalError``.
+    """
+    seen: BaseException | None = error
+    while seen is not None:
+        text = str(seen).lower()
+        if "readonly database" in text or "read-only transaction" in text:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _describe_storage(storage: str) -> str:

@@ -36,7 +36,11 @@ def make_storage(
           was killed is recovered), a torn last record left by a killed
           writer is moved aside with a warning, and a damaged file is refused
           with an error naming the line.
-        Files (journal, SQLite) are created readable by their owner only.
+
+        Files (journal, SQLite) are created readable by their owner only; a
+        SQLite file that cannot be written (a read-only file or directory, or
+        ``mode=ro`` in its URI) is refused with a ``PermissionError`` whose
+        message starts with ``storage is read-only``.
         ``postgresql://`` uses whichever of psycopg or psycopg2 is installed;
         a missing driver is named with its install command.
         * An Optuna storage object: used as is.
@@ -83,7 +87,10 @@ def make_storage(
         from sklearn_convlstm.tuning._database import create_rdb_storage
 
         if text.startswith("sqlite:///"):
-            _create_private_file(Path(text[len("sqlite:///") :]))
+            database, read_only = _sqlite_database(text)
+            if database is not None and not read_only:
+                _create_private_file(database)
+            _check_sqlite_writable(text, database, read_only)
         engine_kwargs = {} if text.startswith("sqlite") else {"pool_pre_ping": True}
         with quiet_optuna_warnings():
             return create_rdb_storage(
@@ -103,6 +110,55 @@ def make_storage(
             heartbeat_interval=heartbeat_interval,
             grace_period=grace_period,
             heartbeat_stale_trial_callback=callback,
+        )
+
+
+def _sqlite_database(url: str) -> tuple[Path | None, bool]:
+    """Return the file of a ``sqlite:///`` URL and whether it opens read-only.
+
+    ``sqlite:///file:PATH?mode=ro&uri=true`` (SQLite's URI form) names its
+    file after ``file:`` and before the query; ``mode=ro`` and ``immutable=1``
+    open it read-only. An in-memory database has no file (None).
+    """
+    rest = url[len("sqlite:///") :]
+    path, _, query = rest.partition("?")
+    options = dict(item.partition("=")[::2] for item in query.split("&") if "=" in item)
+    read_only = options.get("mode") == "ro" or options.get("immutable") == "1"
+    if path.startswith("file:"):
+        path = path[len("file:") :]
+    if not path or path == ":memory:" or options.get("mode") == "memory":
+        return None, read_only
+    return Path(path).expanduser(), read_only
+
+
+def _check_sqlite_writable(url: str, database: Path | None, read_only: bool) -> None:
+    """Raise PermissionError if a study could not be written to this SQLite file.
+
+    Optuna opens a read-only database without complaint and fails on the
+    first write with a long traceback; this names the cause up front. SQLite
+    also writes a journal file next to the database, so its directory must be
+    writable too.
+    """
+    if read_only:
+        raise PermissionError(
+            f"storage is read-only: {url} opens the database in read-only mode "
+            "(mode=ro or immutable=1), and tuning writes its trials there. "
+            "Remove that option or pass another --storage."
+        )
+    if database is None:
+        return
+    if database.exists() and not os.access(database, os.W_OK):
+        raise PermissionError(
+            f"storage is read-only: the SQLite file {str(database)!r} is not "
+            "writable, and tuning writes its trials there. Make it writable "
+            "(chmod u+w) or pass another --storage."
+        )
+    directory = database.parent
+    if directory.exists() and not os.access(directory, os.W_OK):
+        raise PermissionError(
+            f"storage is read-only: the directory {str(directory)!r} of the "
+            "SQLite file is not writable, and SQLite writes its journal file "
+            "there. Make it writable or pass another --storage."
         )
 
 
