@@ -160,7 +160,8 @@ def export_onnx(
     Examples
     --------
     >>> import numpy as np, tempfile, pathlib
-    >>> from sklearn_convlstm import ConvLSTMClassifier, export_onnx, load_onnx
+    >>> from sklearn_convlstm import ConvLSTMClassifier
+    >>> from sklearn_convlstm.export import export_onnx, load_onnx
     >>> rng = np.random.RandomState(0)
     >>> X = rng.normal(size=(20, 1, 30)).astype(np.float32)
     >>> clf = ConvLSTMClassifier(max_epochs=1, random_state=0).fit(X, [0, 1] * 10)

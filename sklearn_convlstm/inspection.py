@@ -136,7 +136,8 @@ def explain(
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_convlstm import ConvLSTMClassifier, explain
+    >>> from sklearn_convlstm import ConvLSTMClassifier
+    >>> from sklearn_convlstm.inspection import explain
     >>> rng = np.random.RandomState(0)
     >>> X = rng.normal(size=(20, 1, 30))
     >>> y = np.array(["a", "b"] * 10)

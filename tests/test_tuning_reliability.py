@@ -251,7 +251,9 @@ def test_postgresql_urls_get_an_installed_driver(monkeypatch):
     monkeypatch.setattr(_database, "_installed", lambda module: module == "psycopg")
     assert resolve_database_url("postgresql://h/db") == "postgresql+psycopg://h/db"
     monkeypatch.setattr(_database, "_installed", lambda module: False)
-    with pytest.raises(ImportError, match=r"pip install 'sklearn-convlstm\[tuning\]'"):
+    with pytest.raises(
+        ImportError, match=r"pip install 'sklearn-convlstm\[postgres\]'"
+    ):
         resolve_database_url("postgresql://h/db")
     with pytest.raises(ImportError, match="pip install PyMySQL"):
         resolve_database_url("mysql+pymysql://h/db")
