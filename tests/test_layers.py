@@ -231,6 +231,8 @@ def test_an_old_module_path_warns_with_the_new_one(old, name, new):
     assert value is getattr(importlib.import_module(new), expected)
 
 
+# Slow: a fresh interpreter imports torch and the package and fits a model.
+@pytest.mark.slow
 def test_the_old_explain_module_and_function_both_still_work():
     # In 0.1 ``sklearn_convlstm.explain`` was a module and, at the top level,
     # the function: both forward to sklearn_convlstm.inspection, with a warning.

@@ -264,6 +264,8 @@ except OSError as error:
 """
 
 
+# Slow: a subprocess (with a file-size limit) imports torch, fits and saves.
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_FSIZE")
 def test_a_file_size_limit_during_a_save_leaves_the_old_file(pattern_data, tmp_path):
     """A real short write: the process may write only part of the new file."""

@@ -200,6 +200,8 @@ def test_a_causal_model_predicts_prefixes_a_default_one_refuses(fitted, pattern_
         default.predict_proba(X[:3, :, :9])
 
 
+# Slow: every scikit-learn estimator check, each fitting the causal network.
+@pytest.mark.slow
 def test_causal_variant_passes_scikit_learn_checks():
     # The parameters of tests/test_sklearn_compat.py's ConvLSTMClassifier,
     # with the causal variant: its training accuracy must pass as well.
