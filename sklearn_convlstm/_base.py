@@ -47,6 +47,7 @@ from sklearn_convlstm._engine.precision import (
 )
 from sklearn_convlstm._engine.randomness import FitRandomness
 from sklearn_convlstm._engine.training import predict_logits_cuda
+from sklearn_convlstm._estimator_docs import document_shared
 from sklearn_convlstm._exceptions import TrainingInterruptedWarning
 from sklearn_convlstm._lazy import LazySeries, RaggedSeries, is_memory_mapped
 from sklearn_convlstm._parameters import (
@@ -152,6 +153,7 @@ def auto_max_epochs(n_train: int, batch_size: int) -> int:
     return int(min(100, max(20, math.ceil(1500 / steps_per_epoch))))
 
 
+@document_shared
 class BaseConvLSTM(BaseEstimator):
     """Base class of the Conv1D -> LSTM estimators.
 
@@ -163,6 +165,10 @@ class BaseConvLSTM(BaseEstimator):
     train the same networks on other targets. A subclass implements
     ``_network_targets``, ``_n_outputs``, ``_output_scaling``, ``_make_net`` and
     ``_validation_split``, and its public ``fit`` calls ``_fit``.
+
+    Parameters
+    ----------
+    {shared_parameters}
 
     See Also
     --------

@@ -190,8 +190,6 @@ class ConvLSTMClassifier(ClassifierMixin, BaseConvLSTM):
         early_stopping: bool = False,
         validation_fraction: float = 0.2,
         patience: int = 30,
-        class_weight: dict | str | None = None,
-        head: str = "auto",
         callbacks: tuple | None = None,
         device: str = "cpu",
         mixed_precision: bool | str = False,
@@ -200,6 +198,8 @@ class ConvLSTMClassifier(ClassifierMixin, BaseConvLSTM):
         verbose: int = 0,
         progress_bar: bool = False,
         random_state: int | np.random.RandomState | None = None,
+        class_weight: dict | str | None = None,
+        head: str = "auto",
     ) -> None:
         super().__init__(
             variant=variant,

@@ -529,7 +529,19 @@ class RaggedSeries(Sequence):
         return self.segment_of_source(row, start, stop)
 
     def segment_of_source(self, row: int, start: int, stop: int) -> np.ndarray:
-        """Like :meth:`segment`, for a row of the underlying offsets."""
+        """Like :meth:`segment`, for a row of the underlying offsets.
+
+        Parameters
+        ----------
+        row : int
+            Series number in the stored values (not in this view).
+        start, stop : int
+            Steps of that series to read, ``stop`` excluded.
+
+        Returns
+        -------
+        segment : ndarray of shape (n_channels, stop - start), float32
+        """
         base = int(self.offsets[row])
         block = np.asarray(self.values[..., base + start : base + stop])
         if self._univariate:

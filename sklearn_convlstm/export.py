@@ -365,6 +365,13 @@ class OnnxModel:
 
     Build it with :func:`load_onnx`.
 
+    Parameters
+    ----------
+    session : onnxruntime.InferenceSession
+        The session running the graph.
+    metadata : dict
+        What :func:`export_onnx` stored with the graph.
+
     Attributes
     ----------
     session : onnxruntime.InferenceSession

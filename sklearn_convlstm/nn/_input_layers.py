@@ -131,7 +131,13 @@ class InputScaling(nn.Module):
         return 2 * n_channels if self.method == "per_series_amplitude" else n_channels
 
     def set_affine(self, weight: Any, bias: Any) -> None:
-        """Set the per-channel ``weight`` and ``bias`` (sequences of n_channels)."""
+        """Set the per-channel affine map ``x * weight + bias``.
+
+        Parameters
+        ----------
+        weight : array-like of shape (n_channels,)
+        bias : array-like of shape (n_channels,)
+        """
         shape = self.weight.shape
         self.weight.copy_(torch.as_tensor(weight, dtype=self.weight.dtype).view(shape))
         self.bias.copy_(torch.as_tensor(bias, dtype=self.bias.dtype).view(shape))
@@ -139,9 +145,12 @@ class InputScaling(nn.Module):
     def set_log_amplitude_statistics(self, mean: Any, std: Any) -> None:
         """Standardise log-amplitudes with the training ``mean`` and ``std``.
 
-        One value per channel of each, as
-        :func:`~sklearn_convlstm._preprocessing.log_amplitude_statistics`
-        returns them.
+        Parameters
+        ----------
+        mean : array-like of shape (n_channels,)
+            Mean log-amplitude of the training series, per channel.
+        std : array-like of shape (n_channels,)
+            Their std, per channel (at least 1 as the estimators compute it).
         """
         std = torch.as_tensor(std, dtype=torch.float64)
         mean = torch.as_tensor(mean, dtype=torch.float64)
@@ -150,7 +159,22 @@ class InputScaling(nn.Module):
     def forward(
         self, x: torch.Tensor, lengths: torch.Tensor | None = None
     ) -> torch.Tensor:
-        """Scale ``x`` of shape (batch, channels, timesteps)."""
+        """Scale ``x`` of shape (batch, channels, timesteps).
+
+        Parameters
+        ----------
+        x : Tensor of shape (batch, channels, timesteps)
+            The batch; with ``lengths``, series padded at the end.
+        lengths : Tensor of shape (batch,), default=None
+            True length of each series; ``None`` when all have the full length.
+
+        Returns
+        -------
+        scaled : Tensor
+            Of shape (batch, channels, timesteps), or (batch, 2 * channels,
+            timesteps) with ``"per_series_amplitude"`` (the log-amplitudes
+            appended as channels).
+        """
         if self.method == "affine":
             return x * self.weight + self.bias
         scaled, log_std, constant = z_normalize(x, lengths)
@@ -199,6 +223,17 @@ class TrainingAugmentation(nn.Module):
 
         With ``lengths`` (padded series of different lengths) only the
         amplitude is scaled: a window would mix in padding.
+
+        Parameters
+        ----------
+        x : Tensor of shape (batch, channels, timesteps)
+            The batch; with ``lengths``, series padded at the end.
+        lengths : Tensor of shape (batch,), default=None
+            True length of each series; ``None`` when all have the full length.
+
+        Returns
+        -------
+        augmented : Tensor of shape (batch, channels, timesteps)
         """
         if not self.training:
             return x

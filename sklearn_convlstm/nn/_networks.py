@@ -468,7 +468,17 @@ class ConvLSTMNetwork(nn.Module):
         self.min_length = self._compute_min_length()
 
     def output_length(self, length: int) -> int:
-        """Return how many steps the recurrent layer sees for ``length`` input steps."""
+        """Return how many steps the recurrent layer sees for ``length`` input steps.
+
+        Parameters
+        ----------
+        length : int
+            Timesteps of an input series.
+
+        Returns
+        -------
+        n_steps : int
+        """
         for block in self._typed_blocks():
             length = block.output_length(length)
         return length

@@ -392,6 +392,13 @@ class RandomKernelRidge(nn.Module):
     ) -> torch.Tensor:
         """Return the ridge decision value of each class.
 
+        Parameters
+        ----------
+        x : Tensor of shape (batch, channels, timesteps)
+            The batch; with ``lengths``, series padded at the end.
+        lengths : Tensor of shape (batch,), default=None
+            True length of each series; ``None`` when all have the full length.
+
         Returns
         -------
         scores : Tensor of shape (batch, n_classes)

@@ -75,7 +75,13 @@ class TorchThreads(WorkerPlugin):
         self.n_threads = n_threads
 
     def setup(self, worker: Any) -> None:
-        """Set the torch thread count of the worker process."""
+        """Set the torch thread count of the worker process.
+
+        Parameters
+        ----------
+        worker : distributed.Worker
+            The worker starting up (dask calls this).
+        """
         torch.set_num_threads(self.n_threads)
 
 

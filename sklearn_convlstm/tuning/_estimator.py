@@ -231,7 +231,7 @@ def tune_convlstm(
     callbacks: Sequence[Callable] = (),
     refit: bool = True,
 ) -> tuple[Any, BaseEstimator]:
-    """Adapter to :func:`sklearn_convlstm.tuning._tune` (the one place that calls it).
+    """Tune a ConvLSTMClassifier with :func:`~sklearn_convlstm.tuning.tune`.
 
     Parameters
     ----------
@@ -239,10 +239,14 @@ def tune_convlstm(
         Estimator whose parameters are tuned.
     X, y : training data
         Cross-validation runs on these only.
-    n_trials, cv, timeout, random_state
+    n_trials, cv : int
         Passed to ``tune``.
     max_epochs : tuple of (int, int)
         Range of ``max_epochs`` of the default search space.
+    timeout : float or None
+        Passed to ``tune``.
+    random_state : int or None
+        Passed to ``tune``.
     initial_params : mapping or None, default=None
         Optuna parameters of a first trial to enqueue (e.g.
         :func:`default_trial_params`); the other trials are sampled.
