@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import math
+import re
 
 import numpy as np
 import pytest
@@ -19,6 +20,8 @@ from sklearn_convlstm.compare import (
     METHODS,
     Method,
     MethodOptions,
+    check_split,
+    default_n_jobs,
     format_accuracy,
     format_table,
     make_estimator,
@@ -29,6 +32,12 @@ from sklearn_convlstm.compare import (
     summarize,
     write_csv,
 )
+from sklearn_convlstm.compare._arms import (
+    fit_tuned_from_trials,
+    independent_trials,
+    run_tuning_trial,
+)
+from sklearn_convlstm.compare._runner import worker_processes
 from sklearn_convlstm.datasets import make_pattern_classification
 from sklearn_convlstm.tuning import TunedConvLSTM
 
@@ -612,3 +621,236 @@ def test_compare_command_detects_regression(regression_split, tmp_path, capsys):
     with open(out / "comparison.csv", newline="") as file:
         rows = list(csv.DictReader(file))
     assert {"rmse", "r2"} <= set(rows[0]) and "accuracy" not in rows[0]
+
+
+# ------------------------------------------- bad data: refused before training
+
+
+def _write_classification_ts(path, X, labels):
+    lines = ["@problemName Toy", "@classLabel true a b", "@data"]
+    for series, label in zip(X, labels, strict=True):
+        channels = (",".join(repr(float(v)) for v in channel) for channel in series)
+        lines.append(":".join(channels) + f":{label}")
+    path.write_text("\n".join(lines) + "\n")
+
+
+@pytest.fixture
+def no_training(monkeypatch):
+    """Fail the test if anything is fitted."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a method was fitted on data check_split refuses")
+
+    monkeypatch.setattr("sklearn_convlstm.compare._runner.fit_and_score", refuse)
+    monkeypatch.setattr(
+        "sklearn_convlstm.compare._runner.run_arms_in_processes", refuse
+    )
+
+
+BAD_SPLITS = {
+    "test length": (
+        lambda X: (X, X[:, :, :15]),
+        None,
+        r"X_test has series of 15 timesteps, but the training series all have "
+        r"20, and convlstm-default predict only series of the training length",
+    ),
+    "test channels": (
+        lambda X: (X, np.concatenate([X, X], axis=1)),
+        None,
+        r"X_test has 2 channel\(s\) but X_train has 1; the test series must",
+    ),
+    "one class": (
+        lambda X: (X, X),
+        ["a"] * 12,
+        r"y_train has only 1 class \('a'\); a classification needs training "
+        r"series of at least 2 classes",
+    ),
+    "infinity": (
+        lambda X: (np.where(np.arange(20) == 5, np.inf, X), X),
+        None,
+        r"X_train contains infinity",
+    ),
+    "beyond float32": (
+        lambda X: (X, np.where(np.arange(20) == 5, 1e300, X)),
+        None,
+        r"X_test has values up to 1e\+300, beyond the float32 range",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_SPLITS))
+def test_compare_refuses_bad_splits_before_training(
+    case, tmp_path, capsys, no_training
+):
+    make, train_labels, message = BAD_SPLITS[case]
+    X = np.random.RandomState(0).normal(size=(12, 1, 20))
+    labels = np.repeat(["a", "b"], 6)
+    X_train, X_test = make(X)
+    _write_classification_ts(
+        tmp_path / "Bad_TRAIN.ts",
+        X_train,
+        labels if train_labels is None else train_labels,
+    )
+    _write_classification_ts(tmp_path / "Bad_TEST.ts", X_test, labels)
+    argv = ["compare", "--dataset", str(tmp_path / "Bad"), "--no-progress"]
+    assert main([*argv, "--methods", "convlstm-default,rf-stats"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    (line,) = captured.err.splitlines()
+    assert line.startswith(f"error: {tmp_path / 'Bad'}: ")
+    assert re.search(message, line), line
+
+
+def test_check_split_allows_other_test_lengths_for_feature_methods():
+    X = np.random.RandomState(0).normal(size=(12, 1, 20))
+    y = np.repeat(["a", "b"], 6)
+    check_split(X, y, X[:, :, :15], y, methods=["rf-stats", "minirocket"])
+    with pytest.raises(ValueError, match=r"y_test has 11 targets but X_test has 12"):
+        check_split(X, y, X, y[:11], methods=["rf-stats"])
+    with pytest.raises(ValueError, match=r"y_train holds 1 target\(s\) that are NaN"):
+        check_split(X, np.r_[np.nan, np.ones(11)], X, np.ones(12), task="regression")
+
+
+def test_compare_names_the_file_and_line_of_a_bad_regression_target(tmp_path, capsys):
+    X = np.random.RandomState(0).normal(size=(6, 1, 10))
+    targets = np.arange(6.0)
+    _write_ts(tmp_path / "Reg_TRAIN.ts", X, targets)
+    _write_ts(tmp_path / "Reg_TEST.ts", X, targets)
+    path = tmp_path / "Reg_TRAIN.ts"
+    lines = path.read_text().splitlines()
+    lines[7] = lines[7].rsplit(":", 1)[0] + ":x"  # the 4th case, file line 8
+    path.write_text("\n".join(lines) + "\n")
+    argv = ["compare", "--dataset", str(tmp_path / "Reg"), "--no-progress"]
+    assert main([*argv, "--methods", "rf-stats"]) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line == (
+        f"error: {path}, line 8: the target 'x' (last field) is not a number; "
+        "a file with @targetLabel true needs a numeric target at the end of "
+        "each case."
+    )
+
+
+# ------------------------------------------------------------ arms in parallel
+
+#: A tuned arm with more trials than run apart (5), so that its last piece
+#: runs trials that the pruner judges against the trials run apart.
+SPLIT_OPTIONS = dataclasses.replace(TINY_OPTIONS, n_trials=7, tuning_epochs=(2, 4))
+
+
+def _trial_summary(study):
+    return [
+        (t.number, t.state.name, t.value, t.params, t.intermediate_values)
+        for t in study.trials
+    ]
+
+
+def test_tuned_arm_in_pieces_is_the_tuned_arm_in_one_fit(tiny_split):
+    pytest.importorskip("optuna")
+    X_train, y_train, X_test, _ = tiny_split
+    whole = make_estimator("convlstm-tuned", 0, SPLIT_OPTIONS).fit(X_train, y_train)
+    pieces = make_estimator("convlstm-tuned", 0, SPLIT_OPTIONS)
+    assert independent_trials(pieces) == 5
+    # Run apart in any order (here backwards), then put back in order.
+    trials = [run_tuning_trial(pieces, X_train, y_train, n) for n in range(4, -1, -1)]
+    fit_tuned_from_trials(pieces, X_train, y_train, trials[::-1])
+    assert _trial_summary(pieces.study_) == _trial_summary(whole.study_)
+    states = [t.state.name for t in whole.study_.trials]
+    assert states[:5] == ["COMPLETE"] * 5 and "PRUNED" in states[5:]
+    assert pieces.best_params_ == whole.best_params_
+    np.testing.assert_array_equal(
+        pieces.predict_proba(X_test), whole.predict_proba(X_test)
+    )
+    assert pieces.n_features_in_ == whole.n_features_in_
+
+
+def test_which_tuned_arms_run_in_pieces():
+    pytest.importorskip("optuna")
+    assert independent_trials(TunedConvLSTM(n_trials=10, random_state=0)) == 5
+    assert independent_trials(TunedConvLSTM(n_trials=3, random_state=0)) == 3
+    assert independent_trials(TunedConvLSTM(n_trials=1, random_state=0)) == 0
+    # A timeout or no seed: the trials depend on the machine or the moment.
+    assert independent_trials(TunedConvLSTM(timeout=60.0, random_state=0)) == 0
+    assert independent_trials(TunedConvLSTM(random_state=None)) == 0
+    assert independent_trials(make_estimator("rf-stats", 0)) == 0
+
+
+@pytest.mark.slow  # starts a worker process (a fresh interpreter importing torch)
+def test_arms_in_parallel_processes_score_as_in_one_process(tiny_split):
+    pytest.importorskip("optuna")
+    methods = ["convlstm-default", "convlstm-tuned", "rf-stats"]
+    runs = {
+        n_jobs: run_comparison(
+            *tiny_split,
+            methods=methods,
+            seeds=[0, 1],
+            options=SPLIT_OPTIONS,
+            progress=False,
+            n_jobs=n_jobs,
+        )
+        for n_jobs in (1, 2)
+    }
+
+    def scores(result):
+        return [
+            (row["method"], row["seed"], row["accuracy"], row["details"])
+            for row in result.rows
+        ]
+
+    assert scores(runs[2]) == scores(runs[1])
+    assert [row["method"] for row in runs[2].rows] == [
+        name for name in methods for _ in (0, 1)
+    ]
+    for row in runs[2].rows:
+        assert 0 <= row["start_seconds"] < row["end_seconds"]
+        assert row["fit_seconds"] > 0
+    header = format_table(summarize(runs[2].rows)).splitlines()[0]
+    assert header.split() == [
+        *("method", "accuracy", "fit", "s", "predict", "s", "arm", "s", "seeds")
+    ]
+
+
+def test_worker_processes_counts_the_pieces():
+    pytest.importorskip("optuna")
+    seeds = [0, 1]
+    # 2 seeds x (5 trials run apart + the last piece) + 2 default arms.
+    both = ["convlstm-tuned", "convlstm-default"]
+    assert worker_processes(both, seeds, SPLIT_OPTIONS, 64) == 14
+    assert worker_processes(both, seeds, SPLIT_OPTIONS, 2) == 2
+    assert worker_processes(both, seeds, SPLIT_OPTIONS, 1) == 0
+    assert worker_processes(["rf-stats"], [0], SPLIT_OPTIONS, 4) == 0  # one piece
+    regression = MethodOptions(task="regression")
+    assert worker_processes(["convlstm-tuned"], seeds, regression, 4) == 0
+
+
+def test_summary_arm_seconds_span_the_seeds():
+    rows = [
+        {**row, "start_seconds": start, "end_seconds": end}
+        for row, (start, end) in zip(
+            [ROWS[0], ROWS[2]], [(1.0, 4.0), (2.0, 9.5)], strict=True
+        )
+    ]
+    (summary,) = summarize(rows)
+    assert summary["arm_seconds"] == 8.5
+    assert "arm_seconds" not in summarize(ROWS)[0]
+    table = format_table(summarize(rows)).splitlines()
+    assert table[0].split()[-3:] == ["arm", "s", "seeds"]
+    assert table[2].split()[-2:] == ["8.50", "2"]
+
+
+@pytest.mark.parametrize("value", ["0", "-2", "two", "1.5"])
+def test_cli_n_jobs_must_be_a_positive_integer(value, capsys):
+    with pytest.raises(SystemExit) as raised:
+        main(["compare", "--n-jobs", value])
+    assert raised.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "sklearn-convlstm compare: error: argument --n-jobs: expected an integer "
+        f">= 1; got {value!r}."
+    )
+
+
+def test_run_comparison_checks_n_jobs_and_threads(tiny_split):
+    with pytest.raises(ValueError, match=r"^n_jobs must be an int >= 1; got 0\.$"):
+        run_comparison(*tiny_split, methods=["rf-stats"], n_jobs=0, progress=False)
+    with pytest.raises(TypeError, match=r"^threads must be an int >= 1; got 1\.5\.$"):
+        run_comparison(*tiny_split, methods=["rf-stats"], threads=1.5, progress=False)
+    assert 1 <= default_n_jobs() <= 4

@@ -23,8 +23,8 @@ def test_hint_names_the_smallest_class_count_and_the_classes():
     assert regime_hint(labels) == (
         f"hint: the smallest class has {N - 1} training series (3 classes); "
         f"below {N} per class the default ConvLSTM trails MiniRocket on the "
-        "regime tests (benchmarks/results/regimes/): compare it with --methods "
-        "convlstm-default,minirocket,rf-stats before choosing."
+        "regime tests (see the evidence page of the documentation): compare it "
+        "with --methods convlstm-default,minirocket,rf-stats before choosing."
     )
 
 
@@ -33,9 +33,8 @@ def test_hint_for_two_series_per_class_of_many_classes():
     assert regime_hint(labels) == (
         "hint: the smallest class has 2 training series (52 classes); with at "
         "most 2 per class the default ConvLSTM adds its random-kernel ridge head "
-        "(head='auto'), level with MiniRocket on the regime tests "
-        "(benchmarks/results/regime_selection_round3/), where the network alone "
-        "trails it by about 10 points."
+        "(head='auto'), level with MiniRocket on the regime tests, where the "
+        "network alone trails it (see the evidence page of the documentation)."
     )
 
 

@@ -39,6 +39,15 @@ the features, MiniRocket with ``RidgeCV``) and reports RMSE and R² instead of
 the accuracy; ``convlstm-tuned`` and ``convlstm-ensemble`` are classifiers
 only and are skipped with a note.
 
+Both cores, or more: ``--n-jobs N`` (default: the usable cores, at most 4)
+runs the methods side by side, this process and ``N - 1`` worker processes
+each with its own torch threads (``--threads``, one by default), and runs
+the first trials of ``convlstm-tuned``, which do not depend on one another,
+side by side too. Every piece builds its estimator from the same seed, so
+the scores are those of ``--n-jobs 1``, which runs everything in one
+process. The table's ``arm s`` column says how long each method took in the
+run (wall clock, from its first fit to its last prediction).
+
 Honesty rules the code follows: nothing is tuned, selected or stopped early on
 the test split (tuning and early stopping only see training data); every method
 gets the same seeds; a method that cannot run (missing optional package) is
@@ -50,7 +59,7 @@ When the smallest class of the training split has fewer than
 (see the evidence page of the documentation).
 
 The reusable pieces, which the benchmarks use too:
-:func:`make_estimator`, :func:`run_comparison`, :func:`summarize`,
+:func:`make_estimator`, :func:`check_split`, :func:`run_comparison`, :func:`summarize`,
 :func:`format_table`, :func:`write_csv` and :func:`plot_comparison`.
 
 Modules: :mod:`~sklearn_convlstm.compare._methods` (the registry
@@ -93,6 +102,8 @@ from sklearn_convlstm.compare._report import (
 from sklearn_convlstm.compare._runner import (
     WEAK_REGIME_SERIES_PER_CLASS,
     ComparisonResult,
+    check_split,
+    default_n_jobs,
     describe_data,
     regime_hint,
     run_comparison,
@@ -109,6 +120,8 @@ __all__ = [
     "Method",
     "MethodOptions",
     "add_arguments",
+    "check_split",
+    "default_n_jobs",
     "describe_data",
     "format_accuracy",
     "format_table",

@@ -27,10 +27,14 @@ from sklearn_convlstm.compare._report import (
     write_csv,
 )
 from sklearn_convlstm.compare._runner import (
+    check_split,
+    default_n_jobs,
     describe_data,
     infer_task,
     regime_hint,
     run_comparison,
+    usable_cores,
+    worker_processes,
 )
 from sklearn_convlstm.tuning._estimator import (
     DEFAULT_CV,
@@ -170,6 +174,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "torch's default made training over 100 times slower on a 2-core machine",
     )
     parser.add_argument(
+        "--n-jobs",
+        type=_positive_int,
+        default=default_n_jobs(),
+        metavar="N",
+        help="run N pieces at once: the methods, and the first trials of "
+        "convlstm-tuned, which do not depend on each other; this process and "
+        "N-1 worker processes, each with --threads torch threads (with "
+        "--threads 0: the cores divided among them). The scores are those of "
+        "--n-jobs 1, which runs everything here, one after another (default: "
+        "the usable cores, at most 4: %(default)s)",
+    )
+    parser.add_argument(
         "--no-progress",
         action="store_true",
         help="no progress bars",
@@ -223,7 +239,9 @@ def run_command(args: argparse.Namespace) -> int:
     Returns
     -------
     exit_code : int
-        0 on success, 2 when the dataset cannot be loaded.
+        0 on success; 2 when the dataset cannot be loaded or fails
+        :func:`check_split` (printed as one ``error:`` line, before any
+        training).
     """
     from sklearn_convlstm.datasets import load_dataset
 
@@ -275,11 +293,20 @@ def _compare(
         methods = (
             DEFAULT_REGRESSION_METHODS if task == "regression" else DEFAULT_METHODS
         )
+    try:  # before any training: bad data is a usage error, not a traceback
+        check_split(X_train, y_train, X_test, y_test, methods=methods, task=task)
+    except ValueError as error:
+        print(f"error: {args.dataset}: {error}", file=sys.stderr)
+        return 2
+    processes = worker_processes(methods, args.seeds, options, args.n_jobs)
+    worker_threads = args.threads or max(1, usable_cores() // max(processes, 1))
+    threads = torch.get_num_threads() if not processes else worker_threads
+    parallel = f"; {processes} worker processes" if processes else ""
     scores = "regression: RMSE and R²" if task == "regression" else "accuracy"
     print(
         f"{dataset}: {describe_data(X_train, y_train, X_test, y_test)}; "
         f"{scores} on the official test split; seeds "
-        f"{','.join(map(str, args.seeds))}; torch threads {torch.get_num_threads()}",
+        f"{','.join(map(str, args.seeds))}; torch threads {threads}{parallel}",
         flush=True,
     )
     hint = regime_hint(y_train) if task == "classification" else None
@@ -303,6 +330,8 @@ def _compare(
         options=options,
         dataset=dataset,
         progress=not args.no_progress,
+        n_jobs=args.n_jobs,
+        threads=worker_threads,
     )
     elapsed = time.perf_counter() - start
     summary = summarize(result.rows)
@@ -310,7 +339,17 @@ def _compare(
     print(format_table(summary))
     for name, reason in result.skipped.items():
         print(f"skipped {name}: {reason}")
-    print(f"\ntotal time: {elapsed:.1f} s")
+    how = (
+        f"{processes} worker processes ran the methods side by side"
+        if processes
+        else "one process ran the methods one after another"
+    )
+    print(
+        f"\nfit s, predict s: mean over seeds of each fit's work (a tuned fit's "
+        f"pieces summed); arm s: wall-clock seconds of the method in this run; "
+        f"{how}."
+    )
+    print(f"total time: {elapsed:.1f} s")
     if args.out is not None:
         out = Path(args.out)
         paths = [

@@ -138,6 +138,15 @@ class Method:
     tasks : tuple of str, default=TASKS
         The tasks the method has a form for; for another task it is skipped
         with a note.
+    fixed_length : bool, default=False
+        Whether its fitted model predicts only series of the training length
+        when the training series all have one length (the ConvLSTM
+        networks); :func:`check_split` then refuses test series of another
+        length before anything trains.
+    cost : int, default=1
+        Rough rank of its fit time among the methods: when arms run in
+        parallel, costlier ones start first, so that the cheap ones fill the
+        gaps at the end.
 
     Examples
     --------
@@ -151,6 +160,8 @@ class Method:
     build: Callable[[int, MethodOptions], Any]
     requires: tuple[str, ...] = ()
     tasks: tuple[str, ...] = TASKS
+    fixed_length: bool = False
+    cost: int = 1
 
     def missing_requirements(self) -> list[str]:
         """Return the required modules that cannot be imported.
@@ -233,6 +244,8 @@ METHODS: dict[str, Method] = {
             "convlstm-default",
             "ConvLSTMClassifier (ConvLSTMRegressor) with default parameters",
             _build_convlstm_default,
+            fixed_length=True,
+            cost=10,
         ),
         Method(
             "convlstm-ensemble",
@@ -240,6 +253,8 @@ METHODS: dict[str, Method] = {
             "different seeds",
             _build_convlstm_ensemble,
             tasks=("classification",),
+            fixed_length=True,
+            cost=50,
         ),
         Method(
             "convlstm-tuned",
@@ -248,21 +263,29 @@ METHODS: dict[str, Method] = {
             _build_convlstm_tuned,
             requires=("optuna", "sklearn_convlstm.tuning"),
             tasks=("classification",),
+            fixed_length=True,
+            cost=100,
         ),
         Method(
             "article-basic",
             "the article's basic network (Conv1d 32 -> LSTM 64), trained naively",
             _article_builder("basic"),
+            fixed_length=True,
+            cost=30,
         ),
         Method(
             "article-stacked",
             "the article's stacked network (Conv1d 32, 64 -> LSTM 64), trained naively",
             _article_builder("stacked"),
+            fixed_length=True,
+            cost=30,
         ),
         Method(
             "article-dropout",
             "the article's network with dropout 0.3, trained naively",
             _article_builder("dropout"),
+            fixed_length=True,
+            cost=30,
         ),
         Method(
             "rf-stats",
@@ -275,12 +298,14 @@ METHODS: dict[str, Method] = {
             "catch22 features + random forest (200 trees)",
             _build_rf("catch22"),
             requires=("pycatch22",),
+            cost=2,
         ),
         Method(
             "minirocket",
             "MiniRocket features + RidgeClassifierCV (RidgeCV for regression)",
             _build_minirocket,
             requires=("sktime", "numba"),
+            cost=20,  # numba compiles its kernels on the first call in a venv
         ),
     )
 }

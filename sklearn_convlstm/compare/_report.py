@@ -38,7 +38,11 @@ def summarize(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
         ``fit_seconds_mean``, ``predict_seconds_mean``. ``accuracy_std`` is the
         sample standard deviation over seeds (``ddof=1``), NaN for one seed.
         Regression rows give ``rmse_mean``, ``rmse_std``, ``r2_mean`` and
-        ``r2_std`` instead of the accuracy columns.
+        ``r2_std`` instead of the accuracy columns. When the rows have
+        ``start_seconds`` and ``end_seconds`` (as :func:`run_comparison`
+        writes them), ``arm_seconds``: the wall-clock seconds from the
+        method's first fit started to its last prediction ended, over all
+        its seeds (with arms in parallel processes, the arms overlap).
 
     Examples
     --------
@@ -86,6 +90,10 @@ def summarize(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
                 ),
             }
         )
+        if all("start_seconds" in row and "end_seconds" in row for row in members):
+            summary[-1]["arm_seconds"] = max(
+                float(row["end_seconds"]) for row in members
+            ) - min(float(row["start_seconds"]) for row in members)
     return summary
 
 
@@ -132,8 +140,9 @@ def format_table(summary: Sequence[Mapping[str, Any]]) -> str:
 
     Columns: ``method``, ``accuracy`` (mean ± std over seeds; ``RMSE`` and
     ``R²`` for regression), ``fit s`` and ``predict s`` (means over seeds),
-    ``seeds``; a ``dataset`` column first when the summary holds more than
-    one dataset.
+    ``arm s`` when the summary has ``arm_seconds`` (the wall-clock time the
+    method took in this run, all seeds), ``seeds``; a ``dataset`` column
+    first when the summary holds more than one dataset.
 
     Parameters
     ----------
@@ -160,7 +169,8 @@ def format_table(summary: Sequence[Mapping[str, Any]]) -> str:
         metric for metric in METRICS if any(f"{metric}_mean" in row for row in summary)
     ] or ["accuracy"]
     header = ["method", *(_METRIC_HEADERS[m] for m in metrics)]
-    header += ["fit s", "predict s", "seeds"]
+    with_arm = any("arm_seconds" in row for row in summary)
+    header += ["fit s", "predict s", *(["arm s"] if with_arm else []), "seeds"]
     if with_dataset:
         header.insert(0, "dataset")
     lines = []
@@ -177,6 +187,11 @@ def format_table(summary: Sequence[Mapping[str, Any]]) -> str:
             ),
             _format_seconds(row["fit_seconds_mean"]),
             _format_seconds(row["predict_seconds_mean"]),
+            *(
+                [_format_seconds(row["arm_seconds"]) if "arm_seconds" in row else "-"]
+                if with_arm
+                else []
+            ),
             str(row["n_seeds"]),
         ]
         if with_dataset:
@@ -186,7 +201,7 @@ def format_table(summary: Sequence[Mapping[str, Any]]) -> str:
         max(len(header[i]), *(len(cells[i]) for cells in lines)) if lines else len(h)
         for i, h in enumerate(header)
     ]
-    right = {"fit s", "predict s", "seeds"}
+    right = {"fit s", "predict s", "arm s", "seeds"}
 
     def render(cells: Sequence[str]) -> str:
         return "  ".join(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import json
+import dataclasses
+import os
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -14,6 +15,7 @@ import numpy as np
 from sklearn_convlstm._classifier import RANDOM_KERNEL_MAX_SERIES_PER_CLASS
 from sklearn_convlstm._optional import missing_message
 from sklearn_convlstm._validation import check_series, n_channels_of, series_lengths
+from sklearn_convlstm.compare._arms import fit_and_score, score_predictions
 from sklearn_convlstm.compare._methods import (
     DEFAULT_METHODS,
     METHODS,
@@ -21,7 +23,21 @@ from sklearn_convlstm.compare._methods import (
     make_estimator,
     parse_methods,
 )
-from sklearn_convlstm.tuning._estimator import TunedConvLSTM
+from sklearn_convlstm.compare._parallel import count_tasks, run_arms_in_processes
+
+__all__ = [
+    "WEAK_REGIME_SERIES_PER_CLASS",
+    "ComparisonResult",
+    "check_split",
+    "default_n_jobs",
+    "describe_data",
+    "infer_task",
+    "regime_hint",
+    "run_comparison",
+    "score_predictions",
+    "usable_cores",
+    "worker_processes",
+]
 
 
 @dataclass
@@ -43,58 +59,6 @@ class ComparisonResult:
     skipped: dict[str, str] = field(default_factory=dict)
 
 
-def _fit_details(estimator: Any) -> str:
-    """Return a short, CSV-friendly note on what a fit did."""
-    if isinstance(estimator, TunedConvLSTM):
-        best = estimator.best_estimator_
-        return (
-            f"cv_accuracy={estimator.best_score_:.4f}; trials="
-            f"{len(estimator.study_.trials)}; epochs={len(best.history_)}; "
-            f"best_params={json.dumps(estimator.best_params_, default=str)}"
-        )
-    history = getattr(estimator, "history_", None)
-    if history is not None:
-        return f"epochs={len(history)}"
-    for name in ("classifier_", "regressor_"):
-        model = getattr(estimator, name, None)
-        if model is not None and hasattr(model, "alpha_"):
-            return f"alpha={float(np.mean(model.alpha_)):.4g}"
-    return ""
-
-
-def score_predictions(y_true: Any, y_pred: Any, task: str) -> dict[str, float]:
-    """Scores of test predictions: accuracy, or RMSE and R² for regression.
-
-    Parameters
-    ----------
-    y_true, y_pred : array-like
-        Test targets and predictions (``(n,)`` or ``(n, n_outputs)``).
-    task : {"classification", "regression"}
-
-    Returns
-    -------
-    scores : dict
-        ``{"accuracy": ...}``, or ``{"rmse": ..., "r2": ...}`` (RMSE over
-        all outputs; R² averaged over outputs, as ``r2_score`` does).
-
-    Examples
-    --------
-    >>> from sklearn_convlstm.compare._runner import score_predictions
-    >>> score_predictions([1.0, 2.0, 3.0], [1.0, 2.0, 4.0], "regression")
-    {'rmse': 0.5773502691896257, 'r2': 0.5}
-    """
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
-    if task == "regression":
-        from sklearn.metrics import r2_score
-
-        error = y_true.astype(np.float64) - y_pred.astype(np.float64)
-        return {
-            "rmse": float(np.sqrt(np.mean(error**2))),
-            "r2": float(r2_score(y_true, y_pred)),
-        }
-    return {"accuracy": float(np.mean(y_pred == y_true))}
-
-
 def run_comparison(
     X_train: Any,
     y_train: Any,
@@ -107,12 +71,15 @@ def run_comparison(
     dataset: str = "dataset",
     progress: bool = True,
     log: Callable[[str], None] | None = None,
+    n_jobs: int = 1,
+    threads: int = 1,
 ) -> ComparisonResult:
     """Fit every method once per seed on the training data; score on the test data.
 
     The test split is used only to compute the scores after each fit:
     tuning and early stopping see the training split only. Every method gets
-    the same seeds.
+    the same seeds. The split is checked first (:func:`check_split`), so bad
+    data fails before any training.
 
     Parameters
     ----------
@@ -135,11 +102,31 @@ def run_comparison(
     log : callable or None, default=None
         Called with a note for each skipped method (``None``: print to
         stderr).
+    n_jobs : int, default=1
+        Worker processes. With more than one, the arms (a method and a seed)
+        run in parallel processes, and ``convlstm-tuned`` runs its first
+        trials, which do not depend on each other, in parallel too; every
+        piece builds its estimator from the same seed, so the scores are
+        those of ``n_jobs=1``. This process runs one piece at a time itself
+        and starts ``n_jobs - 1`` worker processes (``spawn``: in a script,
+        call ``run_comparison`` under ``if __name__ == "__main__":``), no
+        more than there are pieces; with one piece nothing starts. The
+        estimators' own progress bars are off then.
+    threads : int, default=1
+        ``torch.set_num_threads`` of each worker process when ``n_jobs > 1``
+        (set right before each fit). With ``n_jobs=1`` this process's
+        setting is used as it is.
 
     Returns
     -------
     result : ComparisonResult
         Per-seed rows and the skipped methods.
+
+    Raises
+    ------
+    ValueError
+        For bad data (see :func:`check_split`), an unknown method, no seeds,
+        or ``n_jobs`` or ``threads`` below 1.
 
     See Also
     --------
@@ -162,63 +149,257 @@ def run_comparison(
     seeds = tuple(int(seed) for seed in seeds)
     if not seeds:
         raise ValueError("seeds is empty; give at least one seed, e.g. seeds=(0,).")
+    for name, value in (("n_jobs", n_jobs), ("threads", threads)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise TypeError(f"{name} must be an int >= 1; got {value!r}.")
+        if value < 1:
+            raise ValueError(f"{name} must be an int >= 1; got {value!r}.")
     options = options or MethodOptions()
     log = log or (lambda message: print(message, file=sys.stderr, flush=True))
+    check_split(X_train, y_train, X_test, y_test, methods=methods, task=options.task)
     y_train = np.asarray(y_train)
     y_test = np.asarray(y_test)
 
     result = ComparisonResult()
-    runnable = []
-    for name in methods:
-        missing = METHODS[name].missing_requirements()
-        if options.task not in METHODS[name].tasks:
-            result.skipped[name] = (
-                f"method {name!r} has no {options.task} form "
-                f"(it supports {', '.join(METHODS[name].tasks)})"
-            )
-            log(f"skipping {result.skipped[name]}")
-        elif missing:
-            result.skipped[name] = missing_message(f"method {name!r}", missing)
-            log(f"skipping {result.skipped[name]}")
-        else:
-            runnable.append(name)
+    runnable, result.skipped = _runnable_methods(methods, options.task)
+    for reason in result.skipped.values():
+        log(f"skipping {reason}")
 
+    arms = [(name, seed) for name in runnable for seed in seeds]
+    processes = worker_processes(runnable, seeds, options, n_jobs)
     bar = None
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=len(runnable) * len(seeds), desc=dataset, unit="fit")
+        bar = tqdm(total=len(arms), desc=dataset, unit="fit")
+    started = time.time()
+    scored: dict[tuple[str, int], dict[str, Any]] = {}
+
+    def record(name: str, seed: int, row: dict[str, Any]) -> None:
+        scores = {key: row[key] for key in ("accuracy", "rmse", "r2") if key in row}
+        scored[(name, seed)] = {
+            "dataset": dataset,
+            "method": name,
+            "seed": seed,
+            **scores,
+            "fit_seconds": row["fit_seconds"],
+            "predict_seconds": row["predict_seconds"],
+            "n_train": len(y_train),
+            "n_test": len(y_test),
+            "details": row["details"],
+            "start_seconds": row["started"] - started,
+            "end_seconds": row["ended"] - started,
+        }
+        if bar is not None:
+            bar.set_description(f"{dataset}: {name} (seed {seed}) done")
+            bar.update(1)
+
     try:
-        for name in runnable:
-            for seed in seeds:
+        if processes > 1:
+            run_arms_in_processes(
+                arms,
+                (X_train, y_train, X_test, y_test),
+                dataclasses.replace(options, progress_bar=False),
+                n_jobs=processes,
+                threads=threads,
+                on_done=record,
+            )
+        else:
+            for name, seed in arms:
                 if bar is not None:
                     bar.set_description(f"{dataset}: {name} (seed {seed})")
-                estimator = make_estimator(name, seed, options)
-                start = time.perf_counter()
-                estimator.fit(X_train, y_train)
-                fit_seconds = time.perf_counter() - start
-                start = time.perf_counter()
-                y_pred = estimator.predict(X_test)
-                predict_seconds = time.perf_counter() - start
-                result.rows.append(
-                    {
-                        "dataset": dataset,
-                        "method": name,
-                        "seed": seed,
-                        **score_predictions(y_test, y_pred, options.task),
-                        "fit_seconds": fit_seconds,
-                        "predict_seconds": predict_seconds,
-                        "n_train": len(y_train),
-                        "n_test": len(y_test),
-                        "details": _fit_details(estimator),
-                    }
+                arm_start = time.time()
+                row = fit_and_score(
+                    make_estimator(name, seed, options),
+                    X_train,
+                    y_train,
+                    X_test,
+                    y_test,
+                    options.task,
                 )
-                if bar is not None:
-                    bar.update(1)
+                record(name, seed, {**row, "started": arm_start, "ended": time.time()})
     finally:
         if bar is not None:
             bar.close()
+    result.rows = [scored[arm] for arm in arms]
     return result
+
+
+def _runnable_methods(
+    methods: Iterable[str], task: str
+) -> tuple[list[str], dict[str, str]]:
+    """Return the methods that can run, and the reason each other one cannot."""
+    runnable, skipped = [], {}
+    for name in methods:
+        missing = METHODS[name].missing_requirements()
+        if task not in METHODS[name].tasks:
+            skipped[name] = (
+                f"method {name!r} has no {task} form "
+                f"(it supports {', '.join(METHODS[name].tasks)})"
+            )
+        elif missing:
+            skipped[name] = missing_message(f"method {name!r}", missing)
+        else:
+            runnable.append(name)
+    return runnable, skipped
+
+
+def worker_processes(
+    methods: Iterable[str],
+    seeds: Iterable[int],
+    options: MethodOptions,
+    n_jobs: int,
+) -> int:
+    """Return how many processes :func:`run_comparison` starts for these arms.
+
+    Parameters
+    ----------
+    methods : iterable of str
+        Method names; those that cannot run for ``options.task`` are left
+        out, as ``run_comparison`` leaves them out.
+    seeds : iterable of int
+    options : MethodOptions
+    n_jobs : int
+
+    Returns
+    -------
+    processes : int
+        ``min(n_jobs, pieces to run)``, or 0 when ``run_comparison`` runs
+        everything in the calling process (``n_jobs=1``, or a single piece).
+    """
+    runnable, _ = _runnable_methods(parse_methods(list(methods)), options.task)
+    arms = [(name, int(seed)) for name in runnable for seed in seeds]
+    if n_jobs <= 1 or not arms:
+        return 0
+    pieces = count_tasks(arms, options)
+    return min(n_jobs, pieces) if pieces > 1 else 0
+
+
+def usable_cores() -> int:
+    """Return the CPU cores this process may run on.
+
+    Returns
+    -------
+    cores : int
+        ``len(os.sched_getaffinity(0))`` where the platform has it (a
+        container or ``taskset`` may allow fewer cores than the machine has),
+        else ``os.cpu_count()``.
+    """
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - macOS, Windows
+        return max(1, os.cpu_count() or 1)
+
+
+def default_n_jobs() -> int:
+    """Return the worker count ``compare`` uses by default: the cores, at most 4.
+
+    Returns
+    -------
+    n_jobs : int
+        :func:`usable_cores`, capped at 4: each worker process holds its own
+        copy of PyTorch (several hundred MiB).
+    """
+    return min(usable_cores(), 4)
+
+
+def check_split(
+    X_train: Any,
+    y_train: Any,
+    X_test: Any,
+    y_test: Any,
+    *,
+    methods: Iterable[str] = DEFAULT_METHODS,
+    task: str = "classification",
+) -> None:
+    """Check a train/test split before anything trains on it.
+
+    :func:`run_comparison` calls this first, so that data no method can use
+    fails at once, with a message that names the split, not after minutes of
+    training.
+
+    Parameters
+    ----------
+    X_train, y_train : training series and targets
+    X_test, y_test : test series and targets
+    methods : iterable of str, default=DEFAULT_METHODS
+        The methods that will run: when one of them predicts only series of
+        the training length (``Method.fixed_length``), test series of
+        another length are refused.
+    task : {"classification", "regression"}, default="classification"
+
+    Raises
+    ------
+    ValueError
+        When a split is not series in an accepted form, holds NaN, infinity
+        or values beyond float32's range; when the number of targets differs
+        from the number of series; when the test series have another number
+        of channels than the training series, or another length while the
+        training series share one length and a method needs it; when the
+        training split of a classification has fewer than two classes; when
+        regression targets are not finite numbers.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_convlstm.compare import check_split
+    >>> X = np.zeros((4, 1, 10))
+    >>> check_split(X, [0, 1, 0, 1], X[:, :, :8], [0, 1, 0, 1])
+    Traceback (most recent call last):
+        ...
+    ValueError: X_test has series of 8 timesteps, but the training series all ...
+    """
+    methods = parse_methods(list(methods))
+    train = check_series(X_train, name="X_train")
+    test = check_series(X_test, name="X_test")
+    for name, X, y in (("train", train, y_train), ("test", test, y_test)):
+        n_targets = len(np.asarray(y))
+        if n_targets != len(X):
+            raise ValueError(
+                f"y_{name} has {n_targets} targets but X_{name} has {len(X)} "
+                f"series; give one target per series."
+            )
+    n_channels, n_test_channels = n_channels_of(train), n_channels_of(test)
+    if n_test_channels != n_channels:
+        raise ValueError(
+            f"X_test has {n_test_channels} channel(s) but X_train has "
+            f"{n_channels}; the test series must have the channels of the "
+            "training series, in the same order."
+        )
+    train_lengths, test_lengths = series_lengths(train), series_lengths(test)
+    fixed = [name for name in methods if METHODS[name].fixed_length]
+    if fixed and isinstance(train, np.ndarray):
+        wrong = test_lengths != train_lengths[0]
+        if wrong.any():
+            raise ValueError(
+                f"X_test has series of {int(test_lengths[wrong][0])} timesteps, "
+                f"but the training series all have {int(train_lengths[0])}, and "
+                f"{', '.join(fixed)} predict only series of the training length; "
+                "pad or truncate the series to one length (PadTruncate), or "
+                "choose other methods."
+            )
+    y = np.asarray(y_train)
+    if task == "classification":
+        classes = np.unique(y.astype(str) if y.dtype == object else y)
+        if len(classes) < 2:
+            raise ValueError(
+                f"y_train has only {len(classes)} class ({str(classes[0])!r}); a "
+                "classification needs training series of at least 2 classes."
+            )
+        return
+    for name, targets in (("y_train", y), ("y_test", np.asarray(y_test))):
+        try:
+            values = targets.astype(np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"{name} holds targets that are not numbers (dtype "
+                f"{targets.dtype}); a regression needs numeric targets."
+            ) from None
+        if not np.isfinite(values).all():
+            raise ValueError(
+                f"{name} holds {int((~np.isfinite(values)).sum())} target(s) "
+                "that are NaN or infinite; a regression needs finite targets."
+            )
 
 
 #: Fewer training series than this in the smallest class is the regime where

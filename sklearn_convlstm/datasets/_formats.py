@@ -244,6 +244,15 @@ def _parse_ts_lines(
             label = fields.pop().strip()
             if not label:
                 raise ValueError(f"{where}: the class label (last field) is empty.")
+            if is_regression:
+                try:
+                    float(label)
+                except ValueError:
+                    raise ValueError(
+                        f"{where}: the target {label!r} (last field) is not a "
+                        "number; a file with @targetLabel true needs a numeric "
+                        "target at the end of each case."
+                    ) from None
             if class_labels is not None and label not in class_labels:
                 raise ValueError(
                     f"{where}: class label {label!r} is not one of the labels "
