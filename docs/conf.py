@@ -82,6 +82,8 @@ myst_heading_anchors = 3
 
 # -- sphinx-gallery -----------------------------------------------------------
 sphinx_gallery_conf = {
+    # examples run side by side, one torch thread each (both cores of CI)
+    "parallel": 2,
     "examples_dirs": "../examples",
     "gallery_dirs": "auto_examples",
     "filename_pattern": "/plot_",
