@@ -20,7 +20,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import Tags
 
-from sklearn_convlstm._lazy import LazySeries, WindowedSeries
+from sklearn_convlstm._lazy import LazySeries
 from sklearn_convlstm._validation import (
     Interval,
     SeriesData,
@@ -33,6 +33,7 @@ from sklearn_convlstm._validation import (
     validate_params,
     validate_series_input,
 )
+from sklearn_convlstm._windowed_series import WindowedSeries
 
 __all__ = ["SlidingWindows", "make_windows"]
 

@@ -22,12 +22,13 @@ from sklearn_convlstm import (
     TimeSeriesScaler,
     make_windows,
 )
-from sklearn_convlstm._lazy import WindowedSeries, is_memory_mapped
+from sklearn_convlstm._lazy import is_memory_mapped
 from sklearn_convlstm._statistics import (
     log_amplitude_statistics,
     series_amplitude_spread,
 )
 from sklearn_convlstm._validation import check_series, check_series_lazy, take_samples
+from sklearn_convlstm._windowed_series import WindowedSeries
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 
