@@ -106,7 +106,6 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 # -- HTML ----------------------------------------------------------------------
 html_theme = "pydata_sphinx_theme"
 html_title = f"sklearn-convlstm {release}"
-html_static_path = ["_static"]
 html_theme_options = {
     "navbar_end": ["theme-switcher", "navbar-icon-links"],
     "icon_links": [],
