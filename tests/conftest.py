@@ -39,9 +39,27 @@ def pattern_data() -> tuple[np.ndarray, np.ndarray]:
     return X, y
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+#: scikit-learn checks that train a network to an accuracy threshold, several
+#: times each (readonly-memmap and float32 variants): about a minute of the
+#: quick tier on 2 cores. They run in CI with everything marked slow.
+SLOW_ESTIMATOR_CHECKS = ("check_classifiers_train", "check_regressors_train")
+SLOW_CHECKED_ESTIMATORS = (
+    "ConvLSTMClassifier(",
+    "ConvLSTMRegressor(",
+    "TunedConvLSTM(",
+)
+
+
+# tryfirst: before ``-m`` deselects by marker and pytest-xdist reads the groups
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items) -> None:
-    """Under ``pytest -n 2 --dist loadgroup``, keep multi-process tests on one worker.
+    """Mark the network-training estimator checks slow; group multi-process tests.
+
+    The network-training scikit-learn checks (:data:`SLOW_ESTIMATOR_CHECKS` of
+    the ConvLSTM estimators) get the ``slow`` marker, so the quick tier leaves
+    them out.
+
+    Under ``pytest -n 2 --dist loadgroup``, keep multi-process tests on one worker.
 
     Tests marked ``distributed`` (several torch.distributed or dask processes)
     or ``postgres`` (worker processes sharing one PostgreSQL server) then run
@@ -49,6 +67,12 @@ def pytest_collection_modifyitems(config, items) -> None:
     where their launch and heartbeat timeouts could expire. Without xdist this
     does nothing.
     """
+    for item in items:
+        name = item.nodeid.rsplit("[", 1)[-1]
+        if name.startswith(SLOW_CHECKED_ESTIMATORS) and any(
+            f"-{check}" in name for check in SLOW_ESTIMATOR_CHECKS
+        ):
+            item.add_marker(pytest.mark.slow)
     if not config.pluginmanager.hasplugin("xdist"):
         return
     for item in items:
