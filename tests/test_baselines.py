@@ -158,6 +158,9 @@ def test_regression_baseline_is_a_forest_regressor(level_data):
         make_feature_baseline(task="ranking")
 
 
+# Up to 30 s on a fresh machine: the first MiniRocket call of the run compiles
+# sktime's numba kernels (cached on disk afterwards).
+@pytest.mark.slow
 def test_minirocket_ridge_regressor(level_data):
     pytest.importorskip("sktime")
     from sklearn.base import is_regressor
