@@ -83,7 +83,7 @@ def check_class_weight(
                 "numbers >= 0 (a negative weight rewards the network for "
                 "misclassifying that class, and training diverges)."
             )
-        if weight != 0 and not FLOAT32_TINY <= weight <= FLOAT32_MAX:
+        if weight != 0 and not FLOAT32_TINY <= float(weight) <= FLOAT32_MAX:
             raise ValueError(
                 f"class_weight[{key!r}] is {weight!r}; positive class weights must "
                 f"lie in the float32 range the loss is computed in, from about "
@@ -190,7 +190,7 @@ def _check_step_without_closure(
     ``step(closure)`` and fails inside skorch.
     """
     try:
-        parameters = inspect.signature(optimizer.step).parameters
+        parameters = inspect.signature(getattr(optimizer, "step")).parameters  # noqa: B009
     except (TypeError, ValueError):  # no signature to read: let it through
         return
     closure = parameters.get("closure")

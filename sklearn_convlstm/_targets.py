@@ -170,7 +170,7 @@ def check_float32_targets(y: np.ndarray) -> None:
     center = (columns / unit).mean(axis=0) * unit
     for column in np.flatnonzero(
         (spread > 0) & (rounding > FLOAT32_TARGET_TOLERANCE * spread)
-    ):
+    ).tolist():
         where = "y" if y.ndim == 1 else f"y[:, {column}]"
         raise ValueError(
             f"{where} has values around {center[column]:.3g} with a "

@@ -259,7 +259,7 @@ class EarlyConvLSTMClassifier(BaseEstimator):
             else tuple(self.probability_thresholds)
         )
         if not thresholds or not all(
-            isinstance(t, Real) and 0 <= t <= 1 for t in thresholds
+            isinstance(t, Real) and 0 <= float(t) <= 1 for t in thresholds
         ):
             raise ValueError(
                 "probability_thresholds must be 'auto' or a non-empty tuple of "
@@ -401,8 +401,9 @@ class EarlyConvLSTMClassifier(BaseEstimator):
         with torch.inference_mode(), read_only_ok(X):
             for batch, batch_lengths in prediction_batches(X, lengths):
                 logits = module.prefix_outputs(batch.float(), batch_lengths)
-                proba = torch.softmax(logits[:, step - 1 :: step].double(), dim=2)
-                proba = proba.numpy()
+                proba = torch.softmax(
+                    logits[:, step - 1 :: step].double(), dim=2
+                ).numpy()
                 first = len(out)
                 for row in range(proba.shape[0]):
                     n_steps = int(lengths[first + row]) // step

@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -160,7 +160,10 @@ def explain(
     lengths = series_lengths(X_checked)
     _check_min_length(module, lengths)
     # Data read on demand (LazySeries, RaggedSeries) is read a chunk at a time.
-    series_list = list(X_checked) if isinstance(X_checked, np.ndarray) else X_checked
+    series_list = cast(
+        "list[np.ndarray]",
+        list(X_checked) if isinstance(X_checked, np.ndarray) else X_checked,
+    )
     n_samples = len(series_list)
     device = next(module.parameters()).device
     # Before any forward pass: skorch leaves the module in training mode after

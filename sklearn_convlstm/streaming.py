@@ -29,7 +29,6 @@ import hashlib
 import io
 import json
 from collections.abc import Sequence
-from numbers import Integral
 from typing import Any
 
 import numpy as np
@@ -175,7 +174,7 @@ class ConvLSTMStream:
 
     def __init__(self, estimator: Any, n_series: int = 1) -> None:
         check_streamable(estimator)
-        if not isinstance(n_series, Integral) or isinstance(n_series, bool):
+        if not isinstance(n_series, (int, np.integer)) or isinstance(n_series, bool):
             raise TypeError(
                 f"n_series must be a positive int; got {n_series!r} of type "
                 f"{type(n_series).__name__}."

@@ -176,7 +176,9 @@ def run_comparison(
     scored: dict[tuple[str, int], dict[str, Any]] = {}
 
     def record(name: str, seed: int, row: dict[str, Any]) -> None:
-        scores = {key: row[key] for key in ("accuracy", "rmse", "r2") if key in row}
+        scores: dict[str, Any] = {
+            key: row[key] for key in ("accuracy", "rmse", "r2") if key in row
+        }
         scored[(name, seed)] = {
             "dataset": dataset,
             "method": name,

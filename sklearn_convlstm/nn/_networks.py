@@ -467,17 +467,17 @@ class ConvLSTMNetwork(nn.Module):
         self.conv_skip = bool(conv_skip)
         self.min_length = self._compute_min_length()
 
-    def output_length(self, length: int) -> int:
+    def output_length(self, length: Any) -> Any:
         """Return how many steps the recurrent layer sees for ``length`` input steps.
 
         Parameters
         ----------
-        length : int
-            Timesteps of an input series.
+        length : int or Tensor of int
+            Timesteps of an input series (or of each series).
 
         Returns
         -------
-        n_steps : int
+        n_steps : int or Tensor of int
         """
         for block in self._typed_blocks():
             length = block.output_length(length)

@@ -299,10 +299,14 @@ class NetworkStream:
                 hidden = self._take(f"hidden_{layer}", index)
                 if self._is_lstm:
                     cell = self._take(f"cell_{layer}", index)
-                    hidden, cell = torch.lstm_cell(out, (hidden, cell), *weights)
+                    hidden, cell = torch.lstm_cell(
+                        out, (hidden, cell), *cast("tuple[torch.Tensor, ...]", weights)
+                    )
                     self._put(f"cell_{layer}", index, cell)
                 else:
-                    hidden = torch.gru_cell(out, hidden, *weights)
+                    hidden = torch.gru_cell(
+                        out, hidden, *cast("tuple[torch.Tensor, ...]", weights)
+                    )
                 self._put(f"hidden_{layer}", index, hidden)
                 out = hidden
             features = torch.cat([out, x[:, 0]], dim=1) if self._conv_skip else out
