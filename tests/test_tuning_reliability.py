@@ -515,6 +515,24 @@ def _read_only_sqlite(tmp_path, how: str) -> str:
     return f"sqlite:///file:{database}?mode=ro&uri=true"
 
 
+def _one_forest_trial(url: str) -> list[str]:
+    """``tune`` arguments of one quick forest trial on ``url``."""
+    return [
+        "tune",
+        "--dataset",
+        "ItalyPowerDemand",
+        "--estimator",
+        "stats-forest",
+        "--n-trials",
+        "1",
+        "--cv",
+        "2",
+        "--storage",
+        url,
+        "--quiet",
+    ]
+
+
 @pytest.mark.parametrize(
     "how",
     [
@@ -533,20 +551,7 @@ def test_a_read_only_sqlite_storage_is_a_usage_error(tmp_path, how, capsys):
     url = _read_only_sqlite(tmp_path, how)
     try:
         code, err = _run_cli(
-            [
-                "tune",
-                "--dataset",
-                "ItalyPowerDemand",
-                "--estimator",
-                "stats-forest",
-                "--n-trials",
-                "1",
-                "--cv",
-                "2",
-                "--storage",
-                url,
-                "--quiet",
-            ],
+            _one_forest_trial(url),
             capsys,
         )
     finally:
@@ -571,20 +576,7 @@ def test_a_storage_that_refuses_writes_later_is_a_usage_error(
         _command, "make_storage", lambda *a, **k: optuna.storages.RDBStorage(url)
     )
     code, err = _run_cli(
-        [
-            "tune",
-            "--dataset",
-            "ItalyPowerDemand",
-            "--estimator",
-            "stats-forest",
-            "--n-trials",
-            "1",
-            "--cv",
-            "2",
-            "--storage",
-            url,
-            "--quiet",
-        ],
+        _one_forest_trial(url),
         capsys,
     )
     assert code == 2
