@@ -153,6 +153,52 @@ def auto_max_epochs(n_train: int, batch_size: int) -> int:
     return int(min(100, max(20, math.ceil(1500 / steps_per_epoch))))
 
 
+def resolved_training_params(
+    estimator: BaseConvLSTM, n_train: int, n_timesteps: int
+) -> dict[str, Any] | None:
+    """Return the parameters a fit on data of this size would train with.
+
+    ``get_params()`` with the ``"auto"`` batch size and epoch budget and the
+    network (variant, blocks, ``pool_sizes="auto"``) resolved as ``fit``
+    resolves them for ``n_train`` series of ``n_timesteps`` steps. Two
+    estimators with equal resolved parameters, fitted on the same data with
+    the same thread count, train the same network.
+
+    Parameters
+    ----------
+    estimator : BaseConvLSTM
+        Unfitted or fitted; its parameters are read, not changed.
+    n_train : int
+        Number of training series.
+    n_timesteps : int
+        Length of the longest training series.
+
+    Returns
+    -------
+    params : dict or None
+        ``None`` when a fit would hold out a validation split
+        (``early_stopping=True``), whose size these rules do not see.
+    """
+    if estimator.early_stopping:
+        return None
+    params = estimator.get_params(deep=False)
+    for name in (*NETWORK_PARAMS, "variant"):
+        params.pop(name, None)
+    params["network"] = estimator._resolve_network_params(int(n_timesteps))
+    batch_size = (
+        auto_batch_size(n_train)
+        if estimator.batch_size == "auto"
+        else int(estimator.batch_size)
+    )
+    params["batch_size"] = batch_size
+    params["max_epochs"] = (
+        auto_max_epochs(n_train, batch_size)
+        if estimator.max_epochs == "auto"
+        else int(estimator.max_epochs)
+    )
+    return params
+
+
 @document_shared
 class BaseConvLSTM(BaseEstimator):
     """Base class of the Conv1D -> LSTM estimators.

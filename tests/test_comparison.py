@@ -33,9 +33,15 @@ from sklearn_convlstm.compare import (
     write_csv,
 )
 from sklearn_convlstm.compare._arms import (
+    accept_trials,
+    combine_fold_trials,
+    finish_tuned_study,
     fit_tuned_from_trials,
     independent_trials,
+    random_trials,
+    refit_is,
     run_tuning_trial,
+    tuning_folds,
 )
 from sklearn_convlstm.compare._runner import worker_processes
 from sklearn_convlstm.datasets import make_pattern_classification
@@ -763,6 +769,108 @@ def test_tuned_arm_in_pieces_is_the_tuned_arm_in_one_fit(tiny_split):
     assert pieces.n_features_in_ == whole.n_features_in_
 
 
+#: The tuned arm's max_epochs fixed at the default arm's: its trial 0 is the
+#: default arm's configuration, which then wins or not depending on the seed.
+REUSE_OPTIONS = MethodOptions(
+    n_trials=2, cv=2, tuning_epochs=(3, 3), convlstm_params={"max_epochs": 3}
+)
+
+#: Trials past the sampler's random ones (10): the last piece runs 10 and 11.
+SPECULATIVE_OPTIONS = dataclasses.replace(SPLIT_OPTIONS, n_trials=12)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_tuned_arm_fold_by_fold_is_the_tuned_arm_in_one_fit(tiny_split, seed):
+    pytest.importorskip("optuna")
+    X_train, y_train, X_test, _ = tiny_split
+    whole = make_estimator("convlstm-tuned", seed, SPECULATIVE_OPTIONS)
+    whole.fit(X_train, y_train)
+    pieces = make_estimator("convlstm-tuned", seed, SPECULATIVE_OPTIONS)
+    n_first, n_random = independent_trials(pieces), random_trials(pieces)
+    assert (n_first, n_random, tuning_folds(pieces)) == (5, 10, 2)
+    # Each fold of each independent trial alone (folds backwards), put together.
+    first = [
+        combine_fold_trials(
+            pieces,
+            [run_tuning_trial(pieces, X_train, y_train, n, f) for f in (1, 0)][::-1],
+        )
+        for n in range(n_first)
+    ]
+    # The random trials, each alone on the independent ones.
+    following = [
+        run_tuning_trial(pieces, X_train, y_train, n, prior=first)
+        for n in range(n_first, n_random)
+    ]
+    trials = finish_tuned_study(
+        pieces, X_train, y_train, accept_trials(first, following)
+    )
+    assert _trial_summary_with_attrs(trials) == _trial_summary_with_attrs(
+        whole.study_.trials
+    )
+    assert len(trials) == 12 and trials[0].intermediate_values  # epoch reports
+    fit_tuned_from_trials(pieces, X_train, y_train, trials)
+    np.testing.assert_array_equal(
+        pieces.predict_proba(X_test), whole.predict_proba(X_test)
+    )
+
+
+def _trial_summary_with_attrs(trials):
+    return [
+        (t.number, t.state.name, t.value, t.params, t.intermediate_values, t.user_attrs)
+        for t in trials
+    ]
+
+
+def _frozen(number, state):
+    import optuna
+
+    state = getattr(optuna.trial.TrialState, state)
+    value = 0.5 if state.name == "COMPLETE" else None
+    trial = optuna.trial.create_trial(state=state, value=value)
+    trial.number = number
+    return trial
+
+
+def test_random_trials_are_accepted_until_one_completes():
+    pytest.importorskip("optuna")
+    first = [_frozen(n, "COMPLETE") for n in range(5)]
+    pruned, done = _frozen(5, "PRUNED"), _frozen(6, "COMPLETE")
+    later = _frozen(7, "PRUNED")
+    # trial 7 ran without trial 6 completed before it: not the study's trial 7
+    assert accept_trials(first, [pruned, done, later]) == [*first, pruned, done]
+    assert accept_trials(first, [pruned, None, later]) == [*first, pruned]
+    assert accept_trials(first, [pruned, later]) == [*first, pruned, later]
+
+
+def test_default_arm_is_the_tuned_refit_when_the_default_wins(tiny_split):
+    pytest.importorskip("optuna")
+    X_train, y_train, X_test, _ = tiny_split
+    options = REUSE_OPTIONS
+    winners = {}
+    for seed in range(6):
+        if {0, 1} <= set(winners.values()):
+            break
+        tuned = make_estimator("convlstm-tuned", seed, options)
+        trials = [run_tuning_trial(tuned, X_train, y_train, n) for n in range(2)]
+        trials = finish_tuned_study(tuned, X_train, y_train, trials)
+        best = max(trials, key=lambda trial: trial.value).number
+        default = make_estimator("convlstm-default", seed, options)
+        winners[seed] = best
+        assert refit_is(tuned, X_train, trials, default) == (best == 0)
+        if best != 0:
+            with pytest.raises(ValueError, match="refitted is not the model"):
+                fit_tuned_from_trials(tuned, X_train, y_train, trials, refitted=default)
+            continue
+        whole = make_estimator("convlstm-tuned", seed, options).fit(X_train, y_train)
+        default.fit(X_train, y_train)
+        fit_tuned_from_trials(tuned, X_train, y_train, trials, refitted=default)
+        assert tuned.best_estimator_ is default
+        np.testing.assert_array_equal(
+            tuned.predict_proba(X_test), whole.predict_proba(X_test)
+        )
+    assert {0, 1} <= set(winners.values())  # both outcomes are checked
+
+
 def test_which_tuned_arms_run_in_pieces():
     pytest.importorskip("optuna")
     assert independent_trials(TunedConvLSTM(n_trials=10, random_state=0)) == 5
@@ -775,7 +883,12 @@ def test_which_tuned_arms_run_in_pieces():
 
 
 @pytest.mark.slow  # starts a worker process (a fresh interpreter importing torch)
-def test_arms_in_parallel_processes_score_as_in_one_process(tiny_split):
+@pytest.mark.parametrize(
+    "options",
+    [SPLIT_OPTIONS, REUSE_OPTIONS],
+    ids=["pruned-trials", "default-refit-or-not"],
+)
+def test_arms_in_parallel_processes_score_as_in_one_process(tiny_split, options):
     pytest.importorskip("optuna")
     methods = ["convlstm-default", "convlstm-tuned", "rf-stats"]
     runs = {
@@ -783,7 +896,7 @@ def test_arms_in_parallel_processes_score_as_in_one_process(tiny_split):
             *tiny_split,
             methods=methods,
             seeds=[0, 1],
-            options=SPLIT_OPTIONS,
+            options=options,
             progress=False,
             n_jobs=n_jobs,
         )
@@ -812,9 +925,9 @@ def test_arms_in_parallel_processes_score_as_in_one_process(tiny_split):
 def test_worker_processes_counts_the_pieces():
     pytest.importorskip("optuna")
     seeds = [0, 1]
-    # 2 seeds x (5 trials run apart + the last piece) + 2 default arms.
+    # 2 seeds x (5 trials x 2 folds run apart + the last piece) + 2 default arms.
     both = ["convlstm-tuned", "convlstm-default"]
-    assert worker_processes(both, seeds, SPLIT_OPTIONS, 64) == 14
+    assert worker_processes(both, seeds, SPLIT_OPTIONS, 64) == 24
     assert worker_processes(both, seeds, SPLIT_OPTIONS, 2) == 2
     assert worker_processes(both, seeds, SPLIT_OPTIONS, 1) == 0
     assert worker_processes(["rf-stats"], [0], SPLIT_OPTIONS, 4) == 0  # one piece

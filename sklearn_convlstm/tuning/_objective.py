@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from numbers import Integral
 from typing import Any
 
@@ -218,6 +218,54 @@ class CrossValidationObjective:
                     )
         trial.set_user_attr("fold_scores", scores)
         return float(np.mean(scores))
+
+
+def combine_fold_reports(
+    fold_reports: Sequence[Mapping[int, float]],
+    fold_scores: Sequence[float],
+    *,
+    epoch_pruning: bool,
+) -> dict[int, float]:
+    """Intermediate values of a trial whose folds ran apart, as if run in order.
+
+    Each fold of a trial run on its own (a one-fold cross-validation) reports
+    its held-out scores at steps ``0 .. REPORTS_PER_FOLD - 1`` (epoch
+    pruning) or nothing (fold pruning). This rebuilds what
+    :class:`CrossValidationObjective` reports when it runs the folds one after
+    another and nothing prunes the trial: at fold ``f``'s checkpoint ``c`` the
+    mean of the earlier folds' scores and this score, at step
+    ``f * REPORTS_PER_FOLD + c``, then after each fold but the last the mean
+    of the scores so far, at the fold's last step if nothing was reported
+    there.
+
+    Parameters
+    ----------
+    fold_reports : sequence of mapping
+        Per fold, in order, its own reports: ``{step: score}``.
+    fold_scores : sequence of float
+        Per fold, its final held-out score.
+    epoch_pruning : bool
+        Whether the trial reported checkpoints (``pruning="epochs"``).
+
+    Returns
+    -------
+    intermediate_values : dict of int to float
+    """
+    values: dict[int, float] = {}
+    scores: list[float] = []
+    for fold, (reports, score) in enumerate(
+        zip(fold_reports, fold_scores, strict=True)
+    ):
+        for step in sorted(reports):
+            at = fold * REPORTS_PER_FOLD + step
+            values[at] = float(np.mean([*scores, float(reports[step])]))
+        scores.append(float(score))
+        if fold == len(fold_scores) - 1:
+            break
+        step = fold if not epoch_pruning else (fold + 1) * REPORTS_PER_FOLD - 1
+        if step not in values:
+            values[step] = float(np.mean(scores))
+    return values
 
 
 def make_splits(
