@@ -39,14 +39,17 @@ def pattern_data() -> tuple[np.ndarray, np.ndarray]:
     return X, y
 
 
-#: scikit-learn checks that train a network to an accuracy threshold, several
+#: scikit-learn checks that train a model to an accuracy threshold, several
 #: times each (readonly-memmap and float32 variants): about a minute of the
-#: quick tier on 2 cores. They run in CI with everything marked slow.
+#: quick tier on 2 cores for the networks, 5 s for sktime's MiniRocket. They
+#: run in CI with everything marked slow.
 SLOW_ESTIMATOR_CHECKS = ("check_classifiers_train", "check_regressors_train")
 SLOW_CHECKED_ESTIMATORS = (
     "ConvLSTMClassifier(",
     "ConvLSTMRegressor(",
     "TunedConvLSTM(",
+    "MiniRocketRidge(",
+    "MiniRocketRidgeRegressor(",
 )
 
 
@@ -55,9 +58,9 @@ SLOW_CHECKED_ESTIMATORS = (
 def pytest_collection_modifyitems(config, items) -> None:
     """Mark the network-training estimator checks slow; group multi-process tests.
 
-    The network-training scikit-learn checks (:data:`SLOW_ESTIMATOR_CHECKS` of
-    the ConvLSTM estimators) get the ``slow`` marker, so the quick tier leaves
-    them out.
+    The model-training scikit-learn checks (:data:`SLOW_ESTIMATOR_CHECKS` of
+    the ConvLSTM and MiniRocket estimators) get the ``slow`` marker, so the
+    quick tier leaves them out.
 
     Under ``pytest -n 2 --dist loadgroup``, keep multi-process tests on one worker.
 

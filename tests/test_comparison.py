@@ -750,6 +750,7 @@ def _trial_summary(study):
     ]
 
 
+@pytest.mark.slow  # whole trials apart (cv not an int); folds apart: quick tier
 def test_tuned_arm_in_pieces_is_the_tuned_arm_in_one_fit(tiny_split):
     pytest.importorskip("optuna")
     X_train, y_train, X_test, _ = tiny_split
@@ -779,7 +780,10 @@ REUSE_OPTIONS = MethodOptions(
 SPECULATIVE_OPTIONS = dataclasses.replace(SPLIT_OPTIONS, n_trials=12)
 
 
-@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize(
+    "seed",
+    [0, pytest.param(1, marks=pytest.mark.slow)],  # seed 1: no trial > 5 completes
+)
 def test_tuned_arm_fold_by_fold_is_the_tuned_arm_in_one_fit(tiny_split, seed):
     pytest.importorskip("optuna")
     X_train, y_train, X_test, _ = tiny_split
