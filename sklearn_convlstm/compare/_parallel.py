@@ -369,7 +369,24 @@ def run_arms_in_processes(
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         raise
+    _stop_idle_workers(pool)
     pool.shutdown(wait=True)
+
+
+def _stop_idle_workers(pool: concurrent.futures.ProcessPoolExecutor) -> None:
+    """End the worker processes once every piece's result is in.
+
+    A worker that exits on its own finalizes torch, numba and the rest of
+    its interpreter first (a second or more), which the command would wait
+    for; with every result received it holds nothing to keep. Python 3.14
+    has ``terminate_workers``; before, the executor's process table.
+    """
+    terminate = getattr(pool, "terminate_workers", None)
+    if terminate is not None:  # pragma: no cover - Python >= 3.14
+        terminate()
+        return
+    for process in list(getattr(pool, "_processes", {}).values()):
+        process.terminate()
 
 
 def _record_piece(
