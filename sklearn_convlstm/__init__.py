@@ -16,22 +16,46 @@ the exceptions and saving; the rest has one public home each:
 :mod:`sklearn_convlstm.export` and :mod:`sklearn_convlstm.inspection`.
 """
 
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from sklearn_convlstm import _deprecation
-from sklearn_convlstm._base import BaseConvLSTM
-from sklearn_convlstm._classifier import ConvLSTMClassifier
-from sklearn_convlstm._exceptions import (
-    TrainingDivergedError,
-    TrainingInterruptedWarning,
-)
-from sklearn_convlstm._features import Catch22Features, StatisticalFeatures
-from sklearn_convlstm._lazy import LazySeries, RaggedSeries
-from sklearn_convlstm._persistence import load_model, save_model
-from sklearn_convlstm._preprocessing import PadTruncate, TimeSeriesScaler
-from sklearn_convlstm._regressor import ConvLSTMRegressor
 from sklearn_convlstm._version import __version__
-from sklearn_convlstm._windowing import SlidingWindows, make_windows
+
+if TYPE_CHECKING:
+    from sklearn_convlstm._base import BaseConvLSTM
+    from sklearn_convlstm._classifier import ConvLSTMClassifier
+    from sklearn_convlstm._exceptions import (
+        TrainingDivergedError,
+        TrainingInterruptedWarning,
+    )
+    from sklearn_convlstm._features import Catch22Features, StatisticalFeatures
+    from sklearn_convlstm._lazy import LazySeries, RaggedSeries
+    from sklearn_convlstm._persistence import load_model, save_model
+    from sklearn_convlstm._preprocessing import PadTruncate, TimeSeriesScaler
+    from sklearn_convlstm._regressor import ConvLSTMRegressor
+    from sklearn_convlstm._windowing import SlidingWindows, make_windows
+
+#: The module of each top-level name. Each is imported on first use (PEP 562),
+#: so ``import sklearn_convlstm`` and the command line start without loading
+#: PyTorch or scikit-learn until they need them.
+_HOMES = {
+    "BaseConvLSTM": "sklearn_convlstm._base",
+    "Catch22Features": "sklearn_convlstm._features",
+    "ConvLSTMClassifier": "sklearn_convlstm._classifier",
+    "ConvLSTMRegressor": "sklearn_convlstm._regressor",
+    "LazySeries": "sklearn_convlstm._lazy",
+    "PadTruncate": "sklearn_convlstm._preprocessing",
+    "RaggedSeries": "sklearn_convlstm._lazy",
+    "SlidingWindows": "sklearn_convlstm._windowing",
+    "StatisticalFeatures": "sklearn_convlstm._features",
+    "TimeSeriesScaler": "sklearn_convlstm._preprocessing",
+    "TrainingDivergedError": "sklearn_convlstm._exceptions",
+    "TrainingInterruptedWarning": "sklearn_convlstm._exceptions",
+    "load_model": "sklearn_convlstm._persistence",
+    "make_windows": "sklearn_convlstm._windowing",
+    "save_model": "sklearn_convlstm._persistence",
+}
 
 __all__ = [
     "BaseConvLSTM",
@@ -56,7 +80,12 @@ _deprecation.install()
 
 
 def __getattr__(name: str) -> Any:
-    return _deprecation.moved_attribute(name)
+    home = _HOMES.get(name)
+    if home is None:
+        return _deprecation.moved_attribute(name)
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
 
 
 def __dir__() -> list[str]:

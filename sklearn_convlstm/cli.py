@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import sys
 from collections.abc import Sequence
 
 #: subcommand -> (module, one-line help)
@@ -51,12 +52,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     Parameters
     ----------
     argv : sequence of str, default=None
-        Arguments (``None``: ``sys.argv[1:]``).
+        Arguments (``None``: ``sys.argv[1:]``, the process's own command
+        line; then a ``compare`` that may use worker processes starts their
+        imports at once, see :mod:`sklearn_convlstm._worker_start`).
 
     Returns
     -------
     exit_code : int
     """
+    if argv is None:  # this process's own command line
+        argv = sys.argv[1:]
+        if _may_start_workers(argv):
+            # before the subcommands import PyTorch: workers import in parallel
+            from sklearn_convlstm._worker_start import warm_worker_processes
+
+            warm_worker_processes()
     parser = build_parser()
     args = parser.parse_args(argv)
     return int(args.run(args) or 0)
+
+
+def _may_start_workers(argv: Sequence[str]) -> bool:
+    """Whether ``argv`` is a ``compare`` run that may start worker processes."""
+    if argv[:1] != ["compare"] or {"-h", "--help"} & set(argv):
+        return False
+    for index, arg in enumerate(argv):
+        value = arg.partition("=")[2] if arg.startswith("--n-jobs=") else None
+        if arg == "--n-jobs" and index + 1 < len(argv):
+            value = argv[index + 1]
+        if value is not None and value.strip() == "1":
+            return False
+    return True

@@ -17,13 +17,13 @@ asks for several jobs must start them under ``if __name__ == "__main__":``.
 from __future__ import annotations
 
 import concurrent.futures
-import multiprocessing
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sklearn_convlstm._worker_start import worker_context
 from sklearn_convlstm.compare._arms import (
     accept_trials,
     combine_fold_trials,
@@ -290,7 +290,7 @@ def run_arms_in_processes(
     waiting: dict[tuple[str, int], dict[str, Any]] = {}  # finished, no refit yet
     pool = concurrent.futures.ProcessPoolExecutor(
         max_workers=n_jobs - 1,
-        mp_context=multiprocessing.get_context("spawn"),
+        mp_context=worker_context(),
         initializer=_start_worker,
         initargs=(data, options, threads),
     )
@@ -374,13 +374,17 @@ def run_arms_in_processes(
 
 
 def _stop_idle_workers(pool: concurrent.futures.ProcessPoolExecutor) -> None:
-    """End the worker processes once every piece's result is in.
+    """End spawned worker processes once every piece's result is in.
 
-    A worker that exits on its own finalizes torch, numba and the rest of
-    its interpreter first (a second or more), which the command would wait
-    for; with every result received it holds nothing to keep. Python 3.14
-    has ``terminate_workers``; before, the executor's process table.
+    A spawned worker that exits on its own finalizes torch, numba and the
+    rest of its interpreter first (a second or more), which the command
+    would wait for; with every result received it holds nothing to keep.
+    Workers forked from the fork server exit at once without finalizing, so
+    they are left to end normally. Python 3.14 has ``terminate_workers``;
+    before, the executor's process table.
     """
+    if worker_context().get_start_method() != "spawn":
+        return
     terminate = getattr(pool, "terminate_workers", None)
     if terminate is not None:  # pragma: no cover - Python >= 3.14
         terminate()
