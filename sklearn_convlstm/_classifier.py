@@ -101,9 +101,9 @@ class ConvLSTMClassifier(ClassifierMixin, BaseConvLSTM):
         :data:`RANDOM_KERNEL_MAX_SERIES_PER_CLASS` training series, the series
         are in memory, the longest has at least 9 steps, and
         ``variant="default"``;
-        otherwise the softmax head. The article presets never get it. Models
-        with the random-kernel head are not exported to ONNX nor explained
-        (both cover the network alone).
+        otherwise the softmax head. The article presets never get it. The
+        head runs on the network's device; ``export_onnx`` and ``explain``
+        cover it.
 
     Attributes
     ----------
@@ -293,7 +293,11 @@ class ConvLSTMClassifier(ClassifierMixin, BaseConvLSTM):
         return "random-kernels"
 
     def _fit_head(self, series: Any, lengths: np.ndarray, targets: Any) -> None:
-        """Resolve ``head`` and fit the random-kernel ridge head when it applies."""
+        """Resolve ``head`` and fit the random-kernel ridge head when it applies.
+
+        The head is fitted on the CPU (scikit-learn's ridge), then moved to the
+        network's device, where :meth:`_random_kernel_scores` runs it.
+        """
         self.head_ = self._resolve_head(series, lengths, targets)
         self.random_kernel_head_: RandomKernelRidge | None = None
         if self.head_ == "softmax":
@@ -301,58 +305,64 @@ class ConvLSTMClassifier(ClassifierMixin, BaseConvLSTM):
         width = int(lengths.max())
         x = torch.cat(
             [
-                torch.nn.functional.pad(scaled, (0, width - scaled.shape[-1]))
+                torch.nn.functional.pad(scaled.cpu(), (0, width - scaled.shape[-1]))
                 for scaled, _ in self._scaled_batches(series, lengths)
             ]
         )
-        self.random_kernel_head_ = fit_random_kernel_ridge(
+        head = fit_random_kernel_ridge(
             x,
             np.asarray(targets),
             len(self.classes_),
             None if bool((lengths == width).all()) else torch.from_numpy(lengths),
             random_state=draw_seed(self.random_state),
         )
+        self.random_kernel_head_ = head.to(self._network_device()).eval()
+
+    def _network_device(self) -> torch.device:
+        """Return the device the fitted network's weights are on."""
+        return next(self.net_.module_.parameters()).device
 
     def _scaled_batches(
         self, X: Any, lengths: np.ndarray
     ) -> Iterator[tuple[torch.Tensor, torch.Tensor | None]]:
         """Yield validated series batch by batch through the network's input scaling.
 
-        Each batch is a float32 CPU tensor, with the true lengths of its series
-        when they differ (as :func:`prediction_batches` gives them).
+        Each batch is a float32 tensor on the network's device, with the true
+        lengths of its series (a CPU tensor) when they differ (as
+        :func:`prediction_batches` gives them).
         """
         scaling = self.net_.module_.input_scaling
-        device = (
-            torch.device("cpu")
-            if scaling is None
-            else next(scaling.buffers(), torch.empty(0)).device
-        )
+        device = self._network_device()
         with torch.inference_mode(), read_only_ok(X):
             for batch, batch_lengths in prediction_batches(X, lengths):
+                batch = batch.to(device, torch.float32)
                 if scaling is None:
-                    yield batch.float(), batch_lengths
+                    yield batch, batch_lengths
                     continue
                 moved = None if batch_lengths is None else batch_lengths.to(device)
-                scaled = scaling(batch.to(device, torch.float32), moved)
-                yield scaled.float().cpu(), batch_lengths
+                yield scaling(batch, moved).float(), batch_lengths
 
     def _random_kernel_scores(
         self, X: Any, lengths: np.ndarray | None = None
     ) -> torch.Tensor:
         """Ridge scores of the random-kernel head, float64 (n_samples, n_classes).
 
-        With ``lengths``, X is taken as already validated.
+        Computed where the head is: on the network's device after ``fit``
+        (on the CPU after unpickling, which stores the head there). Returned
+        on the CPU. With ``lengths``, X is taken as already validated.
         """
         if lengths is None:
             X, lengths = self._prediction_input(X)
         head = self.random_kernel_head_
         assert head is not None
-        return torch.cat(
-            [
-                head(scaled, batch_lengths).double()
-                for scaled, batch_lengths in self._scaled_batches(X, lengths)
-            ]
-        )
+        device = next(head.buffers()).device
+        with torch.inference_mode():
+            return torch.cat(
+                [
+                    head(scaled.to(device), batch_lengths).double().cpu()
+                    for scaled, batch_lengths in self._scaled_batches(X, lengths)
+                ]
+            )
 
     def _class_scores(self, X: Any) -> torch.Tensor:
         """Return the scores whose argmax ``predict`` takes (softmax: probabilities)."""

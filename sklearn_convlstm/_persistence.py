@@ -628,7 +628,8 @@ def load_model(
                     fitted["random_kernel_head"]
                 )
                 random_kernel_head.load_state_dict(tensors["random_kernel_head"])
-            estimator.random_kernel_head_ = random_kernel_head.eval()
+            # on the device the network is loaded onto, as fit leaves it
+            estimator.random_kernel_head_ = random_kernel_head.to(target).eval()
 
     with _field(source, "fitted.scaler_"):
         estimator.scaler_ = _load_scaler(

@@ -9,8 +9,6 @@ classifier fuses with its network.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import torch
 from sklearn.linear_model import RidgeClassifierCV
@@ -18,7 +16,7 @@ from sklearn.linear_model import RidgeClassifierCV
 from sklearn_convlstm.nn import RandomKernelFeatures, RandomKernelRidge
 from sklearn_convlstm.nn._random_kernels import RIDGE_ALPHAS
 
-__all__ = ["check_network_head", "fit_random_kernel_ridge"]
+__all__ = ["fit_random_kernel_ridge"]
 
 
 def fit_random_kernel_ridge(
@@ -78,30 +76,3 @@ def fit_random_kernel_ridge(
         head.linear.bias.copy_(torch.from_numpy(intercept - (coef / scale) @ mean))
     head.alpha_ = float(ridge.alpha_)
     return head
-
-
-def check_network_head(estimator: Any, action: str) -> None:
-    """Raise when ``estimator`` predicts with the random-kernel head.
-
-    ``export_onnx`` and ``explain`` cover the network alone; for a model
-    whose predictions also come from the random-kernel ridge they would
-    export or explain something other than what ``predict`` does.
-
-    Parameters
-    ----------
-    estimator : fitted estimator
-    action : str
-        What the caller does, for the message (``"export_onnx"``).
-
-    Raises
-    ------
-    ValueError
-        If ``estimator.random_kernel_head_`` is set.
-    """
-    if getattr(estimator, "random_kernel_head_", None) is not None:
-        raise ValueError(
-            f"{action} covers the network alone, but this model predicts with "
-            "the network fused with its random-kernel ridge head "
-            "(head_='random-kernels', which head='auto' picks for tiny training "
-            "sets). Refit with head='softmax' to use the network alone."
-        )

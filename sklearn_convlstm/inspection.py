@@ -39,6 +39,7 @@ the output difference. Without scaling the baseline is the all-zero series.
 from __future__ import annotations
 
 import contextlib
+import copy
 from collections.abc import Iterator
 from typing import Any, cast
 
@@ -49,14 +50,18 @@ from torch import nn
 
 from sklearn_convlstm._lazy import LazySeries, RaggedSeries
 from sklearn_convlstm._optional import import_optional
-from sklearn_convlstm._random_kernel_head import check_network_head
 from sklearn_convlstm._validation import (
     _is_sequence_of_series,
     pad_series,
     series_lengths,
     validate_series_input,
 )
-from sklearn_convlstm.nn import InputScaling
+from sklearn_convlstm.nn import InputScaling, RandomKernelRidge
+from sklearn_convlstm.nn._random_kernels import (
+    KERNEL_LENGTH,
+    N_KERNELS,
+    kernel_outputs,
+)
 
 __all__ = ["explain", "plot_attribution"]
 
@@ -78,6 +83,20 @@ def explain(
     Gauss-Legendre quadrature along the straight path from the baseline; see
     the module docstring for the choice of method and baseline. Padding of
     series of unequal length gets exactly zero attribution.
+
+    A classifier with the random-kernel head (``head_ ==
+    "random-kernels"``) is explained through its fused probability, whose
+    ridge part has no gradient (its features count kernel outputs above
+    biases). The attributions then add two parts, in this order along the
+    path: the network part, integrated gradients of the fused probability
+    with the ridge scores held at the series' own; and the ridge part, with
+    the network's logits held at the baseline's, computed exactly: along
+    the straight path every kernel output is affine in the path position, so
+    each count switches once, where the fused probability jumps; each jump
+    is shared among the inputs in proportion to their terms in that kernel
+    output. Per series they sum to the fused probability minus that at the
+    baseline (the network part up to the quadrature error). ``target=None``
+    explains the fused prediction.
 
     The explained output is, for a classifier (an estimator with
     ``classes_``), the softmax probability of the target class; for an
@@ -125,9 +144,9 @@ def explain(
     sklearn.exceptions.NotFittedError
         If ``estimator`` is not fitted.
     ValueError
-        For X the estimator would reject, a target that is not a class (or
-        not an output column), ``n_steps < 1``, or a network without a conv
-        block.
+        For a regressor with a random-kernel head, X the estimator would
+        reject, a target that is not a class (or not an output column),
+        ``n_steps < 1``, or a network without a conv block.
 
     See Also
     --------
@@ -148,7 +167,7 @@ def explain(
     (2, 30)
     """
     check_is_fitted(estimator)
-    check_network_head(estimator, "explain")
+    head = getattr(estimator, "random_kernel_head_", None)
     if isinstance(n_steps, bool) or not isinstance(n_steps, (int, np.integer)):
         raise TypeError(f"n_steps must be an int; got {type(n_steps).__name__}.")
     if n_steps < 1:
@@ -169,7 +188,11 @@ def explain(
     # Before any forward pass: skorch leaves the module in training mode after
     # fit, where a forward would update BatchNorm's running statistics.
     module.eval()
-    targets = _resolve_targets(estimator, module, series_list, target, device)
+    if head is not None and target is None:
+        # the fused prediction, which may differ from the network's own
+        targets = estimator._class_scores(X_checked).argmax(dim=1).numpy()
+    else:
+        targets = _resolve_targets(estimator, module, series_list, target, device)
 
     alphas, weights = np.polynomial.legendre.leggauss(n_steps)
     alpha = torch.as_tensor((alphas + 1) / 2, dtype=torch.float32, device=device)
@@ -187,6 +210,7 @@ def explain(
                 weight,
                 is_classifier=hasattr(estimator, "classes_"),
                 device=device,
+                head=head,
             )
     return _like_input(X, X_checked, attributions)
 
@@ -358,8 +382,15 @@ def _integrated_gradients(
     *,
     is_classifier: bool,
     device: torch.device,
+    head: RandomKernelRidge | None = None,
 ) -> list[np.ndarray]:
-    """Integrated gradients of a few series, all path points in one batch."""
+    """Integrated gradients of a few series, all path points in one batch.
+
+    With a random-kernel ``head``, the explained output is the fused
+    probability; the network part is integrated with the ridge scores held
+    at the series' own, and :func:`_random_kernel_attributions` adds the
+    ridge part exactly (see :func:`explain`).
+    """
     series = list(series)
     x, lengths = _forward(module, series, device)
     n_series, n_channels, n_timesteps = x.shape
@@ -376,6 +407,17 @@ def _integrated_gradients(
     )
     path.requires_grad_(True)
     path_lengths = None if lengths is None else lengths.repeat(n_points)
+    ridge = None
+    if head is not None:
+        head = _head_on(head, device)
+        with torch.no_grad():
+            # one series per call, as the ridge part below computes them
+            ridge = torch.cat(
+                [
+                    head(scaled[index : index + 1, :, : item.shape[1]].float())
+                    for index, item in enumerate(series)
+                ]
+            ).float()
     with torch.enable_grad():
         if scaling is None:
             outputs = module(path, path_lengths)
@@ -387,7 +429,9 @@ def _integrated_gradients(
             with_path = _replacing(module, scaling, _PathPoints(path))
             outputs = with_path(x.repeat(n_points, 1, 1), path_lengths)
         outputs = outputs.float()
-        if is_classifier:
+        if ridge is not None:
+            outputs = _fuse(outputs, ridge.repeat(n_points, 1))
+        elif is_classifier:
             outputs = torch.softmax(outputs, dim=1)
         columns = torch.as_tensor(targets, device=device).repeat(n_points)
         explained = outputs[torch.arange(len(columns), device=device), columns]
@@ -396,13 +440,135 @@ def _integrated_gradients(
         n_points, n_series, n_channels, n_timesteps
     )
     average = (weight.view(-1, 1, 1, 1) * gradients).sum(dim=0)
-    attributions = (scaled[:, :n_channels] * average).detach().cpu().numpy()
+    attributions = (scaled[:, :n_channels] * average).detach()
+    if head is not None:
+        baseline = torch.cat(
+            [torch.zeros_like(scaled[:, :n_channels]), scaled[:, n_channels:]], dim=1
+        )
+        with torch.no_grad():
+            if scaling is None:
+                baseline_logits = module(baseline, lengths)
+            else:
+                baseline_logits = _replacing(module, scaling, _PathPoints(baseline))(
+                    x, lengths
+                )
+        for index, item in enumerate(series):
+            length = item.shape[1]
+            attributions[index, :, :length] += _random_kernel_attributions(
+                head,
+                scaled[index, :, :length],
+                n_channels,
+                int(targets[index]),
+                baseline_logits[index].float(),
+            )
+    attributions = attributions.cpu().numpy()
     result = []
     for index, item in enumerate(series):
         length = item.shape[1]
         # Padding is cut off here, so it gets exactly zero attribution.
         result.append(np.ascontiguousarray(attributions[index, :, :length]))
     return result
+
+
+def _head_on(head: RandomKernelRidge, device: torch.device) -> RandomKernelRidge:
+    """Return the head on ``device`` (a copy when elsewhere; it is only read)."""
+    if next(head.buffers()).device == device:
+        return head
+    return copy.deepcopy(head).to(device)
+
+
+def _fuse(logits: torch.Tensor, ridge: torch.Tensor) -> torch.Tensor:
+    """Return the fused probabilities from the logits and the ridge scores."""
+    from sklearn_convlstm._classifier import RANDOM_KERNEL_FUSION
+
+    return torch.softmax(
+        torch.log_softmax(logits, dim=1) + RANDOM_KERNEL_FUSION * ridge, dim=1
+    )
+
+
+def _random_kernel_attributions(
+    head: RandomKernelRidge,
+    scaled: torch.Tensor,
+    n_channels: int,
+    target: int,
+    baseline_logits: torch.Tensor,
+) -> torch.Tensor:
+    """Return the ridge part of a fused explanation of one series, exactly.
+
+    Along the path (the first ``n_channels`` channels of ``scaled`` scaled
+    by alpha from 0 to 1, the others held), each kernel output is affine in
+    alpha, so each count switches at one alpha, where the ridge scores jump.
+    In alpha order, each switch changes the fused probability (with the
+    network's logits held at the baseline's) by a jump; the jump goes to the
+    inputs in proportion to their terms in the kernel output, which a
+    transposed convolution gathers. The result sums to the probability with
+    the series' ridge scores minus that with the baseline's.
+    """
+    features = head.features
+    varied = scaled.clone()
+    varied[n_channels:] = 0.0
+    held = scaled - varied
+    n_timesteps = scaled.shape[-1]
+    positions = torch.arange(n_timesteps, device=scaled.device)
+    kernels = torch.arange(N_KERNELS, device=scaled.device)
+    weight = head.linear.weight.float()
+    switches = []  # per dilation: alpha, ridge jump, kernel, position
+    column = 0
+    for index, dilation in enumerate(features.dilations):
+        kernel_weight = getattr(features, f"weight_{index}")
+        bias = getattr(features, f"bias_{index}")
+        n_biases = bias.shape[1]
+        padding = (KERNEL_LENGTH - 1) // 2 * dilation
+        # one series per convolution, as the head computes them
+        full, start = (
+            kernel_outputs(item[None].float(), kernel_weight, padding, dilation)[0]
+            for item in (scaled, held)
+        )
+        first = ((index + kernels) % 2 == 1)[:, None] * padding
+        valid = (positions >= first) & (positions < n_timesteps - first)
+        valid = valid | ((n_timesteps <= 2 * first) & (positions >= 0))
+        counted = valid.sum(-1).float()  # (kernels,)
+        before = start[..., None] > bias[:, None, :]
+        after = full[..., None] > bias[:, None, :]
+        kernel, position, which = torch.nonzero(
+            (before != after) & valid[..., None], as_tuple=True
+        )
+        slope = full[kernel, position] - start[kernel, position]
+        alpha = (bias[kernel, which] - start[kernel, position]) / slope
+        step = (
+            after[kernel, position, which].float()
+            - before[kernel, position, which].float()
+        )
+        jump = weight[:, column + kernel * n_biases + which] * (step / counted[kernel])
+        switches.append((alpha.clamp(0, 1), jump.T, kernel, position, slope, index))
+        column += N_KERNELS * n_biases
+    alphas = torch.cat([item[0] for item in switches])
+    jumps = torch.cat([item[1] for item in switches])  # (switches, classes)
+    order = torch.argsort(alphas, stable=True)
+    with torch.no_grad():
+        start_scores = head(held[None].float())[0].float()
+    scores = start_scores + torch.cumsum(jumps[order], dim=0)
+    scores = torch.cat([start_scores[None], scores])
+    fused = _fuse(baseline_logits[None].expand(len(scores), -1), scores)[:, target]
+    changes = torch.empty_like(alphas)
+    changes[order] = fused[1:] - fused[:-1]
+    attribution = torch.zeros_like(scaled[:n_channels])
+    offset = 0
+    for _, _, kernel, position, slope, index in switches:
+        share = changes[offset : offset + len(kernel)] / slope
+        share = torch.where(slope == 0, torch.zeros_like(share), share)
+        offset += len(kernel)
+        spread = torch.zeros(N_KERNELS, n_timesteps, device=scaled.device)
+        spread.index_put_((kernel, position), share, accumulate=True)
+        dilation = features.dilations[index]
+        gathered = torch.nn.functional.conv_transpose1d(
+            spread[None],
+            getattr(features, f"weight_{index}"),
+            padding=(KERNEL_LENGTH - 1) // 2 * dilation,
+            dilation=dilation,
+        )[0]
+        attribution += varied[:n_channels] * gathered[:n_channels]
+    return attribution
 
 
 def _like_input(

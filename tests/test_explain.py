@@ -328,3 +328,63 @@ def test_explain_does_not_change_a_concurrent_predict_proba(pattern_data):
         sys.setswitchinterval(interval)
     assert shapes == {(5, 2)}
     assert not failures
+
+
+# ------------------------------------------------- the random-kernel head
+def _fused_probability_at(clf, X, scaled_points):
+    """The fused probabilities with the network's scaled input replaced."""
+    from sklearn_convlstm._classifier import RANDOM_KERNEL_FUSION
+    from sklearn_convlstm.inspection import _input_scaling, _PathPoints, _replacing
+
+    module = clf.net_.module_
+    scaling = _input_scaling(module)
+    with torch.no_grad():
+        if scaling is None:
+            logits = module(scaled_points)
+        else:
+            logits = _replacing(module, scaling, _PathPoints(scaled_points))(
+                torch.from_numpy(X)
+            )
+        ridge = torch.cat(
+            [clf.random_kernel_head_(item[None]) for item in scaled_points]
+        )
+    fused = torch.log_softmax(logits.double(), 1) + RANDOM_KERNEL_FUSION * ridge
+    return torch.softmax(fused, 1).numpy()
+
+
+@pytest.mark.parametrize("scaling", ["per_channel", None])
+def test_fused_model_attributions_sum_to_the_fused_probability_change(scaling):
+    """Completeness: network part by integrated gradients, ridge part exactly."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(6, 2, 40)).astype(np.float32)
+    y = np.array([0, 1, 2] * 2)
+    params = {**FAST_PARAMS, "scaling": scaling}
+    fused = ConvLSTMClassifier(**params, head="random-kernels").fit(X, y)
+    X_test = rng.normal(size=(3, 2, 40)).astype(np.float32)
+    attributions = explain(fused, X_test, n_steps=64)
+    assert attributions.shape == X_test.shape
+    scaled = next(fused._scaled_batches(X_test, np.full(3, 40)))[0]
+    at_series = _fused_probability_at(fused, X_test, scaled)
+    at_baseline = _fused_probability_at(fused, X_test, torch.zeros_like(scaled))
+    predicted = fused.predict_proba(X_test).argmax(1)
+    rows = np.arange(3)
+    np.testing.assert_allclose(
+        attributions.sum(axis=(1, 2)),
+        at_series[rows, predicted] - at_baseline[rows, predicted],
+        atol=1e-3,
+    )
+    # the ridge part changes the explanation of the same network
+    alone = ConvLSTMClassifier(**params, head="softmax").fit(X, y)
+    assert np.abs(attributions - explain(alone, X_test, n_steps=64)).max() > 1e-2
+
+
+def test_fused_model_explains_series_of_unequal_length():
+    rng = np.random.RandomState(1)
+    X = [rng.normal(size=(1, 30 + i)).astype(np.float32) for i in range(6)]
+    fused = ConvLSTMClassifier(**FAST_PARAMS, head="random-kernels").fit(
+        X, np.array([0, 1, 2] * 2)
+    )
+    X_test = [rng.normal(size=(1, n)).astype(np.float32) for n in (12, 25, 36)]
+    attributions = explain(fused, X_test, target=1)
+    assert [a.shape for a in attributions] == [(1, 12), (1, 25), (1, 36)]
+    assert all(np.isfinite(a).all() for a in attributions)

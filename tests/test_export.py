@@ -87,6 +87,7 @@ def test_metadata_records_the_input_contract(tmp_path):
         "n_timesteps": 40,
         "min_length": 1,
         "inputs": ["series"],
+        "outputs": ["probabilities"],
         "target_ndim": None,
     }
 
@@ -246,3 +247,73 @@ def test_a_failed_export_leaves_no_file(tmp_path, small_classifier, monkeypatch)
         export_onnx(small_classifier, tmp_path / "old.onnx")
     assert [p.name for p in tmp_path.iterdir()] == ["old.onnx"]
     assert (tmp_path / "old.onnx").read_bytes() == b"an earlier export"
+
+
+# ------------------------------------------------- the random-kernel head
+def exact_series(seed: int, lengths, n_channels: int = 2):
+    """Series of eighths: every kernel output is an exact float32 sum.
+
+    Without input scaling, PyTorch and onnxruntime then compute the same
+    kernel outputs and count the same positions above each bias.
+    """
+    rng = np.random.RandomState(seed)
+    return [
+        (rng.normal(size=(n_channels, length)) * 8).round().astype(np.float32) / 8
+        for length in lengths
+    ]
+
+
+def fused(X, **params) -> ConvLSTMClassifier:
+    y = np.array(["a", "b", "c"])[np.arange(len(X)) % 3]  # 2 series per class
+    return ConvLSTMClassifier(
+        **{**FAST_PARAMS, "head": "random-kernels", "scaling": None, **params}
+    ).fit(X, y)
+
+
+def test_fused_model_exports_whole(tmp_path):
+    X = np.stack(exact_series(0, [40] * 6))
+    clf = fused(X)
+    path = export_onnx(clf, tmp_path / "model.onnx")
+    raw = session(path)
+    assert [o.name for o in raw.get_outputs()] == [
+        "probabilities",
+        "random_kernel_features",
+    ]
+    X_test = np.stack(exact_series(1, [40] * 9))
+    probabilities, features = raw.run(None, {"series": X_test})
+    np.testing.assert_allclose(probabilities, clf.predict_proba(X_test), atol=1e-5)
+    with torch.no_grad():
+        expected = clf.random_kernel_head_.features(torch.from_numpy(X_test))
+    np.testing.assert_array_equal(features, expected.numpy())
+    # the ridge matters: the network alone gives other probabilities
+    network = torch.softmax(clf._network_outputs(X_test).double(), 1).numpy()
+    assert np.abs(probabilities - network).max() > 1e-2
+    served = load_onnx(path)
+    np.testing.assert_array_equal(served.predict(X_test), clf.predict(X_test))
+    assert served.metadata["outputs"] == ["probabilities", "random_kernel_features"]
+
+
+def test_fused_model_with_unequal_lengths_exports(tmp_path):
+    """The lengths input reaches the head's masking and its padded/unpadded halves."""
+    X = exact_series(2, [30, 34, 38, 40, 40, 36])
+    clf = fused(X)
+    path = export_onnx(clf, tmp_path / "model.onnx")
+    served = load_onnx(path)
+    assert served.metadata["inputs"] == ["series", "lengths"]
+    # lengths below a long dilation's span (the fallback) and a longer batch
+    X_test = exact_series(3, [9, 12, 25, 40, 57])
+    np.testing.assert_allclose(
+        served.predict_proba(X_test), clf.predict_proba(X_test), atol=1e-5
+    )
+
+
+def test_fused_model_with_input_scaling_matches_up_to_rounding(tmp_path):
+    """With scaling, a few kernel outputs may round across a bias (documented)."""
+    X = np.stack(exact_series(4, [40] * 6))
+    clf = fused(X, scaling="per_channel")
+    served = load_onnx(export_onnx(clf, tmp_path / "model.onnx"))
+    X_test = series(5, 12, n_timesteps=40)
+    np.testing.assert_array_equal(served.predict(X_test), clf.predict(X_test))
+    np.testing.assert_allclose(
+        served.predict_proba(X_test), clf.predict_proba(X_test), atol=1e-2
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import pickle
 
 import numpy as np
@@ -122,8 +123,8 @@ def test_features_are_the_proportion_of_positive_values():
 
 
 @pytest.mark.parametrize("n_biases", [1, 3, 8, 9, 60])
-def test_counting_above_biases_is_exact_on_both_paths(n_biases):
-    """The searchsorted path (9+ biases) counts what a comparison counts."""
+def test_counting_above_biases_is_exact(n_biases):
+    """All biases compared at once count what one comparison per bias counts."""
     generator = torch.Generator().manual_seed(n_biases)
     values = torch.randn(5, N_KERNELS, 70, generator=generator)
     values[:, ::3, :9] = float("-inf")  # masked positions never count
@@ -272,18 +273,97 @@ def test_pickle_and_safe_format_keep_the_head(tmp_path):
     assert load_model(tmp_path / "softmax.convlstm").random_kernel_head_ is None
 
 
-def test_export_and_explain_refuse_the_fused_model(tmp_path):
-    from sklearn_convlstm.inspection import explain
+def _old_features(module, x, lengths=None):
+    """The features as the first implementation computed them (for reference).
 
+    One convolution per dilation, positions masked to -inf, one comparison
+    per bias.
+    """
+    batch, _, n_timesteps = x.shape
+    positions = torch.arange(n_timesteps)
+    ends = torch.full((batch,), n_timesteps) if lengths is None else lengths
+    if lengths is not None:
+        x = x.masked_fill(positions >= ends[:, None, None], 0.0)
+    blocks = []
+    for index, dilation in enumerate(module.dilations):
+        padding = (KERNEL_LENGTH - 1) // 2 * dilation
+        outputs = torch.nn.functional.conv1d(
+            x, getattr(module, f"weight_{index}"), padding=padding, dilation=dilation
+        )
+        unpadded = ((index + torch.arange(N_KERNELS)) % 2 == 1)[None, :, None]
+        first = torch.where(unpadded, padding, 0)
+        valid = (positions >= first) & (positions < ends[:, None, None] - first)
+        empty = valid.sum(-1) == 0
+        valid = valid | (empty[..., None] & (positions < ends[:, None, None]))
+        masked = outputs.masked_fill(~valid, float("-inf"))
+        bias = getattr(module, f"bias_{index}")
+        counts = torch.stack(
+            [
+                (masked > bias[None, :, j, None]).sum(-1, dtype=torch.float32)
+                for j in range(bias.shape[1])
+            ],
+            dim=-1,
+        )
+        blocks.append((counts / valid.sum(-1)[..., None]).reshape(batch, -1))
+    return torch.cat(blocks, dim=1)
+
+
+@pytest.mark.parametrize(
+    ("n_channels", "n_timesteps", "n_features"),
+    [(1, 40, 840), (3, 60, 2000), (1, 9, 84), (2, 300, 10_000)],
+)
+def test_features_equal_the_first_implementation(n_channels, n_timesteps, n_features):
+    """Same counts, bit for bit: equal lengths, unequal lengths, traced path."""
+    rng = np.random.RandomState(n_timesteps)
+    train = torch.from_numpy(rng.normal(size=(5, n_channels, n_timesteps))).float()
+    module = RandomKernelFeatures.from_training_series(
+        train.cumsum(-1), n_features=n_features
+    )
+    x = torch.from_numpy(rng.normal(size=(9, n_channels, n_timesteps))).float()
+    x = x.cumsum(-1)
+    lengths = torch.from_numpy(rng.randint(1, n_timesteps + 1, size=9))
+    lengths[0] = n_timesteps
+    with torch.no_grad():
+        for batch_lengths in (None, lengths):
+            expected = _old_features(module, x, batch_lengths)
+            assert torch.equal(module(x, batch_lengths), expected)
+            assert torch.equal(module._traceable_features(x, batch_lengths), expected)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_head_runs_on_the_network_device():
+    """A CUDA model's head is on CUDA and predicts as the CPU one."""
+    rng = np.random.RandomState(0)
+    # eighths, no scaling: every kernel output is an exact sum on both devices
+    X = (rng.normal(size=(6, 2, 40)) * 8).round().astype(np.float32) / 8
+    y = np.array([0, 1, 2] * 2)
+    params = {**FAST_PARAMS, "head": "random-kernels", "scaling": None}
+    cuda = ConvLSTMClassifier(**params, device="cuda").fit(X, y)
+    cpu = ConvLSTMClassifier(**params).fit(X, y)
+    assert all(buffer.is_cuda for buffer in cuda.random_kernel_head_.buffers())
+    X_test = (rng.normal(size=(5, 2, 40)) * 8).round().astype(np.float32) / 8
+    torch.testing.assert_close(
+        cuda._random_kernel_scores(X_test), cpu._random_kernel_scores(X_test)
+    )
+    np.testing.assert_allclose(
+        cuda.predict_proba(X_test), cpu.predict_proba(X_test), atol=1e-5
+    )
+    restored = pickle.loads(pickle.dumps(cuda))  # pickled on the CPU
+    np.testing.assert_allclose(
+        restored.predict_proba(X_test), cuda.predict_proba(X_test), atol=1e-5
+    )
+
+
+def test_pickled_head_is_stored_on_the_cpu_and_copies_keep_the_device():
     X, y, _, _ = tiny_patterns(per_class=2)
     clf = fast(head="random-kernels").fit(X, y)
-    with pytest.raises(ValueError, match="explain covers the network alone"):
-        explain(clf, X[:2])
-    pytest.importorskip("onnx")
-    from sklearn_convlstm.export import export_onnx
-
-    with pytest.raises(ValueError, match="export_onnx covers the network alone"):
-        export_onnx(clf, tmp_path / "model.onnx")
+    head = clf.random_kernel_head_
+    restored = pickle.loads(pickle.dumps(head))
+    assert restored.alpha_ == head.alpha_ and not restored.training
+    for key, value in head.state_dict().items():
+        assert torch.equal(restored.state_dict()[key], value)
+    copied = copy.deepcopy(head)
+    assert copied is not head and torch.equal(copied.linear.weight, head.linear.weight)
 
 
 def test_head_parameter_is_validated():
