@@ -22,6 +22,7 @@ def _run(code: str) -> str:
     return done.stdout.strip()
 
 
+@pytest.mark.slow  # a fresh interpreter importing torch
 def test_import_loads_neither_torch_nor_scikit_learn_until_a_name_is_used():
     code = (
         "import sys, sklearn_convlstm\n"
