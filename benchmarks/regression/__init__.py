@@ -1,0 +1,1 @@
+"""Regression regime tests: synthetic and real regression tasks, CV on TRAIN."""

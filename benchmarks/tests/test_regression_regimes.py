@@ -1,0 +1,104 @@
+"""benchmarks/regression: task generators, the candidates' blend, the rule, a run."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from benchmarks.regression import bench_regression_regimes as bench
+from benchmarks.regression import tasks
+
+
+@pytest.mark.parametrize("kind", sorted(tasks.GENERATORS))
+def test_generators_are_seeded_and_shaped(kind):
+    generator = tasks.GENERATORS[kind]
+    X, y = generator(30, 40, 1, 0)
+    n_channels = {"window": 2, "interaction": 3}.get(kind, 1)
+    assert X.shape == (30, n_channels, 40) and X.dtype == np.float32
+    assert y.shape == (30,) and y.dtype == np.float64 and np.isfinite(y).all()
+    X_again, y_again = generator(30, 40, 1, 0)
+    np.testing.assert_array_equal(X, X_again)
+    np.testing.assert_array_equal(y, y_again)
+    assert not np.allclose(generator(30, 40, 1, 1)[1], y)
+
+
+def test_window_target_is_a_unit_signal_plus_noise():
+    # a standardised signal (variance 1) plus noise of variance 0.25: 80 % of
+    # the target's variance is explainable from the series
+    _, y = tasks.make_window(4000, 60, 2, seed=0)
+    assert np.var(y) == pytest.approx(1.25, rel=0.05)
+
+
+def test_shuffle_partly_moves_only_the_chosen_fraction():
+    y = np.arange(100.0)
+    shuffled = tasks.shuffle_partly(y, 0.5, seed=0)
+    assert sorted(shuffled) == list(y)  # a permutation
+    assert 30 <= int((shuffled != y).sum()) <= 50
+    np.testing.assert_array_equal(tasks.shuffle_partly(y, 0.0, seed=0), y)
+
+
+def test_check_tasks_are_apart_from_the_selection_tasks():
+    selection = {(t.kind, t.seed, t.dataset, t.shuffled) for t in tasks.SELECTION_TASKS}
+    check = {(t.kind, t.seed, t.dataset, t.shuffled) for t in tasks.CHECK_TASKS}
+    assert not selection & check
+    names = [t.name for t in (*tasks.SELECTION_TASKS, *tasks.CHECK_TASKS)]
+    assert len(names) == len(set(names)) == len(tasks.TASKS) - len(tasks.QUICK_TASKS)
+
+
+def test_best_blend_picks_the_better_model_and_shrinks_noise():
+    rng = np.random.RandomState(0)
+    y = rng.normal(size=200)
+    good, noise = y + rng.normal(0, 0.1, 200), rng.normal(size=200)
+    assert bench.best_blend(y, good, noise, 0.0) == (1.0, 1.0)
+    assert bench.best_blend(y, noise, good, 0.0)[0] == 0.0
+    # neither predicts: shrink toward the mean
+    assert bench.best_blend(y, noise, rng.normal(size=200), 0.0)[1] <= 0.2
+    assert bench.best_blend(y, noise, None, 0.0)[0] == 1.0
+
+
+def _rows(task, method, values, cv_seed=0):
+    return [
+        {"task": task, "method": method, "cv_seed": str(cv_seed), "cv_r2": str(v)}
+        for v in values
+    ]
+
+
+@pytest.mark.parametrize(
+    ("candidate", "passes"),
+    [
+        ((0.55, 0.75), True),  # +0.05 on both tasks
+        ((0.66, 0.66), False),  # +0.03 on average, but B is 0.04 below
+        ((0.51, 0.71), False),  # +0.01 on average: below +0.02
+    ],
+)
+def test_rule_judges_gain_and_worst_task(candidate, passes):
+    rows = _rows("A", "default", [0.5] * 3) + _rows("B", "default", [0.7] * 3)
+    rows += _rows("A", "cand", [candidate[0]] * 3) + _rows(
+        "B", "cand", [candidate[1]] * 3
+    )
+    rows += _rows("A", "cand", [0.0] * 3, cv_seed=1)  # another seed: ignored
+    verdict = bench.judge(rows, ["A", "B"], "cand", cv_seed=0)
+    assert verdict["passes"] is passes and verdict["tasks"] == 2
+    assert bench.judge(rows, ["A", "B", "C"], "cand", cv_seed=0)["passes"] is None
+
+
+def test_flatten_padded_pads_unequal_lengths():
+    flat = bench.flatten_padded([np.ones((1, 3)), np.ones((1, 5))])
+    np.testing.assert_array_equal(flat, [[1, 1, 1, 0, 0], [1, 1, 1, 1, 1]])
+
+
+def test_quick_run_writes_rows_report_and_metadata_and_resumes(tmp_path):
+    argv = ["--quick", "--fits", "mean,ridge-raw,es-family", "--out", str(tmp_path)]
+    bench.main(argv)
+    lines = (tmp_path / bench.CSV_NAME).read_text().splitlines()
+    assert lines[0].startswith("task,cv_seed,fold,fit,n_train,n_test,fit_seconds")
+    # 2 tasks x 3 folds x (mean, ridge-raw, and five rows of es-family)
+    assert len(lines) == 1 + 2 * 3 * 7
+    report = (tmp_path / bench.REPORT_NAME).read_text()
+    assert "## Quick tasks" in report and "| window-quick | 24 |" in report
+    bench.main(argv)  # nothing left to run
+    assert len((tmp_path / bench.CSV_NAME).read_text().splitlines()) == len(lines)
+    runs = json.loads((tmp_path / "metadata.json").read_text())["runs"]
+    assert len(runs) == 2 and runs[0]["extra"]["set_aside"][0] == "window-check-400"
