@@ -563,6 +563,7 @@ def test_fold_pruning_for_any_estimator(series):
     assert list(second.intermediate_values) == [0]  # stopped after one fold
 
 
+@pytest.mark.slow  # trains a dozen trials to show the pruner at work (3-10 s)
 def test_default_pruner_prunes_weak_trials(pattern_data, tmp_path):
     X, y = pattern_data
     journal = tmp_path / "median.journal"
@@ -709,6 +710,7 @@ def test_plots_are_written_as_png(series, tmp_path):
 # ------------------------------------------------------------------------ CLI
 
 
+@pytest.mark.slow  # a whole tuning run through the command line (3-4 s)
 def test_cli_worker_with_a_journal_file(tmp_path, capsys):
     from sklearn_convlstm.cli import main
 

@@ -30,6 +30,7 @@ def data_home(tmp_path_factory):
     return home
 
 
+@pytest.mark.slow  # cross-validated forests on four real splits (3-4 s)
 def test_shift_auc_separates_shifted_splits_from_alike_ones(data_home):
     alike = bench.split_shift_auc("Alike", 0, data_home)
     shifted = bench.split_shift_auc("Shifted", 0, data_home)
