@@ -621,7 +621,7 @@ def fit_tuned_from_trials(
     ValueError
         When ``refitted`` is not what the refit would fit.
     """
-    from sklearn_convlstm.ensemble import make_seed_ensemble
+    from sklearn_convlstm.tuning._estimator import adopt_tuning_result
 
     if not isinstance(estimator.n_ensemble, int) or estimator.n_ensemble < 1:
         raise ValueError(
@@ -645,13 +645,6 @@ def fit_tuned_from_trials(
         n_trials=int(estimator.n_trials),
         refit=estimator.n_ensemble == 1 and refitted is None,
     )
-    if refitted is not None:
-        best = refitted
-    if estimator.n_ensemble > 1:
-        best = make_seed_ensemble(best, estimator.n_ensemble).fit(X, y)
-    estimator.study_ = study
-    estimator.best_estimator_ = best
-    estimator.best_params_ = dict(study.best_params)
-    estimator.best_score_ = float(study.best_value)
-    estimator.classes_ = best.classes_
-    return estimator
+    return adopt_tuning_result(
+        estimator, study, best if refitted is None else refitted, X, y
+    )

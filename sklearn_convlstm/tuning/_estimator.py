@@ -134,7 +134,6 @@ class TunedConvLSTM(ClassifierMixin, BaseEstimator):
             The fitted estimator.
         """
         from sklearn_convlstm._classifier import ConvLSTMClassifier
-        from sklearn_convlstm.ensemble import make_seed_ensemble
 
         if not isinstance(self.n_ensemble, int) or self.n_ensemble < 1:
             raise ValueError(
@@ -177,14 +176,7 @@ class TunedConvLSTM(ClassifierMixin, BaseEstimator):
         finally:
             if bar is not None:
                 bar.close()
-        if self.n_ensemble > 1:
-            best = make_seed_ensemble(best, self.n_ensemble).fit(X, y)
-        self.study_ = study
-        self.best_estimator_ = best
-        self.best_params_ = dict(study.best_params)
-        self.best_score_ = float(study.best_value)
-        self.classes_ = best.classes_
-        return self
+        return adopt_tuning_result(self, study, best, X, y)
 
     def predict(self, X: Any) -> np.ndarray:
         """Predict labels with the refitted best configuration.
@@ -307,3 +299,36 @@ def tune_convlstm(
         callbacks=list(callbacks),
     )
     return study, best_estimator
+
+
+def adopt_tuning_result(
+    estimator: TunedConvLSTM, study: Any, best: Any, X: Any, y: Any
+) -> TunedConvLSTM:
+    """Set the fitted attributes of ``estimator`` from a finished study.
+
+    With ``n_ensemble > 1`` the best configuration ``best`` (unfitted) is
+    refitted as a seed ensemble on ``X, y``; else ``best`` is the refit.
+
+    Parameters
+    ----------
+    estimator : TunedConvLSTM
+        Fitted in place.
+    study : optuna.Study
+    best : estimator
+        The best configuration: fitted when ``n_ensemble == 1``.
+    X, y : the training data
+
+    Returns
+    -------
+    estimator : TunedConvLSTM
+    """
+    from sklearn_convlstm.ensemble import make_seed_ensemble
+
+    if estimator.n_ensemble > 1:
+        best = make_seed_ensemble(best, estimator.n_ensemble).fit(X, y)
+    estimator.study_ = study
+    estimator.best_estimator_ = best
+    estimator.best_params_ = dict(study.best_params)
+    estimator.best_score_ = float(study.best_value)
+    estimator.classes_ = best.classes_
+    return estimator
