@@ -1,0 +1,340 @@
+"""Fusing the network with the random-kernel ridge at any training size.
+
+``head="auto"`` adds the random-kernel ridge only when the smallest class has
+at most 2 training series, with a fixed weight (the ridge scores times
+``RANDOM_KERNEL_FUSION`` added to the network's log-probabilities). This
+study asks whether the fusion also helps with full training sets when its
+weight is chosen by inner cross-validation on the training data, instead of
+the fixed rule.
+
+Per dataset (TRAIN split only) and outer fold of a stratified 3-fold CV
+(shuffled with the CV seed), one ``ConvLSTMClassifier(head="random-kernels")``
+is fitted on the outer training part; its network's log-probabilities and its
+ridge's scores on the outer evaluation part give every fixed weight in
+:data:`WEIGHTS` from the same fit (weight 0: the network alone, today's default
+at these sizes; ``inf``: the ridge alone). The ``inner-cv`` candidate picks one
+weight per outer fold by a stratified 2-fold CV inside the outer training part
+(two more fits on halves; accuracy summed over both halves, ties broken by
+:func:`pick_weight`). MiniRocket + ridge (sktime) is fitted on the same folds
+for reference. Rows: ``fusion.csv`` (one per dataset, fold and candidate),
+``inner_weights.csv`` (the weight each outer fold chose); ``--report`` writes
+``fusion_weight.md``.
+
+Usage::
+
+    python -m benchmarks.effectiveness.bench_fusion_weight --seed 0 \\
+        --out benchmarks/results/fusion_weight_selection
+    python -m benchmarks.effectiveness.bench_fusion_weight --report \\
+        --out benchmarks/results/fusion_weight_selection
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmarks.harness import (
+    DATASETS,
+    add_out_argument,
+    append_csv,
+    comma_list,
+    command_line,
+    machine_description,
+    markdown_table,
+    read_csv,
+    read_metadata,
+    report_preamble,
+    take,
+    write_metadata,
+)
+
+#: Candidate fusion weights, in order (0: network alone; inf: ridge alone).
+WEIGHTS = (0.0, 1.0, 3.0, 10.0, 30.0, math.inf)
+#: Folds of the outer CV (on TRAIN) and of the inner CV (on the outer training part).
+OUTER_FOLDS = 3
+INNER_FOLDS = 2
+#: Name of the report.
+REPORT = "fusion_weight.md"
+
+
+def fused_predictions(
+    log_probabilities: np.ndarray, ridge_scores: np.ndarray, weight: float
+) -> np.ndarray:
+    """Class indices of ``log_probabilities + weight * ridge_scores`` (inf: ridge alone)."""
+    if math.isinf(weight):
+        return ridge_scores.argmax(axis=1)
+    return (log_probabilities + weight * ridge_scores).argmax(axis=1)
+
+
+def pick_weight(correct: Sequence[int], weights: Sequence[float] = WEIGHTS) -> float:
+    """Return the weight with the most inner-CV hits; ties: the middle tied weight.
+
+    ``correct[i]`` is the number of inner evaluation series ``weights[i]``
+    classified correctly. Among tied weights (in the order of ``weights``) the
+    middle one is taken, the lower middle for an even count: a tie between
+    the extremes does not push the choice to either end.
+    """
+    best = max(correct)
+    tied = [w for w, hits in zip(weights, correct, strict=True) if hits == best]
+    return tied[(len(tied) - 1) // 2]
+
+
+def network_and_ridge_scores(
+    X_fit: Any, y_fit: np.ndarray, X_eval: Any, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """Fit ``head="random-kernels"``; log-probabilities, ridge scores, classes, seconds."""
+    import torch
+
+    from sklearn_convlstm import ConvLSTMClassifier
+
+    torch.set_num_threads(1)
+    estimator = ConvLSTMClassifier(head="random-kernels", random_state=seed)
+    start = time.perf_counter()
+    estimator.fit(X_fit, y_fit)
+    seconds = time.perf_counter() - start
+    logits = estimator._network_outputs(X_eval).double()
+    log_probabilities = torch.log_softmax(logits, dim=1).numpy()
+    ridge_scores = estimator._random_kernel_scores(X_eval).numpy()
+    return log_probabilities, ridge_scores, estimator.classes_, seconds
+
+
+def inner_weight(X: Any, y: np.ndarray, seed: int) -> tuple[float, list[int]]:
+    """Choose the fusion weight by a stratified inner CV on (X, y)."""
+    from sklearn.model_selection import StratifiedKFold
+
+    correct = np.zeros(len(WEIGHTS), dtype=int)
+    folds = StratifiedKFold(INNER_FOLDS, shuffle=True, random_state=seed)
+    for fit_index, eval_index in folds.split(np.zeros(len(y)), y):
+        log_p, ridge, classes, _ = network_and_ridge_scores(
+            take(X, fit_index), y[fit_index], take(X, eval_index), seed
+        )
+        for i, weight in enumerate(WEIGHTS):
+            predicted = classes[fused_predictions(log_p, ridge, weight)]
+            correct[i] += int(np.sum(predicted == y[eval_index]))
+    return pick_weight(list(correct)), [int(c) for c in correct]
+
+
+def minirocket_accuracy(
+    X_fit: Any, y_fit: np.ndarray, X_eval: Any, y_eval: np.ndarray, seed: int
+) -> float:
+    """Accuracy of the package's MiniRocket + ridge baseline on one fold."""
+    import torch
+
+    from sklearn_convlstm.baselines import MiniRocketRidge
+
+    torch.set_num_threads(1)
+    model = MiniRocketRidge(random_state=seed).fit(X_fit, y_fit)
+    return float(np.mean(np.asarray(model.predict(X_eval)) == y_eval))
+
+
+def weight_label(weight: float) -> str:
+    """Name of a fixed-weight candidate: ``w=0``, ``w=10``, ``w=inf``."""
+    return "w=inf" if math.isinf(weight) else f"w={weight:g}"
+
+
+def run_fold(
+    dataset: str,
+    fold: int,
+    X: Any,
+    y: np.ndarray,
+    fit_index: np.ndarray,
+    eval_index: np.ndarray,
+    seed: int,
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """All candidates on one outer fold: accuracy rows and the inner choice."""
+    X_fit, y_fit = take(X, fit_index), y[fit_index]
+    X_eval, y_eval = take(X, eval_index), y[eval_index]
+    log_p, ridge, classes, fit_seconds = network_and_ridge_scores(
+        X_fit, y_fit, X_eval, seed
+    )
+    start = time.perf_counter()
+    chosen, correct = inner_weight(X_fit, y_fit, seed)
+    inner_seconds = time.perf_counter() - start
+    base = {"dataset": dataset, "seed": seed, "fold": fold}
+    rows = []
+    for weight in WEIGHTS:
+        predicted = classes[fused_predictions(log_p, ridge, weight)]
+        rows.append(
+            {
+                **base,
+                "candidate": weight_label(weight),
+                "cv_accuracy": float(np.mean(predicted == y_eval)),
+                "fit_seconds": round(fit_seconds, 2),
+            }
+        )
+    predicted = classes[fused_predictions(log_p, ridge, chosen)]
+    rows.append(
+        {
+            **base,
+            "candidate": "inner-cv",
+            "cv_accuracy": float(np.mean(predicted == y_eval)),
+            "fit_seconds": round(fit_seconds + inner_seconds, 2),
+        }
+    )
+    start = time.perf_counter()
+    accuracy = minirocket_accuracy(X_fit, y_fit, X_eval, y_eval, seed)
+    rows.append(
+        {
+            **base,
+            "candidate": "minirocket",
+            "cv_accuracy": accuracy,
+            "fit_seconds": round(time.perf_counter() - start, 2),
+        }
+    )
+    choice = {
+        **base,
+        "chosen_weight": weight_label(chosen),
+        **{f"hits_{weight_label(w)}": c for w, c in zip(WEIGHTS, correct, strict=True)},
+    }
+    return rows, choice
+
+
+def run(datasets: Sequence[str], seed: int, out: Path, data_home: Path | None) -> None:
+    """Run every missing (dataset, outer fold) of one CV seed, appending rows."""
+    from sklearn.model_selection import StratifiedKFold
+
+    from sklearn_convlstm.datasets import load_dataset
+
+    path = out / "fusion.csv"
+    done = {
+        (row["dataset"], int(row["seed"]), int(row["fold"]))
+        for row in (read_csv([path]) if path.exists() else [])
+    }
+    for dataset in datasets:
+        X, y = load_dataset(dataset, data_home=data_home, split="train")
+        y = np.asarray(y)
+        folds = StratifiedKFold(OUTER_FOLDS, shuffle=True, random_state=seed)
+        for fold, (fit_index, eval_index) in enumerate(folds.split(np.zeros(len(y)), y)):
+            if (dataset, seed, fold) in done:
+                continue
+            rows, choice = run_fold(dataset, fold, X, y, fit_index, eval_index, seed)
+            append_csv(rows, path)
+            append_csv([choice], out / "inner_weights.csv")
+            summary = {row["candidate"]: round(row["cv_accuracy"], 3) for row in rows}
+            print(f"{dataset} seed {seed} fold {fold}: {summary} "
+                  f"chose {choice['chosen_weight']}", flush=True)
+
+
+def mean_table(rows: Sequence[dict[str, str]], seeds: Sequence[int]) -> tuple[str, dict]:
+    """Mean CV accuracy per dataset and candidate over the folds of ``seeds``."""
+    chosen = [r for r in rows if int(r["seed"]) in seeds]
+    datasets = list(dict.fromkeys(r["dataset"] for r in chosen))
+    candidates = list(dict.fromkeys(r["candidate"] for r in chosen))
+    means: dict[tuple[str, str], float] = {}
+    for dataset in datasets:
+        for candidate in candidates:
+            values = [
+                float(r["cv_accuracy"])
+                for r in chosen
+                if r["dataset"] == dataset and r["candidate"] == candidate
+            ]
+            means[dataset, candidate] = float(np.mean(values))
+    body = [
+        [dataset, *(f"{means[dataset, c]:.3f}" for c in candidates)]
+        for dataset in datasets
+    ]
+    body.append(
+        [
+            "mean",
+            *(f"{np.mean([means[d, c] for d in datasets]):.3f}" for c in candidates),
+        ]
+    )
+    return markdown_table(["dataset", *candidates], body), means
+
+
+def verdicts(means: dict, datasets: Sequence[str]) -> str:
+    """Gains of ``inner-cv`` and ``w=10`` over ``w=0`` (the network), and vs MiniRocket."""
+    lines = []
+    for candidate in ("inner-cv", "w=10"):
+        gains = [100 * (means[d, candidate] - means[d, "w=0"]) for d in datasets]
+        gaps = [100 * (means[d, candidate] - means[d, "minirocket"]) for d in datasets]
+        lines.append(
+            [
+                candidate,
+                f"{np.mean(gains):+.2f}",
+                f"{min(gains):+.2f}",
+                f"{np.mean(gaps):+.2f}",
+                f"{min(gaps):+.2f}",
+            ]
+        )
+    return markdown_table(
+        [
+            "candidate",
+            "mean gain over w=0 (points)",
+            "worst dataset gain",
+            "mean gap to MiniRocket",
+            "worst gap to MiniRocket",
+        ],
+        lines,
+    )
+
+
+def write_report(out: Path) -> Path:
+    """Write ``fusion_weight.md``: per-seed tables and verdict inputs."""
+    rows = read_csv([out / "fusion.csv"])
+    runs = read_metadata(out).get("runs", [])
+    commands = "\n".join(run["command"] for run in runs) or "(none recorded)"
+    machine = runs[-1]["machine"] if runs else machine_description()
+    lines = report_preamble(
+        "Fusion weight chosen by inner cross-validation",
+        "Stratified 3-fold CV on TRAIN splits; per outer fold one fit of "
+        "`head='random-kernels'` gives every fixed weight (w=0: the network "
+        "alone, today's default at these sizes; w=inf: the ridge alone); "
+        "`inner-cv` chooses the weight by a 2-fold CV inside the outer training "
+        "part. Rule: RULE.md (written before the runs).",
+        commands,
+        machine,
+    )
+    for seed in sorted({int(r["seed"]) for r in rows}):
+        table, means = mean_table(rows, [seed])
+        datasets = list(dict.fromkeys(d for d, _ in means))
+        lines += [f"## CV seed {seed}", "", table, "", verdicts(means, datasets), ""]
+    choices = read_csv([out / "inner_weights.csv"])
+    lines += [
+        "## Weights chosen by the inner CV",
+        "",
+        markdown_table(
+            ["dataset", "seed", "fold", "chosen"],
+            [[c["dataset"], c["seed"], c["fold"], c["chosen_weight"]] for c in choices],
+        ),
+        "",
+    ]
+    path = out / REPORT
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=0, help="CV seed (default: 0)")
+    parser.add_argument(
+        "--datasets",
+        type=comma_list,
+        default=list(DATASETS),
+        help=f"comma-separated datasets (default: {','.join(DATASETS)})",
+    )
+    parser.add_argument("--data-home", type=Path, default=None)
+    parser.add_argument("--report", action="store_true", help="only write the report")
+    add_out_argument(parser)
+    args = parser.parse_args(argv)
+    if not args.report:
+        start = time.perf_counter()
+        run(args.datasets, args.seed, args.out, args.data_home)
+        write_metadata(
+            args.out,
+            command=command_line(__spec__.name if __spec__ else __name__, argv),
+            wall_seconds=time.perf_counter() - start,
+            append=True,
+        )
+    print(write_report(args.out))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
