@@ -1,4 +1,4 @@
-"""The default side by side with sktime's deep peers: LSTM-FCN and InceptionTime.
+r"""The default side by side with sktime's deep peers: LSTM-FCN and InceptionTime.
 
 sktime's PyTorch ports at their own defaults (``LSTMFCNClassifierTorch``:
 2,000 epochs; ``InceptionTimeClassifierTorch``: 1,500 epochs) against
@@ -22,7 +22,8 @@ Usage::
         --out benchmarks/results/deep_peers
     python -m benchmarks.accuracy.bench_deep_peers --methods convlstm-default \\
         --out benchmarks/results/deep_peers
-    python -m benchmarks.accuracy.bench_deep_peers --report --out benchmarks/results/deep_peers
+    python -m benchmarks.accuracy.bench_deep_peers --report \\
+        --out benchmarks/results/deep_peers
 """
 
 from __future__ import annotations
@@ -38,8 +39,8 @@ import numpy as np
 from benchmarks.harness import (
     add_out_argument,
     append_csv,
-    command_line,
     comma_list,
+    command_line,
     machine_description,
     markdown_table,
     read_csv,
@@ -173,7 +174,7 @@ def run_method(
 
 
 def summary_rows(rows: Sequence[dict[str, str]]) -> list[dict[str, Any]]:
-    """Per (dataset, method): CV accuracy and fit seconds (mean of complete folds), test."""
+    """Per (dataset, method): mean CV accuracy and fit seconds (all folds), test."""
     summary = []
     keys = dict.fromkeys((row["dataset"], row["method"]) for row in rows)
     for dataset, method in keys:
@@ -234,7 +235,14 @@ def write_report(out: Path) -> Path:
     ]
     lines.append(
         markdown_table(
-            ["dataset", "method", "CV accuracy", "CV fit s", "test accuracy", "test fit s"],
+            [
+                "dataset",
+                "method",
+                "CV accuracy",
+                "CV fit s",
+                "test accuracy",
+                "test fit s",
+            ],
             table,
         )
     )
