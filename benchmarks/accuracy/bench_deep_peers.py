@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.harness import (
+    DATA_HOME,
     add_out_argument,
     append_csv,
     comma_list,
@@ -265,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
         default=list(DEFAULT_DATASETS),
         help=f"comma-separated datasets (default: {','.join(DEFAULT_DATASETS)})",
     )
-    parser.add_argument("--data-home", type=Path, default=None)
+    parser.add_argument("--data-home", type=Path, default=DATA_HOME)
     parser.add_argument(
         "--report", action="store_true", help="only write the report from the rows"
     )

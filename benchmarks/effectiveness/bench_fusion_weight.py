@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.harness import (
+    DATA_HOME,
     DATASETS,
     add_out_argument,
     append_csv,
@@ -329,7 +330,7 @@ def main(argv: list[str] | None = None) -> int:
         default=list(DATASETS),
         help=f"comma-separated datasets (default: {','.join(DATASETS)})",
     )
-    parser.add_argument("--data-home", type=Path, default=None)
+    parser.add_argument("--data-home", type=Path, default=DATA_HOME)
     parser.add_argument("--report", action="store_true", help="only write the report")
     add_out_argument(parser)
     args = parser.parse_args(argv)
