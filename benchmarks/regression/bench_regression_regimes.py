@@ -24,12 +24,15 @@ to choose. The methods:
 - ``mean``: the training mean (``DummyRegressor``);
 - candidates: ``es-family`` is one fit with ``early_stopping=True`` (a
   random 20 % of the training fold held out, the best weights restored) that
-  yields five rows: ``es`` (the network alone), ``es-shrink`` (its
+  yields seven rows: ``es`` (the network alone), ``es-shrink`` (its
   predictions shrunk toward the training mean by a factor chosen on the
   held-out 20 %), ``es-rk`` (a blend with a ridge regression on the
   random-kernel features of :class:`sklearn_convlstm.nn.RandomKernelFeatures`,
-  blend weight chosen on the held-out 20 %), ``es-rk-shrink`` (both) and
-  ``rk`` (the random-kernel ridge alone); ``wd-scaled``: weight decay
+  blend weight chosen on the held-out 20 %), ``es-rk-shrink`` (both),
+  ``rk`` (the random-kernel ridge alone) and, added for the second round
+  (``regression_regimes_round2``), ``es-rk-clip`` and ``es-rk-clip-shrink``:
+  ``es-rk`` and ``es-rk-shrink`` with the ridge's predictions clipped to the
+  range of the targets it was fitted on; ``wd-scaled``: weight decay
   ``0.1 * max(1, 1000 / n_train)``.
 
 Usage::
@@ -85,7 +88,15 @@ BASELINES = ("mean", "ridge-raw", "rf-stats", "minirocket")
 DEFAULT_FITS = ("mean", "ridge-raw", "rf-stats", "minirocket", "default", "es-family")
 #: Rows each fit gives.
 FIT_METHODS = {
-    "es-family": ("es", "es-shrink", "es-rk", "es-rk-shrink", "rk"),
+    "es-family": (
+        "es",
+        "es-shrink",
+        "es-rk",
+        "es-rk-shrink",
+        "rk",
+        "es-rk-clip",
+        "es-rk-clip-shrink",
+    ),
 }
 #: Grid of blend weights (network share) and shrinkage factors.
 GRID = np.linspace(0.0, 1.0, 11)
@@ -221,6 +232,19 @@ class ValidatedBlend:
             for w in GRID
         ]
         self.weight_no_shrink_ = float(GRID[int(np.argmin(errors))])
+        # round 2: the ridge clipped to the range of the targets it was fitted on
+        clipped_valid = np.clip(ridge_valid, y[train].min(), y[train].max())
+        self.blend_clip_ = best_blend(
+            y[valid], network_valid, clipped_valid, mean_train
+        )
+        errors = [
+            float(
+                np.mean((w * network_valid + (1 - w) * clipped_valid - y[valid]) ** 2)
+            )
+            for w in GRID
+        ]
+        self.weight_clip_no_shrink_ = float(GRID[int(np.argmin(errors))])
+        self.low_, self.high_ = float(np.min(y)), float(np.max(y))
         self.features_, self.ridge_ = self._fit_ridge(X, y)
         self.history_ = self.network_.history_
         return self
@@ -233,7 +257,12 @@ class ValidatedBlend:
         _, shrink = self.shrink_only_
         w, s = self.blend_only_
         v = self.weight_no_shrink_
+        clipped = np.clip(ridge, self.low_, self.high_)
+        vc = self.weight_clip_no_shrink_
+        wc, sc = self.blend_clip_
         return {
+            "es-rk-clip": vc * network + (1 - vc) * clipped,
+            "es-rk-clip-shrink": m + sc * (wc * network + (1 - wc) * clipped - m),
             "es": network,
             "es-shrink": m + shrink * (network - m),
             "es-rk": v * network + (1 - v) * ridge,
@@ -248,6 +277,9 @@ class ValidatedBlend:
             "weight_no_shrink": self.weight_no_shrink_,
             "weight": self.blend_only_[0],
             "weight_shrink": self.blend_only_[1],
+            "clip_weight_no_shrink": self.weight_clip_no_shrink_,
+            "clip_weight": self.blend_clip_[0],
+            "clip_weight_shrink": self.blend_clip_[1],
         }
 
 
@@ -572,6 +604,8 @@ def write_report(out: Path, command: str) -> Path:
                 "es-shrink",
                 "es-rk",
                 "es-rk-shrink",
+                "es-rk-clip",
+                "es-rk-clip-shrink",
                 "new-default",
                 "wd-scaled",
             )

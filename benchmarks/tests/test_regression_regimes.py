@@ -94,11 +94,28 @@ def test_quick_run_writes_rows_report_and_metadata_and_resumes(tmp_path):
     bench.main(argv)
     lines = (tmp_path / bench.CSV_NAME).read_text().splitlines()
     assert lines[0].startswith("task,cv_seed,fold,fit,n_train,n_test,fit_seconds")
-    # 2 tasks x 3 folds x (mean, ridge-raw, and five rows of es-family)
-    assert len(lines) == 1 + 2 * 3 * 7
+    # 2 tasks x 3 folds x (mean, ridge-raw, and seven rows of es-family)
+    assert len(lines) == 1 + 2 * 3 * 9
     report = (tmp_path / bench.REPORT_NAME).read_text()
     assert "## Quick tasks" in report and "| window-quick | 24 |" in report
     bench.main(argv)  # nothing left to run
     assert len((tmp_path / bench.CSV_NAME).read_text().splitlines()) == len(lines)
     runs = json.loads((tmp_path / "metadata.json").read_text())["runs"]
     assert len(runs) == 2 and runs[0]["extra"]["set_aside"][0] == "window-check-400"
+
+
+def test_clipped_blend_keeps_the_ridge_inside_the_training_targets():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 1, 12)).astype(np.float32)
+    y = X[:, 0, :3].sum(axis=1)
+    blend = bench.ValidatedBlend(random_state=0, max_epochs=2).fit(X, y)
+    far = 50.0 * X[:6]  # outlying series: the ridge extrapolates
+    predictions = blend.predict_all(far)
+    network = blend.network_.predict(far)
+    clipped = np.clip(predictions["rk"], y.min(), y.max())
+    assert np.abs(predictions["rk"]).max() > y.max()  # the plain ridge leaves the range
+    w = blend.weight_clip_no_shrink_
+    np.testing.assert_allclose(
+        predictions["es-rk-clip"], w * network + (1 - w) * clipped, rtol=1e-6
+    )
+    assert set(blend.chosen()) >= {"clip_weight", "clip_weight_shrink"}
