@@ -24,6 +24,7 @@ from sklearn_convlstm.nn._random_kernels import (
     N_KERNELS,
     _count_above,
     fit_dilations,
+    kernel_outputs,
 )
 
 
@@ -273,11 +274,15 @@ def test_pickle_and_safe_format_keep_the_head(tmp_path):
     assert load_model(tmp_path / "softmax.convlstm").random_kernel_head_ is None
 
 
-def _old_features(module, x, lengths=None):
-    """The features as the first implementation computed them (for reference).
+def _conv1d_outputs(x, weight, padding, dilation):
+    return torch.nn.functional.conv1d(x, weight, padding=padding, dilation=dilation)
 
-    One convolution per dilation, positions masked to -inf, one comparison
-    per bias.
+
+def _old_features(module, x, lengths=None, outputs_of=kernel_outputs):
+    """The features as the first implementation counted them (for reference).
+
+    The kernel outputs of :func:`kernel_outputs` (checked against ``conv1d``
+    below), positions masked to -inf, one comparison per bias.
     """
     batch, _, n_timesteps = x.shape
     positions = torch.arange(n_timesteps)
@@ -287,9 +292,7 @@ def _old_features(module, x, lengths=None):
     blocks = []
     for index, dilation in enumerate(module.dilations):
         padding = (KERNEL_LENGTH - 1) // 2 * dilation
-        outputs = torch.nn.functional.conv1d(
-            x, getattr(module, f"weight_{index}"), padding=padding, dilation=dilation
-        )
+        outputs = outputs_of(x, getattr(module, f"weight_{index}"), padding, dilation)
         unpadded = ((index + torch.arange(N_KERNELS)) % 2 == 1)[None, :, None]
         first = torch.where(unpadded, padding, 0)
         valid = (positions >= first) & (positions < ends[:, None, None] - first)
@@ -328,6 +331,63 @@ def test_features_equal_the_first_implementation(n_channels, n_timesteps, n_feat
             expected = _old_features(module, x, batch_lengths)
             assert torch.equal(module(x, batch_lengths), expected)
             assert torch.equal(module._traceable_features(x, batch_lengths), expected)
+
+
+@pytest.mark.parametrize(("n_channels", "n_timesteps"), [(1, 50), (4, 100), (3, 9)])
+def test_kernel_outputs_equal_a_convolution_up_to_rounding(n_channels, n_timesteps):
+    rng = np.random.RandomState(n_channels)
+    train = torch.from_numpy(rng.normal(size=(4, n_channels, n_timesteps))).float()
+    module = RandomKernelFeatures.from_training_series(train, n_features=2000)
+    x = torch.from_numpy(rng.normal(size=(6, n_channels, n_timesteps))).float()
+    for index, dilation in enumerate(module.dilations):
+        weight = getattr(module, f"weight_{index}")
+        padding = (KERNEL_LENGTH - 1) // 2 * dilation
+        exact = torch.nn.functional.conv1d(
+            x.double(), weight.double(), padding=padding, dilation=dilation
+        )
+        outputs = kernel_outputs(x, weight, padding, dilation)
+        assert outputs.shape == exact.shape == (6, N_KERNELS, n_timesteps)
+        torch.testing.assert_close(outputs.double(), exact, rtol=0, atol=1e-5)
+
+
+@pytest.mark.parametrize("n_channels", [1, 4])
+def test_features_of_a_series_do_not_depend_on_its_batch(n_channels):
+    """Alone, in a block of four or among 40 series: the same features, bit for bit.
+
+    ``conv1d`` rounded a series' kernel outputs by the batch's shape, which
+    moved outputs near a bias across it (issue 28, noticed on BasicMotions
+    with per-series amplitude scaling). A bias is put where conv1d's two
+    roundings differ, so the conv1d count does change with the batch here.
+    """
+    rng = np.random.RandomState(7)
+    train = torch.from_numpy(rng.normal(size=(8, n_channels, 100))).float()
+    train = train.cumsum(-1) / torch.linspace(1, 9, 8)[:, None, None]
+    module = RandomKernelFeatures.from_training_series(train, n_features=2000)
+    x = torch.cat([train, train * 0.5 + 0.25, train.flip(-1)] * 2)[:40]
+    dilation = module.dilations[0]
+    padding = (KERNEL_LENGTH - 1) // 2 * dilation
+    # kernel 0 at dilation index 0 is zero-padded: every position counts
+    together = _conv1d_outputs(x, module.weight_0, padding, dilation)[:, 0]
+    alone = torch.cat(
+        [
+            _conv1d_outputs(x[i : i + 1], module.weight_0, padding, dilation)
+            for i in range(len(x))
+        ]
+    )[:, 0]
+    series, step = torch.nonzero(together != alone)[0]
+    with torch.no_grad():
+        module.bias_0[0, 0] = torch.minimum(together, alone)[series, step]
+        features = module(x)
+        for block in (1, 4, 7):
+            parts = [module(x[i : i + block]) for i in range(0, len(x), block)]
+            assert torch.equal(torch.cat(parts), features)
+        assert torch.equal(module._traceable_features(x[:7], None), features[:7])
+        conv_together = _old_features(module, x, outputs_of=_conv1d_outputs)
+        conv_alone = _old_features(
+            module, x[series : series + 1], outputs_of=_conv1d_outputs
+        )
+    # the same series counted on conv1d's outputs: one count apart
+    assert not torch.equal(conv_together[series], conv_alone[0])
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
