@@ -197,16 +197,14 @@ def export_onnx(
     * Fitted on series of unequal length: any length of at least
       ``min_length``; with ``lengths_input`` the series of one batch may
       differ in length.
-    * Random-kernel head: the graph computes the kernels' outputs with the
-      same element-wise float32 additions, in the same order, as PyTorch, so
-      without input scaling, or with ``"per_channel"`` scaling (fixed
-      statistics), its features equal the model's and its probabilities
-      ``predict_proba``'s up to float32 rounding. Scalings computed from
-      each series' own statistics (``"per_series"``,
-      ``"per_series_amplitude"``) are rounded differently by onnxruntime's
-      reductions; a kernel output within that rounding of a bias then counts
-      on one side only, which changes one feature by one step over the
-      series length, so a few series can differ by such a step.
+    * Random-kernel head: the graph computes the kernels' outputs with
+      onnxruntime's convolution, whose float32 sums may round differently
+      from PyTorch's. A kernel output within that rounding of a bias can then
+      count on one side only, which changes one feature by one step over the
+      series length. Where the sums are exact (e.g. no input scaling and
+      series of few significant bits) the graph's probabilities equal
+      ``predict_proba``'s up to float32 rounding; otherwise most series
+      match that closely and a few can differ by such a step.
     * Not in the graph: input validation (channels, length, NaN; the
       metadata holds what to check, :class:`OnnxModel` does it) and
       ``mixed_precision`` (the graph computes in float32).

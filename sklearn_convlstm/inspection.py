@@ -519,7 +519,7 @@ def _random_kernel_attributions(
         bias = getattr(features, f"bias_{index}")
         n_biases = bias.shape[1]
         padding = (KERNEL_LENGTH - 1) // 2 * dilation
-        # the kernel outputs the head computes (the same for any batch)
+        # one series per convolution, as the head computes them
         full, start = (
             kernel_outputs(item[None].float(), kernel_weight, padding, dilation)[0]
             for item in (scaled, held)

@@ -281,8 +281,8 @@ def _conv1d_outputs(x, weight, padding, dilation):
 def _old_features(module, x, lengths=None, outputs_of=kernel_outputs):
     """The features as the first implementation counted them (for reference).
 
-    The kernel outputs of :func:`kernel_outputs` (checked against ``conv1d``
-    below), positions masked to -inf, one comparison per bias.
+    One convolution over the whole batch (``outputs_of``), positions masked
+    to -inf, one comparison per bias.
     """
     batch, _, n_timesteps = x.shape
     positions = torch.arange(n_timesteps)
@@ -333,23 +333,6 @@ def test_features_equal_the_first_implementation(n_channels, n_timesteps, n_feat
             assert torch.equal(module._traceable_features(x, batch_lengths), expected)
 
 
-@pytest.mark.parametrize(("n_channels", "n_timesteps"), [(1, 50), (4, 100), (3, 9)])
-def test_kernel_outputs_equal_a_convolution_up_to_rounding(n_channels, n_timesteps):
-    rng = np.random.RandomState(n_channels)
-    train = torch.from_numpy(rng.normal(size=(4, n_channels, n_timesteps))).float()
-    module = RandomKernelFeatures.from_training_series(train, n_features=2000)
-    x = torch.from_numpy(rng.normal(size=(6, n_channels, n_timesteps))).float()
-    for index, dilation in enumerate(module.dilations):
-        weight = getattr(module, f"weight_{index}")
-        padding = (KERNEL_LENGTH - 1) // 2 * dilation
-        exact = torch.nn.functional.conv1d(
-            x.double(), weight.double(), padding=padding, dilation=dilation
-        )
-        outputs = kernel_outputs(x, weight, padding, dilation)
-        assert outputs.shape == exact.shape == (6, N_KERNELS, n_timesteps)
-        torch.testing.assert_close(outputs.double(), exact, rtol=0, atol=1e-5)
-
-
 @pytest.mark.parametrize("n_channels", [1, 4])
 def test_features_of_a_series_do_not_depend_on_its_batch(n_channels):
     """Alone, in a block of four or among 40 series: the same features, bit for bit.
@@ -381,13 +364,20 @@ def test_features_of_a_series_do_not_depend_on_its_batch(n_channels):
         for block in (1, 4, 7):
             parts = [module(x[i : i + block]) for i in range(0, len(x), block)]
             assert torch.equal(torch.cat(parts), features)
-        assert torch.equal(module._traceable_features(x[:7], None), features[:7])
         conv_together = _old_features(module, x, outputs_of=_conv1d_outputs)
         conv_alone = _old_features(
             module, x[series : series + 1], outputs_of=_conv1d_outputs
         )
-    # the same series counted on conv1d's outputs: one count apart
+    # the same series counted on one convolution over the batch: one count apart
     assert not torch.equal(conv_together[series], conv_alone[0])
+    # series of unequal length: padded to the batch's longest or alone, the same
+    lengths = torch.from_numpy(rng.randint(20, 101, size=len(x)))
+    with torch.no_grad():
+        ragged = module(x, lengths)
+        for i in (0, series, len(x) - 1):
+            own = int(lengths[i])
+            alone = module(x[i : i + 1, :, :own], lengths[i : i + 1])
+            assert torch.equal(alone[0], ragged[i])
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")

@@ -229,10 +229,14 @@ class RandomKernelFeatures(nn.Module):
                 pattern[_KERNEL_POSITIONS[kernel]] = 2.0
                 weight[kernel, channels] = pattern
             examples = rng.randint(n_series, size=N_KERNELS)
-            # kernel j applied to example j only
-            outputs = _own_example_outputs(
-                x[examples], weight, (KERNEL_LENGTH - 1) // 2 * dilation, dilation
-            ).numpy()
+            # kernel j applied to example j only: a grouped convolution
+            outputs = F.conv1d(
+                x[examples].reshape(1, N_KERNELS * n_channels, n_timesteps),
+                weight,
+                padding=(KERNEL_LENGTH - 1) // 2 * dilation,
+                dilation=dilation,
+                groups=N_KERNELS,
+            )[0].numpy()
             bias = np.empty((N_KERNELS, count), dtype=np.float64)
             for kernel in range(N_KERNELS):
                 valid = outputs[kernel, : lengths_np[examples[kernel]]]
@@ -291,7 +295,8 @@ class RandomKernelFeatures(nn.Module):
     ) -> None:
         """Write the features of a block of series into ``out`` (eager mode).
 
-        Per dilation, :func:`kernel_outputs` gives the 84 kernels' outputs. The
+        Per dilation, one convolution per series gives the 84 kernels'
+        outputs (:func:`_outputs_series_by_series`). The
         kernels with zero padding (every other one) count over all the
         series' positions, the others over the positions they cover fully:
         a slice of the time axis for series of one length, a mask (``-inf``,
@@ -304,11 +309,14 @@ class RandomKernelFeatures(nn.Module):
         buffer = x.new_empty(batch * (N_KERNELS // 2) * most_biases * n_timesteps)
         positions = torch.arange(n_timesteps, device=x.device)
         counted = x.new_empty(1 if lengths is None else batch, N_KERNELS, 1)
+        series_ends = (
+            None if lengths is None else [int(end) for end in lengths.tolist()]
+        )
         column = 0
         for index, dilation in enumerate(self.dilations):
             padding = (KERNEL_LENGTH - 1) // 2 * dilation
-            outputs = kernel_outputs(
-                x, getattr(self, f"weight_{index}"), padding, dilation
+            outputs = _outputs_series_by_series(
+                x, getattr(self, f"weight_{index}"), padding, dilation, series_ends
             )
             bias = getattr(self, f"bias_{index}")
             n_biases = bias.shape[1]
@@ -382,74 +390,53 @@ class RandomKernelFeatures(nn.Module):
         return torch.cat(blocks, dim=1)
 
 
+def _outputs_series_by_series(
+    x: torch.Tensor,
+    weight: torch.Tensor,
+    padding: int,
+    dilation: int,
+    ends: list[int] | None,
+) -> torch.Tensor:
+    """Return :func:`kernel_outputs` computed for each series on its own.
+
+    A convolution chooses its summation order by the shape of its input, so
+    the rounding of a series' outputs, and the side of a bias an output next
+    to it falls on, depended on the other series of its batch (and on the
+    batch's padded length). One series at a time, over its own steps
+    (``ends``; the zeros after them are the convolution's own padding), gives
+    every series the same outputs whatever its batch. Positions after a
+    series' end are left at 0 (the caller masks them).
+    """
+    batch, _, n_timesteps = x.shape
+    if batch == 1 and (ends is None or ends[0] == n_timesteps):
+        return kernel_outputs(x, weight, padding, dilation)
+    outputs = x.new_zeros(batch, weight.shape[0], n_timesteps)
+    for row in range(batch):
+        end = n_timesteps if ends is None else ends[row]
+        outputs[row, :, :end] = kernel_outputs(
+            x[row : row + 1, :, :end], weight, padding, dilation
+        )[0]
+    return outputs
+
+
 def kernel_outputs(
     x: torch.Tensor, weight: torch.Tensor, padding: int, dilation: int
 ) -> torch.Tensor:
-    """Return the kernels' outputs, the same for a series whatever its batch.
+    """Return the kernels' outputs: ``conv1d``, in full float32 on CUDA too.
 
-    ``weight`` (kernels, channels, 9) holds, for each kernel, one pattern
-    of weights 2 and -1 on a subset of the channels (0 elsewhere), as
-    :meth:`RandomKernelFeatures.from_training_series` makes it. The output
-    is computed as MiniRocket computes it: the subset's channels summed, then
-    ``3 * (the three taps weighted 2) - (all nine taps)``, over the series
-    zero-padded by ``padding`` at both ends. Only element-wise additions and
-    multiplications by 0, 1 and 3 are used, in a fixed order, so each output
-    is rounded the same way whichever series share its batch and on every
-    device; a convolution (``conv1d``) chooses its summation order by the
-    batch's shape, which moved outputs lying within rounding of a bias
-    across it, so that a series' features (and a fused classifier's
-    prediction) depended on the other series in its batch.
-
-    Returns
-    -------
-    outputs : Tensor of shape (batch, kernels, timesteps)
+    cuDNN may compute convolutions in TF32 (10-bit mantissa), which would
+    move outputs across biases; the counts need float32 sums.
     """
-    n_kernels, n_channels, _ = weight.shape
-    if n_channels == 1:
-        summed = x.expand(-1, n_kernels, -1)
-    else:
-        used = weight.ne(0).any(-1).to(x.dtype)[None, :, :, None]  # (1, K, C, 1)
-        summed = x[:, None, 0] * used[:, :, 0]
-        for channel in range(1, n_channels):
-            summed = summed + x[:, None, channel] * used[:, :, channel]
-    return _pattern_outputs(summed, weight, padding, dilation)
-
-
-def _pattern_outputs(
-    summed: torch.Tensor, weight: torch.Tensor, padding: int, dilation: int
-) -> torch.Tensor:
-    """Apply each kernel's pattern to its summed channels (batch, K, T)."""
-    width = weight.shape[-1]
-    twos = weight.amax(1).gt(0).to(summed.dtype)[None, :, :, None]  # (1, K, 9, 1)
-    padded = F.pad(summed, (padding, padding))
-    total = chosen = summed.new_zeros(())
-    for tap in range(width):
-        # negative ends: no Python arithmetic on the (traced, dynamic) length
-        end = (tap - width + 1) * dilation
-        shifted = padded[..., tap * dilation : end if end else None]
-        if tap == 0:
-            total, chosen = shifted, shifted * twos[:, :, 0]
-        else:
-            total = total + shifted
-            chosen = chosen + shifted * twos[:, :, tap]
-    return chosen * 3.0 - total
-
-
-def _own_example_outputs(
-    examples: torch.Tensor, weight: torch.Tensor, padding: int, dilation: int
-) -> torch.Tensor:
-    """Kernel k's outputs on ``examples[k]`` only (K, T), as :func:`kernel_outputs`.
-
-    The same operations in the same order as :func:`kernel_outputs` gives
-    kernel k for that series, so the biases drawn from these outputs are
-    compared with exactly the values prediction computes.
-    """
-    n_channels = weight.shape[1]
-    used = weight.ne(0).any(-1).to(examples.dtype)[:, :, None]  # (K, C, 1)
-    summed = examples[:, 0] if n_channels == 1 else examples[:, 0] * used[:, 0]
-    for channel in range(1, n_channels):
-        summed = summed + examples[:, channel] * used[:, channel]
-    return _pattern_outputs(summed[None], weight, padding, dilation)[0]
+    if x.is_cuda and torch.backends.cudnn.allow_tf32:
+        cudnn = torch.backends.cudnn
+        with cudnn.flags(
+            enabled=cudnn.enabled,
+            benchmark=cudnn.benchmark,
+            deterministic=cudnn.deterministic,
+            allow_tf32=False,
+        ):
+            return F.conv1d(x, weight, padding=padding, dilation=dilation)
+    return F.conv1d(x, weight, padding=padding, dilation=dilation)
 
 
 def _count_above(
