@@ -693,6 +693,21 @@ def _regression_mean(results: Path, dataset: str, method: str, column: str) -> f
     )
 
 
+def _deep_peers_mean(
+    results: Path, method: str, dataset: str, split: str, column: str
+) -> float:
+    """Mean of ``column`` over one method's rows of one dataset and split."""
+    _, rows = read_csv(results / "deep_peers" / f"rows_{method}.csv")
+    values = [
+        float(r[column])
+        for r in rows
+        if r["dataset"] == dataset and r["split"] == split
+    ]
+    if split == "cv" and len(values) != 3:
+        raise ValueError(f"deep_peers: {method} on {dataset} has {len(values)}/3 folds")
+    return statistics.fmean(values)
+
+
 def _tuning_speedup(results: Path, dataset: str) -> float:
     _, rows = read_csv(results / "tuning" / f"tuning_{dataset}.csv")
 
@@ -873,6 +888,31 @@ def compute_headlines(results: Path = RESULTS) -> dict[str, Headline]:
         "gpu_speed",
         "{:.2f}",
     )
+    peers = [
+        ("GunPoint", "lstm-fcn"),
+        ("GunPoint", "inceptiontime"),
+        ("ArrowHead", "lstm-fcn"),
+        *(
+            (dataset, method)
+            for dataset in ("GunPoint", "ArrowHead")
+            for method in ("convlstm-default", "convlstm-random-kernels")
+        ),
+    ]
+    for dataset, method in peers:
+        for split, name in (("cv", "3-fold CV on TRAIN"), ("test", "test split")):
+            for column, suffix, what, fmt in (
+                ("accuracy", "", "accuracy", "{:.3f}"),
+                ("fit_seconds", "-fit-s", "fit seconds", "{:.0f}"),
+            ):
+                add(
+                    f"peers-{dataset}-{method}-{split}{suffix}",
+                    f"{dataset}, {name}: {what} of {method}, seed 0, one thread",
+                    lambda d=dataset, m=method, s=split, c=column: _deep_peers_mean(
+                        results, m, d, s, c
+                    ),
+                    "deep_peers",
+                    fmt,
+                )
     headlines = {}
     for key, description, compute, study, fmt in specs:
         headlines[key] = Headline(key, description, fmt.format(compute()), study)
