@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.harness import (
-    DATA_HOME,
+    add_data_arguments,
     add_out_argument,
     append_csv,
     comma_list,
@@ -260,13 +260,7 @@ def main(argv: list[str] | None = None) -> int:
         default=list(METHODS),
         help=f"comma-separated methods among {','.join(METHODS)}",
     )
-    parser.add_argument(
-        "--datasets",
-        type=comma_list,
-        default=list(DEFAULT_DATASETS),
-        help=f"comma-separated datasets (default: {','.join(DEFAULT_DATASETS)})",
-    )
-    parser.add_argument("--data-home", type=Path, default=DATA_HOME)
+    add_data_arguments(parser, DEFAULT_DATASETS)
     parser.add_argument(
         "--report", action="store_true", help="only write the report from the rows"
     )

@@ -40,11 +40,10 @@ from typing import Any
 import numpy as np
 
 from benchmarks.harness import (
-    DATA_HOME,
     DATASETS,
+    add_data_arguments,
     add_out_argument,
     append_csv,
-    comma_list,
     command_line,
     machine_description,
     markdown_table,
@@ -324,13 +323,7 @@ def write_report(out: Path) -> Path:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=0, help="CV seed (default: 0)")
-    parser.add_argument(
-        "--datasets",
-        type=comma_list,
-        default=list(DATASETS),
-        help=f"comma-separated datasets (default: {','.join(DATASETS)})",
-    )
-    parser.add_argument("--data-home", type=Path, default=DATA_HOME)
+    add_data_arguments(parser, DATASETS)
     parser.add_argument("--report", action="store_true", help="only write the report")
     add_out_argument(parser)
     args = parser.parse_args(argv)
