@@ -48,6 +48,7 @@ from benchmarks.harness import (
     read_metadata,
     report_preamble,
     take,
+    train_split_folds,
     write_metadata,
 )
 
@@ -95,32 +96,27 @@ METHODS: dict[str, Callable[[], Any]] = {
         head="random-kernels", max_epochs=300
     ),
 }
-#: Methods of the peers (the rest are ConvLSTMClassifier settings).
-PEERS = ("lstm-fcn", "inceptiontime")
 
 
 def splits(
     dataset: str, data_home: Path | None
 ) -> list[tuple[str, int, Any, np.ndarray, Any, np.ndarray]]:
     """Return ``(split, fold, X_fit, y_fit, X_score, y_score)``: TEST first, then CV."""
-    from sklearn.model_selection import StratifiedKFold
-
     from sklearn_convlstm.datasets import load_dataset
 
     X_train, y_train, X_test, y_test = load_dataset(dataset, data_home=data_home)
     runs = [("test", 0, X_train, y_train, X_test, y_test)]
-    folds = StratifiedKFold(N_FOLDS, shuffle=True, random_state=SEED)
-    for fold, (fit_index, score_index) in enumerate(
-        folds.split(np.zeros(len(y_train)), y_train)
+    for _, fold, X, y, fit_index, score_index in train_split_folds(
+        [dataset], N_FOLDS, SEED, data_home
     ):
         runs.append(
             (
                 "cv",
                 fold,
-                take(X_train, fit_index),
-                y_train[fit_index],
-                take(X_train, score_index),
-                y_train[score_index],
+                take(X, fit_index),
+                y[fit_index],
+                take(X, score_index),
+                y[score_index],
             )
         )
     return runs

@@ -51,6 +51,7 @@ from benchmarks.harness import (
     read_metadata,
     report_preamble,
     take,
+    train_split_folds,
     write_metadata,
 )
 
@@ -201,32 +202,25 @@ def run_fold(
 
 def run(datasets: Sequence[str], seed: int, out: Path, data_home: Path | None) -> None:
     """Run every missing (dataset, outer fold) of one CV seed, appending rows."""
-    from sklearn.model_selection import StratifiedKFold
-
-    from sklearn_convlstm.datasets import load_dataset
-
     path = out / "fusion.csv"
     done = {
         (row["dataset"], int(row["seed"]), int(row["fold"]))
         for row in (read_csv([path]) if path.exists() else [])
     }
-    for dataset in datasets:
-        X, y = load_dataset(dataset, data_home=data_home, split="train")
+    folds = train_split_folds(datasets, OUTER_FOLDS, seed, data_home)
+    for dataset, fold, X, y, fit_index, eval_index in folds:
         y = np.asarray(y)
-        folds = StratifiedKFold(OUTER_FOLDS, shuffle=True, random_state=seed)
-        split = folds.split(np.zeros(len(y)), y)
-        for fold, (fit_index, eval_index) in enumerate(split):
-            if (dataset, seed, fold) in done:
-                continue
-            rows, choice = run_fold(dataset, fold, X, y, fit_index, eval_index, seed)
-            append_csv(rows, path)
-            append_csv([choice], out / "inner_weights.csv")
-            summary = {row["candidate"]: round(row["cv_accuracy"], 3) for row in rows}
-            print(
-                f"{dataset} seed {seed} fold {fold}: {summary} "
-                f"chose {choice['chosen_weight']}",
-                flush=True,
-            )
+        if (dataset, seed, fold) in done:
+            continue
+        rows, choice = run_fold(dataset, fold, X, y, fit_index, eval_index, seed)
+        append_csv(rows, path)
+        append_csv([choice], out / "inner_weights.csv")
+        summary = {row["candidate"]: round(row["cv_accuracy"], 3) for row in rows}
+        print(
+            f"{dataset} seed {seed} fold {fold}: {summary} "
+            f"chose {choice['chosen_weight']}",
+            flush=True,
+        )
 
 
 def mean_table(
