@@ -26,12 +26,12 @@ This module imports no scikit-learn: the ridge is fitted by
 
 from __future__ import annotations
 
+import functools
 from itertools import combinations
 from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 __all__ = [
@@ -229,14 +229,8 @@ class RandomKernelFeatures(nn.Module):
                 pattern[_KERNEL_POSITIONS[kernel]] = 2.0
                 weight[kernel, channels] = pattern
             examples = rng.randint(n_series, size=N_KERNELS)
-            # kernel j applied to example j only: a grouped convolution
-            outputs = F.conv1d(
-                x[examples].reshape(1, N_KERNELS * n_channels, n_timesteps),
-                weight,
-                padding=(KERNEL_LENGTH - 1) // 2 * dilation,
-                dilation=dilation,
-                groups=N_KERNELS,
-            )[0].numpy()
+            # kernel j applied to example j only, summed as in forward
+            outputs = _paired_kernel_outputs(x[examples], weight, dilation).numpy()
             bias = np.empty((N_KERNELS, count), dtype=np.float64)
             for kernel in range(N_KERNELS):
                 valid = outputs[kernel, : lengths_np[examples[kernel]]]
@@ -280,8 +274,16 @@ class RandomKernelFeatures(nn.Module):
                 # caller put there (scaling may have shifted it)
                 positions = torch.arange(n_timesteps, device=x.device)
                 x = x.masked_fill(positions >= lengths[:, None, None], 0.0)
+        compiled = _compiled_ppv_features()
+        if x.device.type in ("cpu", "mps") and compiled is not None:
+            # (MPS has no float64: its series are counted on the CPU)
+            features = torch.empty(batch, self.n_features)
+            self._fill_features_compiled(compiled, features, x.cpu(), lengths)
+            return features.to(x.device)
         features = x.new_empty(batch, self.n_features)
-        step = max(1, _BLOCK_ELEMENTS // (N_KERNELS * max(n_timesteps, 1)))
+        step = max(
+            1, _BLOCK_ELEMENTS // (N_KERNELS * self.n_channels * max(n_timesteps, 1))
+        )
         for first in range(0, batch, step):
             self._fill_features(
                 features[first : first + step],
@@ -290,13 +292,51 @@ class RandomKernelFeatures(nn.Module):
             )
         return features
 
+    def _fill_features_compiled(
+        self,
+        compiled: Any,
+        out: torch.Tensor,
+        x: torch.Tensor,
+        lengths: torch.Tensor | None,
+    ) -> None:
+        """Write the features into ``out`` with the compiled CPU loop.
+
+        :func:`~sklearn_convlstm.nn._random_kernels_numba.ppv_features` counts
+        while it sums, one series at a time; the same features as
+        :meth:`_fill_features`, bit for bit.
+        """
+        batch, _, n_timesteps = x.shape
+        ends = (
+            np.full(batch, n_timesteps, dtype=np.int64)
+            if lengths is None
+            else lengths.cpu().numpy().astype(np.int64)
+        )
+        weights = [getattr(self, f"weight_{i}") for i in range(len(self.dilations))]
+        compiled(
+            x.detach().contiguous().numpy(),
+            ends,
+            np.asarray(self.dilations, dtype=np.int64),
+            np.asarray(self.features_per_dilation, dtype=np.int64),
+            torch.stack([weight[:, :, 0] != 0 for weight in weights]).cpu().numpy(),
+            _KERNEL_POSITIONS.astype(np.int64),
+            torch.cat(
+                [
+                    getattr(self, f"bias_{i}").reshape(-1)
+                    for i in range(len(self.dilations))
+                ]
+            )
+            .cpu()
+            .numpy(),
+            out.numpy(),
+        )
+
     def _fill_features(
         self, out: torch.Tensor, x: torch.Tensor, lengths: torch.Tensor | None
     ) -> None:
-        """Write the features of a block of series into ``out`` (eager mode).
+        """Write the features of a block of series into ``out`` (tensor operations).
 
-        Per dilation, one convolution per series gives the 84 kernels'
-        outputs (:func:`_outputs_series_by_series`). The
+        Per dilation, :func:`kernel_outputs` gives the 84 kernels' outputs
+        of every series in the block. The
         kernels with zero padding (every other one) count over all the
         series' positions, the others over the positions they cover fully:
         a slice of the time axis for series of one length, a mask (``-inf``,
@@ -309,14 +349,11 @@ class RandomKernelFeatures(nn.Module):
         buffer = x.new_empty(batch * (N_KERNELS // 2) * most_biases * n_timesteps)
         positions = torch.arange(n_timesteps, device=x.device)
         counted = x.new_empty(1 if lengths is None else batch, N_KERNELS, 1)
-        series_ends = (
-            None if lengths is None else [int(end) for end in lengths.tolist()]
-        )
         column = 0
         for index, dilation in enumerate(self.dilations):
             padding = (KERNEL_LENGTH - 1) // 2 * dilation
-            outputs = _outputs_series_by_series(
-                x, getattr(self, f"weight_{index}"), padding, dilation, series_ends
+            outputs = kernel_outputs(
+                x, getattr(self, f"weight_{index}"), padding, dilation
             )
             bias = getattr(self, f"bias_{index}")
             n_biases = bias.shape[1]
@@ -390,53 +427,135 @@ class RandomKernelFeatures(nn.Module):
         return torch.cat(blocks, dim=1)
 
 
-def _outputs_series_by_series(
+@functools.cache
+def _compiled_ppv_features() -> Any:
+    """Return the compiled CPU loop, or ``None`` where numba cannot be imported.
+
+    Imported on first use: numba is not loaded with the package.
+    """
+    try:
+        from sklearn_convlstm.nn._random_kernels_numba import ppv_features
+    except ImportError:  # pragma: no cover - numba is a requirement
+        return None
+    return ppv_features
+
+
+def kernel_outputs(
     x: torch.Tensor,
     weight: torch.Tensor,
     padding: int,
     dilation: int,
-    ends: list[int] | None,
 ) -> torch.Tensor:
-    """Return :func:`kernel_outputs` computed for each series on its own.
+    """Return the kernels' outputs at every step, summed in one fixed order.
 
-    A convolution chooses its summation order by the shape of its input, so
-    the rounding of a series' outputs, and the side of a bias an output next
-    to it falls on, depended on the other series of its batch (and on the
-    batch's padded length). One series at a time, over its own steps
-    (``ends``; the zeros after them are the convolution's own padding), gives
-    every series the same outputs whatever its batch. Positions after a
-    series' end are left at 0 (the caller masks them).
+    The values of ``conv1d(x, weight, padding=padding, dilation=dilation)``
+    up to rounding, summed as MiniRocket's reference code sums them: per
+    channel, ``-x`` over the nine taps (the centre tap first, then taps 0-3
+    and 5-8), plus ``3x`` at the kernel's three positions weighted 2; then
+    the kernel's channels in ascending order. Element-wise sums round the
+    same whatever the batch, the device or the caller, and the compiled CPU
+    loop (:mod:`sklearn_convlstm.nn._random_kernels_numba`) makes the same
+    sums. A convolution picks its summation order by the shape of its input:
+    a series' outputs next to a bias fell on either side of it with the
+    other series of its batch (issue 28).
+
+    Parameters
+    ----------
+    x : Tensor of shape (batch, n_channels, timesteps)
+        Zero beyond each series' end.
+    weight : Tensor of shape (N_KERNELS, n_channels, KERNEL_LENGTH)
+        The kernels: -1, and 2 at :data:`_KERNEL_POSITIONS`, on the channels
+        each sums; 0 on the others.
+    padding : int
+        ``(KERNEL_LENGTH - 1) // 2 * dilation`` (zero padding).
+    dilation : int
+
+    Returns
+    -------
+    outputs : Tensor of shape (batch, N_KERNELS, timesteps)
     """
-    batch, _, n_timesteps = x.shape
-    if batch == 1 and (ends is None or ends[0] == n_timesteps):
-        return kernel_outputs(x, weight, padding, dilation)
-    outputs = x.new_zeros(batch, weight.shape[0], n_timesteps)
-    for row in range(batch):
-        end = n_timesteps if ends is None else ends[row]
-        outputs[row, :, :end] = kernel_outputs(
-            x[row : row + 1, :, :end], weight, padding, dilation
-        )[0]
-    return outputs
+    if padding != (KERNEL_LENGTH - 1) // 2 * dilation:
+        raise ValueError(
+            f"padding must be {(KERNEL_LENGTH - 1) // 2} * dilation = "
+            f"{(KERNEL_LENGTH - 1) // 2 * dilation}; got {padding}."
+        )
+    if x.device.type == "mps":  # no float64 there
+        outputs = kernel_outputs(x.cpu(), weight.cpu(), padding, dilation)
+        return outputs.to(x.device)
+    alpha, gamma = _tap_sums(x, dilation)
+    first, second, third = _position_columns(x.device)
+    per_channel = ((alpha[:, None] + gamma[:, first]) + gamma[:, second]) + gamma[
+        :, third
+    ]
+    return _sum_members(per_channel, weight).float()
 
 
-def kernel_outputs(
-    x: torch.Tensor, weight: torch.Tensor, padding: int, dilation: int
+def _paired_kernel_outputs(
+    x: torch.Tensor, weight: torch.Tensor, dilation: int
 ) -> torch.Tensor:
-    """Return the kernels' outputs: ``conv1d``, in full float32 on CUDA too.
+    """Return kernel ``j``'s outputs on series ``j`` (one series per kernel).
 
-    cuDNN may compute convolutions in TF32 (10-bit mantissa), which would
-    move outputs across biases; the counts need float32 sums.
+    The sums of :func:`kernel_outputs`, for the series each bias is read
+    from at fit time; ``x`` has shape (N_KERNELS, n_channels, timesteps).
     """
-    if x.is_cuda and torch.backends.cudnn.allow_tf32:
-        cudnn = torch.backends.cudnn
-        with cudnn.flags(
-            enabled=cudnn.enabled,
-            benchmark=cudnn.benchmark,
-            deterministic=cudnn.deterministic,
-            allow_tf32=False,
-        ):
-            return F.conv1d(x, weight, padding=padding, dilation=dilation)
-    return F.conv1d(x, weight, padding=padding, dilation=dilation)
+    alpha, gamma = _tap_sums(x, dilation)
+    kernels = torch.arange(N_KERNELS, device=x.device)
+    first, second, third = _position_columns(x.device)
+    per_channel = ((alpha + gamma[kernels, first]) + gamma[kernels, second]) + gamma[
+        kernels, third
+    ]
+    return _sum_members(per_channel, weight).float()
+
+
+def _position_columns(device: torch.device) -> list[torch.Tensor]:
+    """Return the first, second and third position weighted 2 of each kernel."""
+    return [
+        torch.tensor(_KERNEL_POSITIONS[:, column].tolist(), device=device)
+        for column in range(3)
+    ]
+
+
+def _tap_sums(x: torch.Tensor, dilation: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Return ``-x`` summed over the nine taps, and ``3x`` at each tap.
+
+    ``alpha`` has the shape of ``x``; ``gamma`` (batch, 9, channels,
+    timesteps) holds ``3x`` shifted to each tap, zero beyond the series.
+    The slices end at negative offsets, so a traced graph keeps a dynamic
+    length.
+    """
+    centre = (KERNEL_LENGTH - 1) // 2
+    span = centre * dilation
+    # zeros concatenated rather than F.pad, whose ONNX form reverses the
+    # pads with a Slice the exporter warns it cannot fold
+    x = x.double()
+    zeros = torch.zeros_like(x[..., :1]).expand(-1, -1, span)
+    minus = torch.cat([zeros, -x, zeros], dim=-1)
+    triple = torch.cat([zeros, 3.0 * x, zeros], dim=-1)
+
+    def tap(padded: torch.Tensor, index: int) -> torch.Tensor:
+        stop = (KERNEL_LENGTH - 1 - index) * dilation
+        return padded[..., index * dilation : (-stop if stop else None)]
+
+    alpha = tap(minus, centre)
+    for index in range(KERNEL_LENGTH):
+        if index != centre:
+            alpha = alpha + tap(minus, index)
+    gamma = torch.stack([tap(triple, index) for index in range(KERNEL_LENGTH)], 1)
+    return alpha, gamma
+
+
+def _sum_members(per_channel: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """Sum each kernel's channels in ascending order, the others times zero.
+
+    ``per_channel`` has shape (..., N_KERNELS, n_channels, timesteps); a
+    kernel's channels are those where ``weight`` is not zero.
+    """
+    # select, not slices: the ONNX exporter folds these on the constant weight
+    members = (weight.select(2, 0) != 0).to(per_channel.dtype).unsqueeze(-1)
+    total = per_channel.select(-2, 0) * members.select(1, 0)
+    for channel in range(1, per_channel.shape[-2]):
+        total = total + per_channel.select(-2, channel) * members.select(1, channel)
+    return total
 
 
 def _count_above(
