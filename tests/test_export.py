@@ -307,13 +307,23 @@ def test_fused_model_with_unequal_lengths_exports(tmp_path):
     )
 
 
-def test_fused_model_with_input_scaling_matches_up_to_rounding(tmp_path):
-    """With scaling, a few kernel outputs may round across a bias (documented)."""
-    X = np.stack(exact_series(4, [40] * 6))
-    clf = fused(X, scaling="per_channel")
-    served = load_onnx(export_onnx(clf, tmp_path / "model.onnx"))
-    X_test = series(5, 12, n_timesteps=40)
-    np.testing.assert_array_equal(served.predict(X_test), clf.predict(X_test))
-    np.testing.assert_allclose(
-        served.predict_proba(X_test), clf.predict_proba(X_test), atol=1e-2
-    )
+@pytest.mark.parametrize("scaling", [None, "per_channel", "per_series_amplitude"])
+def test_fused_model_matches_onnxruntime_on_any_series(tmp_path, scaling):
+    """Within 1e-5 of predict_proba on arbitrary float series, with any scaling.
+
+    The head's kernel outputs are exact sums rounded once, which
+    onnxruntime reproduces. As float32 sums, the constant log-amplitude
+    channels of per-series amplitude scaling gave rounding noise that
+    decided counts: this export was refused (3.2 % of the features
+    differed), and on other series it passed its check and served
+    probabilities up to 0.27 off.
+    """
+    clf = fused(series(4, 6, n_timesteps=60), scaling=scaling)
+    path = export_onnx(clf, tmp_path / "model.onnx")
+    X_test = series(5, 30, n_timesteps=60)
+    probabilities, features = session(path).run(None, {"series": X_test})
+    np.testing.assert_allclose(probabilities, clf.predict_proba(X_test), atol=1e-5)
+    if scaling is None:
+        with torch.no_grad():
+            expected = clf.random_kernel_head_.features(torch.from_numpy(X_test))
+        np.testing.assert_array_equal(features, expected.numpy())

@@ -17,7 +17,7 @@ from sklearn_convlstm._classifier import (
 )
 from sklearn_convlstm._random_kernel_head import fit_random_kernel_ridge
 from sklearn_convlstm.datasets import make_pattern_classification
-from sklearn_convlstm.nn import RandomKernelFeatures
+from sklearn_convlstm.nn import RandomKernelFeatures, _random_kernels
 from sklearn_convlstm.nn._random_kernels import (
     _KERNEL_POSITIONS,
     KERNEL_LENGTH,
@@ -333,6 +333,78 @@ def test_features_equal_the_first_implementation(n_channels, n_timesteps, n_feat
             assert torch.equal(module._traceable_features(x, batch_lengths), expected)
 
 
+# -------------------------------------------- one sum, one rounding, every path
+
+
+def _module_and_series(n_channels: int, n_timesteps: int, seed: int = 0):
+    rng = np.random.RandomState(seed)
+    train = torch.from_numpy(rng.normal(size=(6, n_channels, n_timesteps))).float()
+    module = RandomKernelFeatures.from_training_series(
+        train.cumsum(-1), n_features=2000
+    )
+    x = torch.from_numpy(rng.normal(size=(11, n_channels, n_timesteps))).float()
+    return module, x.cumsum(-1) * 0.37
+
+
+@pytest.mark.parametrize("n_channels", [1, 3])
+def test_kernel_outputs_are_the_exact_sums_rounded_once(n_channels):
+    """Each output is float32(the exact weighted sum): float64 conv1d, rounded.
+
+    Nine float32 taps times -1 or 2 sum exactly in float64, so the value
+    does not depend on an order; a constant channel gives exact zeros where
+    the kernel covers it fully (its weights sum to 0), where float32 sums
+    left rounding noise that decided counts.
+    """
+    module, x = _module_and_series(n_channels, 80)
+    for index, dilation in enumerate(module.dilations[:4]):
+        weight = getattr(module, f"weight_{index}")
+        padding = (KERNEL_LENGTH - 1) // 2 * dilation
+        exact = torch.nn.functional.conv1d(
+            x.double(), weight.double(), padding=padding, dilation=dilation
+        ).float()
+        assert torch.equal(kernel_outputs(x, weight, padding, dilation), exact)
+    constant = torch.full((2, n_channels, 80), 0.1)
+    outputs = kernel_outputs(constant, module.weight_1, 8, 2)
+    assert torch.equal(outputs[..., 8:-8], torch.zeros(2, N_KERNELS, 64))
+    assert outputs[..., :8].abs().max() > 0  # the padded ends still count
+    with pytest.raises(ValueError, match=r"padding must be 4 \* dilation = 8; got 4"):
+        kernel_outputs(x, module.weight_1, 4, 2)
+
+
+@pytest.mark.parametrize(
+    ("n_channels", "n_timesteps"), [(1, 9), (1, 70), (4, 50), (2, 300)]
+)
+def test_compiled_loop_and_tensor_operations_give_the_same_features(
+    n_channels, n_timesteps, monkeypatch
+):
+    """The numba loop (CPU), the tensor blocks (CUDA, no numba), the traced graph."""
+    module, x = _module_and_series(n_channels, n_timesteps, seed=n_timesteps)
+    rng = np.random.RandomState(1)
+    lengths = torch.from_numpy(rng.randint(1, n_timesteps + 1, size=len(x)))
+    lengths[0] = n_timesteps
+    calls = []
+    compiled = _random_kernels._compiled_ppv_features()
+    assert compiled is not None  # numba is a requirement
+    monkeypatch.setattr(
+        _random_kernels,
+        "_compiled_ppv_features",
+        lambda: lambda *args: calls.append(1) or compiled(*args),
+    )
+    with torch.no_grad():
+        for batch_lengths in (None, lengths):
+            features = module(x, batch_lengths)
+            assert calls and features.shape == (len(x), module.n_features)
+            calls.clear()
+            traced = module._traceable_features(x, batch_lengths)
+            assert torch.equal(features, traced)
+            with monkeypatch.context() as without_numba:
+                without_numba.setattr(
+                    _random_kernels, "_compiled_ppv_features", lambda: None
+                )
+                assert torch.equal(module(x, batch_lengths), features)
+            assert not calls
+
+
 @pytest.mark.parametrize("n_channels", [1, 4])
 def test_features_of_a_series_do_not_depend_on_its_batch(n_channels):
     """Alone, in a block of four or among 40 series: the same features, bit for bit.
@@ -382,16 +454,29 @@ def test_features_of_a_series_do_not_depend_on_its_batch(n_channels):
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 def test_head_runs_on_the_network_device():
-    """A CUDA model's head is on CUDA and predicts as the CPU one."""
+    """A CUDA model's head is on CUDA and counts as the CPU one, bit for bit.
+
+    The CPU counts with the compiled loop, CUDA with tensor operations; both
+    round the exact float64 sums once, so the features are equal.
+    """
     rng = np.random.RandomState(0)
-    # eighths, no scaling: every kernel output is an exact sum on both devices
-    X = (rng.normal(size=(6, 2, 40)) * 8).round().astype(np.float32) / 8
+    X = rng.normal(size=(6, 2, 40)).cumsum(-1).astype(np.float32)
     y = np.array([0, 1, 2] * 2)
     params = {**FAST_PARAMS, "head": "random-kernels", "scaling": None}
     cuda = ConvLSTMClassifier(**params, device="cuda").fit(X, y)
     cpu = ConvLSTMClassifier(**params).fit(X, y)
     assert all(buffer.is_cuda for buffer in cuda.random_kernel_head_.buffers())
-    X_test = (rng.normal(size=(5, 2, 40)) * 8).round().astype(np.float32) / 8
+    for index in range(len(cpu.random_kernel_head_.features.dilations)):
+        name = f"features.bias_{index}"
+        assert torch.equal(
+            cuda.random_kernel_head_.state_dict()[name].cpu(),
+            cpu.random_kernel_head_.state_dict()[name],
+        )
+    X_test = rng.normal(size=(5, 2, 40)).cumsum(-1).astype(np.float32)
+    with torch.no_grad():
+        on_cuda = cuda.random_kernel_head_.features(torch.from_numpy(X_test).cuda())
+        on_cpu = cpu.random_kernel_head_.features(torch.from_numpy(X_test))
+    assert on_cuda.is_cuda and torch.equal(on_cuda.cpu(), on_cpu)
     torch.testing.assert_close(
         cuda._random_kernel_scores(X_test), cpu._random_kernel_scores(X_test)
     )
