@@ -16,12 +16,14 @@ classifier. This script times, on one CPU thread and the same random series:
   features as the head;
 * ``sktime MiniRocket transform``: the transform alone.
 
-numba compiles (or loads from its cache) on the first call: every case runs
-once before it is timed. numba resets torch's thread count, so it is set
+numba compiles (or loads from its cache) on the first call, sktime's
+transform and the head's counting loop alike: every case runs once before it
+is timed. numba resets torch's thread count, so it is set
 again right before each timed torch case. It also checks that both
 transforms give the same features: the proportion of entries that differ
-(sums of the same nine values in another order round differently, so a value
-within a rounding error of a bias may count on one side and not the other)
+(sktime sums the nine values in float32 with fast-math, the head exactly in
+float64 rounded once, so a value within a rounding error of a bias may count
+on one side and not the other)
 and the largest difference, and that both ridges predict the same labels.
 
 Run from the repository root::

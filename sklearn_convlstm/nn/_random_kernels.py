@@ -10,7 +10,12 @@ padding, half only the positions the kernel covers fully; with several
 channels each combination sums a random subset of them. It is a
 ``torch.nn.Module`` with fixed buffers, so it runs on the estimator's device,
 batch by batch, with unequal lengths masked rather than padded, and its state
-is saved with ``torch.save``.
+is saved with ``torch.save``. Each kernel output is the exact weighted sum
+(nine float32 taps times -1 or 2 sum exactly in float64) rounded once to
+float32, so a series' features do not depend on its batch, its device or an
+exported graph (:func:`kernel_outputs`). On the CPU a compiled loop
+(:mod:`sklearn_convlstm.nn._random_kernels_numba`, numba) computes and counts
+them; elsewhere tensor operations make the same sums.
 
 :class:`RandomKernelRidge` is the head that ``ConvLSTMClassifier`` adds when
 ``head="random-kernels"`` (and ``head="auto"`` with at most
