@@ -109,6 +109,10 @@ X_train, y_train, X_test, y_test = load_dataset("GunPoint")  # shipped in the wh
 clf = ConvLSTMClassifier(max_epochs=5, random_state=0)
 clf.fit(X_train, y_train)
 print(f"GunPoint test accuracy after 5 epochs: {clf.score(X_test, y_test):.3f}")
+# the random-kernel head counts with numba's compiled loop (a requirement)
+fused = ConvLSTMClassifier(max_epochs=2, head="random-kernels", random_state=0)
+fused.fit(X_train, y_train)
+print(f"with head='random-kernels': {fused.score(X_test, y_test):.3f}")
 EOF
 step "python -m sklearn_convlstm compare --help"
 "$venv_python" -m sklearn_convlstm compare --help >"$work/compare_help.txt"
