@@ -144,6 +144,7 @@ def machine_details() -> list[str]:
     import torch
 
     cpus = os.cpu_count()
+    usable: int | None
     try:
         usable = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
