@@ -453,7 +453,7 @@ def test_features_of_a_series_do_not_depend_on_its_batch(n_channels):
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
-def test_head_runs_on_the_network_device():
+def test_head_runs_on_cuda_and_counts_as_on_the_cpu():
     """A CUDA model's head is on CUDA and counts as the CPU one, bit for bit.
 
     The CPU counts with the compiled loop, CUDA with tensor operations; both

@@ -6,7 +6,9 @@
 #
 #     bash benchmarks/speed/run_gpu.sh OUT_DIR [WHEEL_DIR]
 #
-# WHEEL_DIR (optional) holds wheels the machine lacks (skorch, pytest); they
+# WHEEL_DIR (optional) holds wheels the machine lacks (skorch, pytest, numba and
+# llvmlite: without numba the random-kernel head counts with tensor operations
+# on the CPU too, the same features); they
 # are installed with pip --no-index --no-deps into OUT_DIR/../site, which goes
 # on PYTHONPATH. Then the CUDA tests of tests/test_fast_training.py run, and
 # python -m benchmarks.speed.bench_gpu writes bench_gpu.csv, bench_gpu.md and
@@ -34,7 +36,8 @@ cat "$OUT/environment.txt"
 
 echo "== CUDA tests"
 timeout 150 python -m pytest tests/test_fast_training.py tests/test_explain.py -q \
-    tests/test_regressor.py -p no:cacheprovider -k cuda > "$OUT/pytest_cuda.txt" 2>&1
+    tests/test_regressor.py tests/test_random_kernels.py -p no:cacheprovider -k cuda \
+    > "$OUT/pytest_cuda.txt" 2>&1
 tail -n 15 "$OUT/pytest_cuda.txt"
 
 echo "== benchmark"
