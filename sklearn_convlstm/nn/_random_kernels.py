@@ -10,10 +10,10 @@ padding, half only the positions the kernel covers fully; with several
 channels each combination sums a random subset of them. It is a
 ``torch.nn.Module`` with fixed buffers, so it runs on the estimator's device,
 batch by batch, with unequal lengths masked rather than padded, and its state
-is saved with ``torch.save``. Each kernel output is the exact weighted sum
-(nine float32 taps times -1 or 2 sum exactly in float64) rounded once to
-float32, so a series' features do not depend on its batch, its device or an
-exported graph (:func:`kernel_outputs`). On the CPU a compiled loop
+is saved with ``torch.save``. Each kernel output is the weighted sum made in
+float64 in one fixed order (exact for float32 taps of ordinary range) and
+rounded once to float32, so a series' features do not depend on its batch,
+its device or an exported graph (:func:`kernel_outputs`). On the CPU a compiled loop
 (:mod:`sklearn_convlstm.nn._random_kernels_numba`, numba) computes and counts
 them; elsewhere tensor operations make the same sums.
 
@@ -454,15 +454,20 @@ def kernel_outputs(
     """Return the kernels' outputs at every step, summed in one fixed order.
 
     The values of ``conv1d(x, weight, padding=padding, dilation=dilation)``
-    up to rounding, summed as MiniRocket's reference code sums them: per
-    channel, ``-x`` over the nine taps (the centre tap first, then taps 0-3
-    and 5-8), plus ``3x`` at the kernel's three positions weighted 2; then
-    the kernel's channels in ascending order. Element-wise sums round the
-    same whatever the batch, the device or the caller, and the compiled CPU
-    loop (:mod:`sklearn_convlstm.nn._random_kernels_numba`) makes the same
-    sums. A convolution picks its summation order by the shape of its input:
-    a series' outputs next to a bias fell on either side of it with the
-    other series of its batch (issue 28).
+    summed in float64 as MiniRocket's reference code sums them (per channel,
+    ``-x`` over the nine taps, the centre tap first, then taps 0-3 and 5-8;
+    plus ``3x`` at the kernel's three positions weighted 2; then the
+    kernel's channels in ascending order) and rounded once to float32.
+    float32 taps times -1 or 3 sum exactly in float64 unless their
+    magnitudes span more than about 2**20 (then the fixed order still makes
+    the rounding the same everywhere), so the result is the exact sum
+    rounded once: the same whatever the batch, the device or the caller,
+    as in the compiled CPU loop
+    (:mod:`sklearn_convlstm.nn._random_kernels_numba`) and in an exported
+    graph, and exactly 0 where a constant channel is fully covered. A float32
+    convolution picks its summation order by the shape of its input: a
+    series' outputs next to a bias fell on either side of it with the other
+    series of its batch (issue 28).
 
     Parameters
     ----------

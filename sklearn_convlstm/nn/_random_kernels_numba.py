@@ -8,9 +8,9 @@ holds more than one series' outputs, and it counts while it reads them, the
 way MiniRocket's reference code does; the tensor version writes every
 comparison to memory first. The sums are made in float64, in the order
 :func:`~sklearn_convlstm.nn._random_kernels.kernel_outputs` makes them (no
-fast-math reassociation; they are exact anyway for float32 taps times -1, 2
-or 3), and rounded once to float32, so both give the same features, bit for
-bit. Only the counts are summed with reassociation allowed: float32 sums of
+fast-math reassociation; they are exact for float32 taps of ordinary
+range anyway), and rounded once to float32, so both give the same features,
+bit for bit. Only the counts are summed with reassociation allowed: float32 sums of
 ones and zeros are exact in any order below 2**24 steps.
 
 numba compiles the loop on its first call in a process and caches the
