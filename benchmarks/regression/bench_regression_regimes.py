@@ -32,7 +32,10 @@ to choose. The methods:
   ``rk`` (the random-kernel ridge alone) and, added for the second round
   (``regression_regimes_round2``), ``es-rk-clip`` and ``es-rk-clip-shrink``:
   ``es-rk`` and ``es-rk-shrink`` with the ridge's predictions clipped to the
-  range of the targets it was fitted on; ``wd-scaled``: weight decay
+  range of the targets it was fitted on, and, for the third round
+  (``regression_regimes_round3``), ``es-rk-clip-guard``: ``es-rk-clip-shrink``,
+  or the training mean where the chosen blend's R² on the held-out 20 % is
+  below :data:`GUARD_R2`; ``wd-scaled``: weight decay
   ``0.1 * max(1, 1000 / n_train)``.
 
 Usage::
@@ -96,8 +99,12 @@ FIT_METHODS = {
         "rk",
         "es-rk-clip",
         "es-rk-clip-shrink",
+        "es-rk-clip-guard",
     ),
 }
+#: Round 3's guard: below this R² of the chosen blend on the held-out 20 %
+#: (against the mean of the 80 %), ``es-rk-clip-guard`` predicts the mean.
+GUARD_R2 = 0.1
 #: Grid of blend weights (network share) and shrinkage factors.
 GRID = np.linspace(0.0, 1.0, 11)
 #: Ridge penalties of the random-kernel ridge (MiniRocket's).
@@ -244,6 +251,18 @@ class ValidatedBlend:
             for w in GRID
         ]
         self.weight_clip_no_shrink_ = float(GRID[int(np.argmin(errors))])
+        # round 3: the mean where the chosen blend barely beats it on the 20 %
+        wc, sc = self.blend_clip_
+        chosen_valid = mean_train + sc * (
+            wc * network_valid + (1 - wc) * clipped_valid - mean_train
+        )
+        spread = float(np.mean((mean_train - y[valid]) ** 2))
+        self.clip_valid_r2_ = (
+            1.0 - float(np.mean((chosen_valid - y[valid]) ** 2)) / spread
+            if spread > 0
+            else 0.0
+        )
+        self.guarded_ = self.clip_valid_r2_ < GUARD_R2
         self.low_, self.high_ = float(np.min(y)), float(np.max(y))
         self.features_, self.ridge_ = self._fit_ridge(X, y)
         self.history_ = self.network_.history_
@@ -260,9 +279,13 @@ class ValidatedBlend:
         clipped = np.clip(ridge, self.low_, self.high_)
         vc = self.weight_clip_no_shrink_
         wc, sc = self.blend_clip_
+        clip_shrink = m + sc * (wc * network + (1 - wc) * clipped - m)
         return {
             "es-rk-clip": vc * network + (1 - vc) * clipped,
-            "es-rk-clip-shrink": m + sc * (wc * network + (1 - wc) * clipped - m),
+            "es-rk-clip-shrink": clip_shrink,
+            "es-rk-clip-guard": np.full_like(clip_shrink, m)
+            if self.guarded_
+            else clip_shrink,
             "es": network,
             "es-shrink": m + shrink * (network - m),
             "es-rk": v * network + (1 - v) * ridge,
@@ -280,6 +303,8 @@ class ValidatedBlend:
             "clip_weight_no_shrink": self.weight_clip_no_shrink_,
             "clip_weight": self.blend_clip_[0],
             "clip_weight_shrink": self.blend_clip_[1],
+            "clip_valid_r2": self.clip_valid_r2_,
+            "guarded": self.guarded_,
         }
 
 
@@ -606,6 +631,7 @@ def write_report(out: Path, command: str) -> Path:
                 "es-rk-shrink",
                 "es-rk-clip",
                 "es-rk-clip-shrink",
+                "es-rk-clip-guard",
                 "new-default",
                 "wd-scaled",
             )

@@ -94,8 +94,8 @@ def test_quick_run_writes_rows_report_and_metadata_and_resumes(tmp_path):
     bench.main(argv)
     lines = (tmp_path / bench.CSV_NAME).read_text().splitlines()
     assert lines[0].startswith("task,cv_seed,fold,fit,n_train,n_test,fit_seconds")
-    # 2 tasks x 3 folds x (mean, ridge-raw, and seven rows of es-family)
-    assert len(lines) == 1 + 2 * 3 * 9
+    # 2 tasks x 3 folds x (mean, ridge-raw, and eight rows of es-family)
+    assert len(lines) == 1 + 2 * 3 * 10
     report = (tmp_path / bench.REPORT_NAME).read_text()
     assert "## Quick tasks" in report and "| window-quick | 24 |" in report
     bench.main(argv)  # nothing left to run
@@ -119,3 +119,21 @@ def test_clipped_blend_keeps_the_ridge_inside_the_training_targets():
         predictions["es-rk-clip"], w * network + (1 - w) * clipped, rtol=1e-6
     )
     assert set(blend.chosen()) >= {"clip_weight", "clip_weight_shrink"}
+
+
+def test_guard_predicts_the_mean_where_the_blend_barely_beats_it(monkeypatch):
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(40, 1, 12)).astype(np.float32)
+    y = X[:, 0, :3].sum(axis=1)
+    for threshold, guarded in ((bench.GUARD_R2, False), (1.01, True)):
+        # an R² on the 20 % is at most 1: a threshold above it always guards
+        monkeypatch.setattr(bench, "GUARD_R2", threshold)
+        blend = bench.ValidatedBlend(random_state=0, max_epochs=2).fit(X, y)
+        chosen = blend.chosen()
+        assert chosen["guarded"] is guarded
+        assert 0.1 < chosen["clip_valid_r2"] <= 1.0  # the signal is learnt
+        predictions = blend.predict_all(X[:5])
+        expected = (
+            np.full(5, np.mean(y)) if guarded else predictions["es-rk-clip-shrink"]
+        )
+        np.testing.assert_allclose(predictions["es-rk-clip-guard"], expected)
