@@ -13,9 +13,9 @@ batch by batch, with unequal lengths masked rather than padded, and its state
 is saved with ``torch.save``. Each kernel output is the weighted sum made in
 float64 in one fixed order (exact for float32 taps of ordinary range) and
 rounded once to float32, so a series' features do not depend on its batch,
-its device or an exported graph (:func:`kernel_outputs`). On the CPU a compiled loop
-(:mod:`sklearn_convlstm.nn._random_kernels_numba`, numba) computes and counts
-them; elsewhere tensor operations make the same sums.
+its device or an exported graph (:func:`kernel_outputs`). On the CPU a
+compiled loop (:mod:`sklearn_convlstm.nn._random_kernels_numba`, numba)
+computes and counts them; elsewhere tensor operations make the same sums.
 
 :class:`RandomKernelRidge` is the head that ``ConvLSTMClassifier`` adds when
 ``head="random-kernels"`` (and ``head="auto"`` with at most
