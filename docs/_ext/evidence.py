@@ -926,6 +926,7 @@ def compute_headlines(results: Path = RESULTS) -> dict[str, Headline]:
         ("GunPoint", "lstm-fcn"),
         ("GunPoint", "inceptiontime"),
         ("ArrowHead", "lstm-fcn"),
+        ("ArrowHead", "inceptiontime"),
         *(
             (dataset, method)
             for dataset in ("GunPoint", "ArrowHead")
