@@ -35,7 +35,9 @@ to choose. The methods:
   range of the targets it was fitted on, and, for the third round
   (``regression_regimes_round3``), ``es-rk-clip-guard``: ``es-rk-clip-shrink``,
   or the training mean where the chosen blend's R² on the held-out 20 % is
-  below :data:`GUARD_R2`; ``wd-scaled``: weight decay
+  below :data:`GUARD_R2`, and, for the fourth (``regression_regimes_round4``),
+  ``es-rk-clip-perm``: the same with the threshold what the choice reaches on
+  the held-out targets permuted (:func:`chance_r2`); ``wd-scaled``: weight decay
   ``0.1 * max(1, 1000 / n_train)``.
 
 Usage::
@@ -100,11 +102,16 @@ FIT_METHODS = {
         "es-rk-clip",
         "es-rk-clip-shrink",
         "es-rk-clip-guard",
+        "es-rk-clip-perm",
     ),
 }
 #: Round 3's guard: below this R² of the chosen blend on the held-out 20 %
 #: (against the mean of the 80 %), ``es-rk-clip-guard`` predicts the mean.
 GUARD_R2 = 0.1
+#: Round 4's guard: the mean where the chosen blend's held-out R² is below this
+#: quantile of the best-of-grid R² with the held-out targets permuted.
+PERMUTATIONS = 100
+PERMUTATION_QUANTILE = 0.95
 #: Grid of blend weights (network share) and shrinkage factors.
 GRID = np.linspace(0.0, 1.0, 11)
 #: Ridge penalties of the random-kernel ridge (MiniRocket's).
@@ -170,6 +177,33 @@ def best_blend(
             if error < best[0] - 1e-12:
                 best = (error, float(w), float(shrink))
     return best[1], best[2]
+
+
+def blend_r2(
+    y: np.ndarray, network: np.ndarray, ridge: np.ndarray, mean: float
+) -> float:
+    """Return the R² (against ``mean``) of the blend :func:`best_blend` chooses."""
+    w, shrink = best_blend(y, network, ridge, mean)
+    predicted = mean + shrink * (w * network + (1 - w) * ridge - mean)
+    spread = float(np.mean((mean - y) ** 2))
+    if spread == 0:
+        return 0.0
+    return 1.0 - float(np.mean((predicted - y) ** 2)) / spread
+
+
+def chance_r2(
+    y: np.ndarray, network: np.ndarray, ridge: np.ndarray, mean: float, seed: int
+) -> float:
+    """Return what :func:`blend_r2` reaches by chance on these held-out series.
+
+    Its :data:`PERMUTATION_QUANTILE` quantile over :data:`PERMUTATIONS`
+    permutations of ``y`` (the predictions kept in place).
+    """
+    rng = np.random.RandomState(seed)
+    values = [
+        blend_r2(rng.permutation(y), network, ridge, mean) for _ in range(PERMUTATIONS)
+    ]
+    return float(np.quantile(values, PERMUTATION_QUANTILE))
 
 
 class ValidatedBlend:
@@ -263,6 +297,11 @@ class ValidatedBlend:
             else 0.0
         )
         self.guarded_ = self.clip_valid_r2_ < GUARD_R2
+        # round 4: the threshold is what the same choice reaches on permuted targets
+        self.chance_r2_ = chance_r2(
+            y[valid], network_valid, clipped_valid, mean_train, self.random_state
+        )
+        self.perm_guarded_ = self.clip_valid_r2_ < self.chance_r2_
         self.low_, self.high_ = float(np.min(y)), float(np.max(y))
         self.features_, self.ridge_ = self._fit_ridge(X, y)
         self.history_ = self.network_.history_
@@ -286,6 +325,9 @@ class ValidatedBlend:
             "es-rk-clip-guard": np.full_like(clip_shrink, m)
             if self.guarded_
             else clip_shrink,
+            "es-rk-clip-perm": np.full_like(clip_shrink, m)
+            if self.perm_guarded_
+            else clip_shrink,
             "es": network,
             "es-shrink": m + shrink * (network - m),
             "es-rk": v * network + (1 - v) * ridge,
@@ -305,6 +347,8 @@ class ValidatedBlend:
             "clip_weight_shrink": self.blend_clip_[1],
             "clip_valid_r2": self.clip_valid_r2_,
             "guarded": self.guarded_,
+            "chance_r2": self.chance_r2_,
+            "perm_guarded": self.perm_guarded_,
         }
 
 
@@ -632,6 +676,7 @@ def write_report(out: Path, command: str) -> Path:
                 "es-rk-clip",
                 "es-rk-clip-shrink",
                 "es-rk-clip-guard",
+                "es-rk-clip-perm",
                 "new-default",
                 "wd-scaled",
             )

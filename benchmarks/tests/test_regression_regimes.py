@@ -94,8 +94,8 @@ def test_quick_run_writes_rows_report_and_metadata_and_resumes(tmp_path):
     bench.main(argv)
     lines = (tmp_path / bench.CSV_NAME).read_text().splitlines()
     assert lines[0].startswith("task,cv_seed,fold,fit,n_train,n_test,fit_seconds")
-    # 2 tasks x 3 folds x (mean, ridge-raw, and eight rows of es-family)
-    assert len(lines) == 1 + 2 * 3 * 10
+    # 2 tasks x 3 folds x (mean, ridge-raw, and nine rows of es-family)
+    assert len(lines) == 1 + 2 * 3 * 11
     report = (tmp_path / bench.REPORT_NAME).read_text()
     assert "## Quick tasks" in report and "| window-quick | 24 |" in report
     bench.main(argv)  # nothing left to run
@@ -137,3 +137,19 @@ def test_guard_predicts_the_mean_where_the_blend_barely_beats_it(monkeypatch):
             np.full(5, np.mean(y)) if guarded else predictions["es-rk-clip-shrink"]
         )
         np.testing.assert_allclose(predictions["es-rk-clip-guard"], expected)
+
+
+def test_chance_r2_is_high_for_noise_and_low_against_a_real_fit():
+    rng = np.random.default_rng(2)
+    y = rng.normal(size=30)
+    noise_network, noise_ridge = rng.normal(size=(2, 30))
+    chance = bench.chance_r2(y, noise_network, noise_ridge, 0.0, seed=0)
+    assert 0.0 <= chance < 0.5
+    # a fit on permuted targets is as good as on the real ones: not above chance
+    assert bench.blend_r2(y, noise_network, noise_ridge, 0.0) < 0.5
+    # a real fit is far above what permutations give
+    good = y + 0.1 * rng.normal(size=30)
+    assert bench.blend_r2(y, good, noise_ridge, 0.0) > 0.95
+    assert bench.chance_r2(y, good, noise_ridge, 0.0, seed=0) < 0.5
+    # the same seed, the same threshold
+    assert chance == bench.chance_r2(y, noise_network, noise_ridge, 0.0, seed=0)
