@@ -60,8 +60,19 @@ _sclstm_pg_setup() {
   status="$(echo "$line" | awk '{print $4}')"
 
   # 3. Start it unless it runs already, then wait until it accepts connections.
+  #    The tuning tests start up to a dozen workers at once on two pytest
+  #    processes, each with Optuna's connection pool: they peaked at 62
+  #    connections alone, near the default max_connections of 100 (a full run
+  #    was refused connections once), so the server runs with 300.
+  local connections=300
+  if [ "$status" = "online" ] && [ "$(_sclstm_pg_as_postgres psql -p "$port" -tAc \
+      'SHOW max_connections')" -lt "$connections" ]; then
+    _sclstm_pg_as_root pg_ctlcluster "$version" "$cluster" stop
+    status=down
+  fi
   if [ "$status" != "online" ]; then
-    _sclstm_pg_as_root pg_ctlcluster "$version" "$cluster" start
+    _sclstm_pg_as_root pg_ctlcluster "$version" "$cluster" start -- \
+      -o "-c max_connections=$connections"
   fi
   local attempt
   for attempt in $(seq 1 60); do
