@@ -286,15 +286,8 @@ class ValidatedBlend:
         ]
         self.weight_clip_no_shrink_ = float(GRID[int(np.argmin(errors))])
         # round 3: the mean where the chosen blend barely beats it on the 20 %
-        wc, sc = self.blend_clip_
-        chosen_valid = mean_train + sc * (
-            wc * network_valid + (1 - wc) * clipped_valid - mean_train
-        )
-        spread = float(np.mean((mean_train - y[valid]) ** 2))
-        self.clip_valid_r2_ = (
-            1.0 - float(np.mean((chosen_valid - y[valid]) ** 2)) / spread
-            if spread > 0
-            else 0.0
+        self.clip_valid_r2_ = blend_r2(
+            y[valid], network_valid, clipped_valid, mean_train
         )
         self.guarded_ = self.clip_valid_r2_ < GUARD_R2
         # round 4: the threshold is what the same choice reaches on permuted targets
