@@ -37,7 +37,10 @@ to choose. The methods:
   or the training mean where the chosen blend's R² on the held-out 20 % is
   below :data:`GUARD_R2`, and, for the fourth (``regression_regimes_round4``),
   ``es-rk-clip-perm``: the same with the threshold what the choice reaches on
-  the held-out targets permuted (:func:`chance_r2`); ``wd-scaled``: weight decay
+  the held-out targets permuted (:func:`chance_r2`); ``cf-family``
+  (``regression_regimes_round5``): the same head chosen by cross-fitting
+  (:class:`CrossFitBlend`), rows ``cf`` (the inner networks averaged),
+  ``cf-rk-clip-shrink`` and ``cf-rk-clip-perm``; ``wd-scaled``: weight decay
   ``0.1 * max(1, 1000 / n_train)``.
 
 Usage::
@@ -91,6 +94,8 @@ N_FOLDS = 3
 BASELINES = ("mean", "ridge-raw", "rf-stats", "minirocket")
 #: Fits (a fit may give several method rows) in the order they run: cheap first.
 DEFAULT_FITS = ("mean", "ridge-raw", "rf-stats", "minirocket", "default", "es-family")
+#: Every fit :func:`build` knows.
+KNOWN_FITS = (*DEFAULT_FITS, "new-default", "wd-scaled", "cf-family")
 #: Rows each fit gives.
 FIT_METHODS = {
     "es-family": (
@@ -104,7 +109,10 @@ FIT_METHODS = {
         "es-rk-clip-guard",
         "es-rk-clip-perm",
     ),
+    "cf-family": ("cf", "cf-rk-clip-shrink", "cf-rk-clip-perm"),
 }
+#: Round 5: inner folds of the cross-fitted blend (``cf-family``).
+CROSS_FIT_FOLDS = 3
 #: Round 3's guard: below this R² of the chosen blend on the held-out 20 %
 #: (against the mean of the 80 %), ``es-rk-clip-guard`` predicts the mean.
 GUARD_R2 = 0.1
@@ -160,13 +168,17 @@ class RawRidge:
 
 
 def best_blend(
-    y: np.ndarray, network: np.ndarray, ridge: np.ndarray | None, mean: float
+    y: np.ndarray,
+    network: np.ndarray,
+    ridge: np.ndarray | None,
+    mean: float | np.ndarray,
 ) -> tuple[float, float]:
     """Return the (network weight, shrinkage) of least squared error on ``y``.
 
     The prediction is ``mean + shrink * (w * network + (1 - w) * ridge -
     mean)`` over :data:`GRID` for both; without ``ridge``, ``w`` is 1. Ties
     go to the larger weight and shrinkage (the earliest in the reversed grid).
+    ``mean`` may be one value per series (the mean each series shrinks toward).
     """
     weights = GRID[::-1] if ridge is not None else np.array([1.0])
     best = (np.inf, 1.0, 1.0)
@@ -180,7 +192,7 @@ def best_blend(
 
 
 def blend_r2(
-    y: np.ndarray, network: np.ndarray, ridge: np.ndarray, mean: float
+    y: np.ndarray, network: np.ndarray, ridge: np.ndarray, mean: float | np.ndarray
 ) -> float:
     """Return the R² (against ``mean``) of the blend :func:`best_blend` chooses."""
     w, shrink = best_blend(y, network, ridge, mean)
@@ -192,7 +204,11 @@ def blend_r2(
 
 
 def chance_r2(
-    y: np.ndarray, network: np.ndarray, ridge: np.ndarray, mean: float, seed: int
+    y: np.ndarray,
+    network: np.ndarray,
+    ridge: np.ndarray,
+    mean: float | np.ndarray,
+    seed: int,
 ) -> float:
     """Return what :func:`blend_r2` reaches by chance on these held-out series.
 
@@ -345,6 +361,99 @@ class ValidatedBlend:
         }
 
 
+class CrossFitBlend:
+    """Round 5's candidates ``cf*``: the blend chosen by cross-fitting.
+
+    The training series are split into :data:`CROSS_FIT_FOLDS` shuffled
+    folds; on each, an early-stopped network and a clipped random-kernel ridge
+    (as :class:`ValidatedBlend`'s) are trained on the other folds. Their
+    out-of-fold predictions, on every training series, choose the blend weight
+    and the shrinkage (toward the mean of the targets each series' models were
+    trained on) and decide the permutation guard (:func:`chance_r2`).
+    Predictions average the inner models; nothing is refitted on all series.
+    """
+
+    def __init__(self, random_state: int, **params: Any) -> None:
+        self.random_state = random_state
+        self.params = params
+
+    def fit(self, X: np.ndarray, y: np.ndarray) -> CrossFitBlend:
+        """Train the inner models; choose the blend on their out-of-fold predictions."""
+        from sklearn.model_selection import KFold
+
+        from sklearn_convlstm.ensemble import member_seeds
+
+        y = np.asarray(y, dtype=np.float64)
+        seeds = member_seeds(self.random_state, CROSS_FIT_FOLDS)
+        folds = KFold(CROSS_FIT_FOLDS, shuffle=True, random_state=self.random_state)
+        network_oof, ridge_oof, mean_oof = (np.empty(len(y)) for _ in range(3))
+        self.members_: list[tuple[ValidatedBlend, float, float]] = []
+        for seed, (inner_train, inner_valid) in zip(seeds, folds.split(y), strict=True):
+            member = ValidatedBlend(random_state=int(seed or 0), **self.params)
+            member.network_ = _early_stopped_network(
+                member.random_state, self.params, X[inner_train], y[inner_train]
+            )
+            member.features_, member.ridge_ = member._fit_ridge(
+                X[inner_train], y[inner_train]
+            )
+            low, high = float(y[inner_train].min()), float(y[inner_train].max())
+            self.members_.append((member, low, high))
+            network_oof[inner_valid] = member.network_.predict(X[inner_valid])
+            ridge_oof[inner_valid] = np.clip(
+                member._ridge_predict(X[inner_valid]), low, high
+            )
+            mean_oof[inner_valid] = float(np.mean(y[inner_train]))
+        self.oof_ = {"network": network_oof, "ridge": ridge_oof, "mean": mean_oof}
+        self.mean_ = float(np.mean(y))
+        self.blend_ = best_blend(y, network_oof, ridge_oof, mean_oof)
+        self.oof_r2_ = blend_r2(y, network_oof, ridge_oof, mean_oof)
+        self.chance_r2_ = chance_r2(
+            y, network_oof, ridge_oof, mean_oof, self.random_state
+        )
+        self.perm_guarded_ = self.oof_r2_ < self.chance_r2_
+        self.history_ = [
+            epoch for m, _, _ in self.members_ for epoch in m.network_.history_
+        ]
+        return self
+
+    def predict_all(self, X: np.ndarray) -> dict[str, np.ndarray]:
+        """Predictions of the three candidate rows."""
+        network = np.mean([m.network_.predict(X) for m, _, _ in self.members_], axis=0)
+        ridge = np.mean(
+            [np.clip(m._ridge_predict(X), low, high) for m, low, high in self.members_],
+            axis=0,
+        )
+        w, s = self.blend_
+        blend = self.mean_ + s * (w * network + (1 - w) * ridge - self.mean_)
+        return {
+            "cf": network,
+            "cf-rk-clip-shrink": blend,
+            "cf-rk-clip-perm": np.full_like(blend, self.mean_)
+            if self.perm_guarded_
+            else blend,
+        }
+
+    def chosen(self) -> dict[str, Any]:
+        """Return the blend chosen and the guard's figures (for the rows)."""
+        return {
+            "weight": self.blend_[0],
+            "shrink": self.blend_[1],
+            "oof_r2": self.oof_r2_,
+            "chance_r2": self.chance_r2_,
+            "perm_guarded": self.perm_guarded_,
+            "epochs": [len(m.network_.history_) for m, _, _ in self.members_],
+        }
+
+
+def _early_stopped_network(
+    seed: int, params: dict[str, Any], X: np.ndarray, y: np.ndarray
+) -> Any:
+    """Return ``ConvLSTMRegressor(early_stopping=True)`` fitted on ``(X, y)``."""
+    from sklearn_convlstm import ConvLSTMRegressor
+
+    return ConvLSTMRegressor(random_state=seed, early_stopping=True, **params).fit(X, y)
+
+
 def build(fit: str, seed: int, n_train: int, quick: bool) -> Any:
     """Return a fresh estimator of ``fit`` seeded with ``seed``."""
     from sklearn.dummy import DummyRegressor
@@ -374,7 +483,9 @@ def build(fit: str, seed: int, n_train: int, quick: bool) -> Any:
         )
     if fit == "es-family":
         return ValidatedBlend(random_state=seed, **quick_params)
-    raise ValueError(f"unknown fit {fit!r}; expected one of {DEFAULT_FITS}")
+    if fit == "cf-family":
+        return CrossFitBlend(random_state=seed, **quick_params)
+    raise ValueError(f"unknown fit {fit!r}; expected one of {KNOWN_FITS}")
 
 
 def r2(y: np.ndarray, predicted: np.ndarray) -> float:
@@ -632,6 +743,7 @@ def write_report(out: Path, command: str) -> Path:
         "es-rk-head",
         "wd-scaled",
         *FIT_METHODS["es-family"],
+        *FIT_METHODS["cf-family"],
     ]
     methods = [m for m in order if m in present] + [
         m for m in present if m not in order
@@ -670,6 +782,9 @@ def write_report(out: Path, command: str) -> Path:
                 "es-rk-clip-shrink",
                 "es-rk-clip-guard",
                 "es-rk-clip-perm",
+                "cf",
+                "cf-rk-clip-shrink",
+                "cf-rk-clip-perm",
                 "new-default",
                 "wd-scaled",
             )

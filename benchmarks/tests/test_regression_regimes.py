@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+from sklearn.model_selection import KFold
 
 from benchmarks.regression import bench_regression_regimes as bench
 from benchmarks.regression import tasks
@@ -153,3 +154,54 @@ def test_chance_r2_is_high_for_noise_and_low_against_a_real_fit():
     assert bench.chance_r2(y, good, noise_ridge, 0.0, seed=0) < 0.5
     # the same seed, the same threshold
     assert chance == bench.chance_r2(y, noise_network, noise_ridge, 0.0, seed=0)
+
+
+def test_cross_fit_chooses_on_every_series_out_of_fold_and_averages_members():
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(30, 1, 12)).astype(np.float32)
+    y = X[:, 0, :3].sum(axis=1).astype(np.float64)
+    blend = bench.CrossFitBlend(random_state=0, max_epochs=2).fit(X, y)
+    assert len(blend.members_) == bench.CROSS_FIT_FOLDS
+    oof = blend.oof_
+    # each series is predicted by the members that did not train on it
+    inner = KFold(bench.CROSS_FIT_FOLDS, shuffle=True, random_state=0).split(y)
+    for (member, low, high), (inner_train, inner_valid) in zip(
+        blend.members_, inner, strict=True
+    ):
+        np.testing.assert_allclose(
+            oof["network"][inner_valid], member.network_.predict(X[inner_valid])
+        )
+        assert (low, high) == (y[inner_train].min(), y[inner_train].max())
+        np.testing.assert_allclose(oof["mean"][inner_valid], y[inner_train].mean())
+    chosen = bench.best_blend(y, oof["network"], oof["ridge"], oof["mean"])
+    assert chosen == blend.blend_
+    # predictions: the members' averages, blended and shrunk as chosen
+    w, s = blend.blend_
+    predictions = blend.predict_all(X[:7])
+    network = np.mean([m.network_.predict(X[:7]) for m, _, _ in blend.members_], axis=0)
+    ridge = np.mean(
+        [np.clip(m._ridge_predict(X[:7]), lo, hi) for m, lo, hi in blend.members_],
+        axis=0,
+    )
+    np.testing.assert_allclose(predictions["cf"], network)
+    expected = blend.mean_ + s * (w * network + (1 - w) * ridge - blend.mean_)
+    np.testing.assert_allclose(predictions["cf-rk-clip-shrink"], expected)
+    guarded = blend.chosen()["perm_guarded"]
+    assert guarded == (blend.oof_r2_ < blend.chance_r2_)
+    np.testing.assert_allclose(
+        predictions["cf-rk-clip-perm"],
+        np.full(7, blend.mean_) if guarded else expected,
+    )
+    # the three members are different networks
+    assert len({m.random_state for m, _, _ in blend.members_}) == 3
+
+
+def test_cross_fit_guard_fires_on_a_target_nothing_predicts():
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(45, 1, 12)).astype(np.float32)
+    y = rng.normal(size=45)
+    blend = bench.CrossFitBlend(random_state=1, max_epochs=2).fit(X, y)
+    assert blend.perm_guarded_
+    np.testing.assert_allclose(
+        blend.predict_all(X[:4])["cf-rk-clip-perm"], np.full(4, y.mean())
+    )
