@@ -10,6 +10,7 @@ import re
 import numpy as np
 import pytest
 import torch
+from conftest import AGG_ELSEWHERE
 from sklearn.ensemble import VotingClassifier
 
 from sklearn_convlstm import ConvLSTMClassifier
@@ -499,6 +500,26 @@ def test_write_csv_and_plot(tmp_path):
     for summary, name in ((summarize(ROWS), "many.png"), (summarize(ROWS[:2]), "one")):
         png = plot_comparison(summary, tmp_path / name, title="t")
         assert png.read_bytes()[:8] == PNG_MAGIC
+
+
+def test_plot_leaves_the_callers_backend_and_figures_alone(tmp_path):
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    before = matplotlib.get_backend()
+    # Agg under another name: an Agg canvas, as optuna needs, that
+    # matplotlib.use("Agg") would still switch from
+    plt.switch_backend(AGG_ELSEWHERE)
+    try:
+        open_figure = plt.figure()
+        plot_comparison(summarize(ROWS), tmp_path / "plot.png")
+        # matplotlib.use("Agg") would have switched the backend and closed it
+        assert matplotlib.get_backend() == AGG_ELSEWHERE
+        assert plt.fignum_exists(open_figure.number)
+        assert plt.get_fignums() == [open_figure.number]  # nothing left open
+    finally:
+        plt.close("all")
+        plt.switch_backend(before)
 
 
 def test_cli_compare_on_shipped_gunpoint(tmp_path, capsys):

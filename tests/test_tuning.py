@@ -11,7 +11,7 @@ from typing import ClassVar
 
 import numpy as np
 import pytest
-from conftest import FAST_PARAMS
+from conftest import AGG_ELSEWHERE, FAST_PARAMS
 from sklearn.model_selection import GridSearchCV, KFold
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
@@ -682,7 +682,15 @@ def test_make_storage(tmp_path):
 
 
 def test_plots_are_written_as_png(series, tmp_path):
+    import matplotlib
+    import matplotlib.pyplot as plt
+
     X, y = series
+    before = matplotlib.get_backend()
+    # Agg under another name: an Agg canvas, as optuna needs, that
+    # matplotlib.use("Agg") would still switch from
+    plt.switch_backend(AGG_ELSEWHERE)
+    open_figure = plt.figure()
     tuning.tune(
         make_feature_baseline(random_state=0),
         X,
@@ -705,6 +713,11 @@ def test_plots_are_written_as_png(series, tmp_path):
     ]
     for path in (tmp_path / "plots").iterdir():
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # the caller's backend and open figures are left as they were
+    assert matplotlib.get_backend() == AGG_ELSEWHERE
+    assert plt.get_fignums() == [open_figure.number]
+    plt.close("all")
+    plt.switch_backend(before)
 
 
 # ------------------------------------------------------------------------ CLI

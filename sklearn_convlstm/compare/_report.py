@@ -292,15 +292,16 @@ def plot_comparison(
     True
     """
     matplotlib = import_optional("matplotlib", purpose="plot_comparison")
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    # a Figure of its own, outside pyplot: the caller's backend and open
+    # figures stay as they are (matplotlib.use would close them)
+    from matplotlib.figure import Figure
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     datasets = list(dict.fromkeys(str(row.get("dataset", "")) for row in summary))
     methods = list(dict.fromkeys(str(row["method"]) for row in summary))
     by_key = {(str(row.get("dataset", "")), str(row["method"])): row for row in summary}
-    colors = plt.get_cmap("tab10")
+    colors = matplotlib.colormaps["tab10"]
     metric = "r2" if any("r2_mean" in row for row in summary) else "accuracy"
 
     def values(dataset: str, key: str) -> list[float]:
@@ -316,7 +317,8 @@ def plot_comparison(
         shape, size = (1, 2), (min(16.0, max(8.0, 2.0 + 1.2 * n_bars)), 4.5)
     else:  # one above the other, each as wide as the groups need
         shape, size = (2, 1), (min(16.0, max(8.0, 2.0 + 0.3 * n_bars)), 8.0)
-    figure, (ax_accuracy, ax_time) = plt.subplots(*shape, figsize=size)
+    figure = Figure(figsize=size)
+    ax_accuracy, ax_time = figure.subplots(*shape)
     if len(datasets) == 1:
         dataset = datasets[0]
         positions = np.arange(len(methods))
@@ -376,5 +378,4 @@ def plot_comparison(
     legend_height = 0.0 if len(datasets) == 1 else 0.03 * legend_rows + 0.01
     figure.tight_layout(rect=(0.0, legend_height, 1.0, 1.0))
     figure.savefig(path, dpi=120, format="png")
-    plt.close(figure)
     return path

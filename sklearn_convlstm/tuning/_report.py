@@ -106,8 +106,9 @@ def save_plots(study: optuna.Study, directory: str | os.PathLike) -> list[Path]:
      PosixPath('plots/param_importances.png')]
     """
     import_optional("optuna", purpose="Tuning")
-    matplotlib = import_optional("matplotlib", purpose="Saving plots")
-    matplotlib.use("Agg", force=False)
+    # the caller's backend as it is (matplotlib.use would close its figures);
+    # without a display, matplotlib itself falls back to Agg
+    import_optional("matplotlib", purpose="Saving plots")
     import matplotlib.pyplot as plt
     from optuna.visualization import matplotlib as optuna_plots
 
