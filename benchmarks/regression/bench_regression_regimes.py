@@ -471,7 +471,9 @@ def build(fit: str, seed: int, n_train: int, quick: bool) -> Any:
     if fit == "default":
         # the default before this study: the network alone (head="network"
         # once the regressor has a head parameter)
-        old = {"head": "network"} if "head" in ConvLSTMRegressor().get_params() else {}
+        old: dict[str, Any] = (
+            {"head": "network"} if "head" in ConvLSTMRegressor().get_params() else {}
+        )
         return ConvLSTMRegressor(random_state=seed, **old, **quick_params)
     if fit == "new-default":
         return ConvLSTMRegressor(random_state=seed, **quick_params)
@@ -651,8 +653,8 @@ def detail_table(
                 [
                     task,
                     method,
-                    _cell(np.mean([float(r["cv_r2"]) for r in here])),
-                    _cell(np.mean([float(r["train_r2"]) for r in here])),
+                    _cell(float(np.mean([float(r["cv_r2"]) for r in here]))),
+                    _cell(float(np.mean([float(r["train_r2"]) for r in here]))),
                     f"{np.mean([float(r['fit_seconds']) for r in here]):.1f}",
                     f"{np.mean(epochs):.0f}" if epochs else "",
                     str(len(here)),
