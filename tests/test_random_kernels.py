@@ -452,6 +452,21 @@ def test_features_of_a_series_do_not_depend_on_its_batch(n_channels):
             assert torch.equal(alone[0], ragged[i])
 
 
+def test_compiled_loop_is_only_loaded_where_it_runs(monkeypatch):
+    # off the CPU (here the meta device, as CUDA would) the tensor path counts
+    # and numba is not imported for it
+    def compiled_loop_loaded():
+        raise AssertionError("the compiled CPU loop was loaded for another device")
+
+    monkeypatch.setattr(_random_kernels, "_compiled_ppv_features", compiled_loop_loaded)
+    x = torch.randn(6, 2, 30)
+    module = RandomKernelFeatures.from_training_series(x, random_state=0)
+    on_meta = copy.deepcopy(module).to("meta")(x.to("meta"))
+    assert on_meta.device.type == "meta" and on_meta.shape == (6, module.n_features)
+    with pytest.raises(AssertionError, match="compiled CPU loop was loaded"):
+        module(x)
+
+
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 def test_head_runs_on_cuda_and_counts_as_on_the_cpu():
     """A CUDA model's head is on CUDA and counts as the CPU one, bit for bit.

@@ -279,8 +279,9 @@ class RandomKernelFeatures(nn.Module):
                 # caller put there (scaling may have shifted it)
                 positions = torch.arange(n_timesteps, device=x.device)
                 x = x.masked_fill(positions >= lengths[:, None, None], 0.0)
-        compiled = _compiled_ppv_features()
-        if x.device.type in ("cpu", "mps") and compiled is not None:
+        # numba is imported (on first use) only where the loop runs
+        compiled = _compiled_ppv_features() if x.device.type in ("cpu", "mps") else None
+        if compiled is not None:
             # (MPS has no float64: its series are counted on the CPU)
             features = torch.empty(batch, self.n_features)
             self._fill_features_compiled(compiled, features, x.cpu(), lengths)
