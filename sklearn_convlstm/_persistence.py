@@ -59,7 +59,11 @@ from sklearn_convlstm._engine.nets import (
 from sklearn_convlstm._engine.precision import resolve_precision
 from sklearn_convlstm._parameters import resolve_device
 from sklearn_convlstm._preprocessing import NETWORK_SCALING, TimeSeriesScaler
-from sklearn_convlstm._regressor import ConvLSTMRegressor, StandardisedMSELoss
+from sklearn_convlstm._regressor import (
+    ConvLSTMRegressor,
+    StandardisedMSELoss,
+    refuse_cross_fitted,
+)
 from sklearn_convlstm.nn import ConvLSTMNetwork, RandomKernelRidge
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "load_model", "save_model"]
@@ -238,6 +242,7 @@ def save_model(
             f"{type(estimator).__name__}. Use pickle for other objects."
         )
     check_is_fitted(estimator)
+    refuse_cross_fitted(estimator, "save_model")
     params = {
         name: _encode(value, f"The parameter {name!r}")
         for name, value in estimator.get_params(deep=False).items()

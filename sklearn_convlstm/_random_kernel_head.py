@@ -1,22 +1,42 @@
-"""The random-kernel ridge head of the classifier: fitted with scikit-learn.
+"""The random-kernel ridge heads of the classifier and the regressor.
 
 :func:`fit_random_kernel_ridge` computes the pure-PyTorch
 :class:`~sklearn_convlstm.nn.RandomKernelFeatures` of the training series,
 fits scikit-learn's ``RidgeClassifierCV`` on them and folds the scaler and the
 ridge into the :class:`~sklearn_convlstm.nn.RandomKernelRidge` module the
-classifier fuses with its network.
+classifier fuses with its network. :func:`fit_random_kernel_regression` does
+the same with ``RidgeCV`` for the regressor, and :func:`choose_blend` chooses
+how the regressor blends its networks with that ridge (and when it predicts
+the training mean instead).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import torch
-from sklearn.linear_model import RidgeClassifierCV
+from sklearn.linear_model import RidgeClassifierCV, RidgeCV
 
 from sklearn_convlstm.nn import RandomKernelFeatures, RandomKernelRidge
 from sklearn_convlstm.nn._random_kernels import RIDGE_ALPHAS
 
-__all__ = ["fit_random_kernel_ridge"]
+__all__ = [
+    "BLEND_GRID",
+    "PERMUTATIONS",
+    "PERMUTATION_QUANTILE",
+    "choose_blend",
+    "fit_random_kernel_regression",
+    "fit_random_kernel_ridge",
+    "ridge_regression_outputs",
+]
+
+#: The network's weights in the regressor's blend, and the shrinkages toward
+#: the training mean, that :func:`choose_blend` chooses from.
+BLEND_GRID = tuple(float(value) for value in np.linspace(0.0, 1.0, 11))
+#: :func:`choose_blend` predicts the mean where the chosen blend's R² is below
+#: this quantile of the same choice's R² with the targets permuted ...
+PERMUTATION_QUANTILE = 0.95
+#: ... over this many permutations.
+PERMUTATIONS = 100
 
 
 def fit_random_kernel_ridge(
@@ -49,14 +69,9 @@ def fit_random_kernel_ridge(
     -------
     head : RandomKernelRidge
     """
-    features = RandomKernelFeatures.from_training_series(
-        x, lengths, n_features=n_features, random_state=random_state
+    features, table, mean, scale = _standardised_features(
+        x, lengths, n_features, random_state
     )
-    with torch.no_grad():
-        table = features(x.float().cpu(), lengths).double().numpy()
-    mean = table.mean(axis=0)
-    scale = table.std(axis=0)
-    scale[scale == 0] = 1.0
     ridge = RidgeClassifierCV(alphas=np.asarray(RIDGE_ALPHAS))
     ridge.fit((table - mean) / scale, y)
     coef = np.zeros((n_classes, table.shape[1]))
@@ -76,3 +91,131 @@ def fit_random_kernel_ridge(
         head.linear.bias.copy_(torch.from_numpy(intercept - (coef / scale) @ mean))
     head.alpha_ = float(ridge.alpha_)
     return head
+
+
+def _standardised_features(
+    x: torch.Tensor, lengths: torch.Tensor | None, n_features: int, random_state: int
+) -> tuple[RandomKernelFeatures, np.ndarray, np.ndarray, np.ndarray]:
+    """Draw the features from ``x``; return them, their table, its mean and scale.
+
+    The scale is the standard deviation of each feature (1 where it is 0).
+    """
+    features = RandomKernelFeatures.from_training_series(
+        x, lengths, n_features=n_features, random_state=random_state
+    )
+    with torch.no_grad():
+        table = features(x.float().cpu(), lengths).double().numpy()
+    mean = table.mean(axis=0)
+    scale = table.std(axis=0)
+    scale[scale == 0] = 1.0
+    return features, table, mean, scale
+
+
+def fit_random_kernel_regression(
+    x: torch.Tensor,
+    y: np.ndarray,
+    lengths: torch.Tensor | None = None,
+    *,
+    n_features: int = 10_000,
+    random_state: int = 0,
+) -> RandomKernelRidge:
+    """Fit random-kernel features and a ridge regression on training series.
+
+    As :func:`fit_random_kernel_ridge`, with scikit-learn's ``RidgeCV``
+    (penalty among :data:`RIDGE_ALPHAS` by leave-one-out): one output per
+    target, in the targets' units.
+
+    Parameters
+    ----------
+    x : Tensor of shape (n_series, n_channels, n_timesteps)
+    y : ndarray of shape (n_series, n_outputs)
+    lengths : Tensor of shape (n_series,), default=None
+    n_features : int, default=10000
+    random_state : int, default=0
+
+    Returns
+    -------
+    head : RandomKernelRidge
+    """
+    features, table, mean, scale = _standardised_features(
+        x, lengths, n_features, random_state
+    )
+    y = np.asarray(y, dtype=np.float64).reshape(len(table), -1)
+    ridge = RidgeCV(alphas=np.asarray(RIDGE_ALPHAS)).fit((table - mean) / scale, y)
+    coef = np.atleast_2d(ridge.coef_) / scale
+    head = RandomKernelRidge(features, y.shape[1])
+    with torch.no_grad():
+        head.linear.weight.copy_(torch.from_numpy(coef))
+        head.linear.bias.copy_(
+            torch.from_numpy(np.atleast_1d(ridge.intercept_) - coef @ mean)
+        )
+    head.alpha_ = float(ridge.alpha_)
+    return head.eval()
+
+
+def ridge_regression_outputs(
+    head: RandomKernelRidge, x: torch.Tensor, lengths: torch.Tensor | None = None
+) -> np.ndarray:
+    """Return the ridge's predictions in float64, shape (n_series, n_outputs).
+
+    The features are exact (:class:`~sklearn_convlstm.nn.RandomKernelFeatures`)
+    and the linear map is applied in float64, so a series' prediction does not
+    depend on the other series of its batch.
+    """
+    with torch.no_grad():
+        features = head.features(x.float().cpu(), lengths).double()
+        return torch.nn.functional.linear(
+            features, head.linear.weight.double(), head.linear.bias.double()
+        ).numpy()
+
+
+def choose_blend(
+    y: np.ndarray, network: np.ndarray, ridge: np.ndarray, mean: np.ndarray, seed: int
+) -> tuple[float, float, float, float]:
+    """Choose the network's weight and the shrinkage of least squared error on ``y``.
+
+    The prediction is ``mean + shrinkage * (w * network + (1 - w) * ridge -
+    mean)``, both from :data:`BLEND_GRID`; ties go to the larger weight, then
+    the larger shrinkage. ``mean`` holds, per series, the mean it shrinks
+    toward. Where the chosen prediction's R² on ``y`` (against ``mean``) is
+    below the :data:`PERMUTATION_QUANTILE` quantile of the best R² with ``y``
+    permuted (:data:`PERMUTATIONS` permutations drawn with ``seed``), the
+    shrinkage is 0: the prediction is the mean.
+
+    Parameters
+    ----------
+    y, network, ridge, mean : ndarray of shape (n_series,)
+        Targets; out-of-sample predictions of the network and of the ridge;
+        the mean each series shrinks toward.
+    seed : int
+        Seed of the permutations.
+
+    Returns
+    -------
+    weight, shrinkage, r2, chance_r2 : float
+        The choice, the chosen blend's R² and the threshold it was held to.
+    """
+    pairs = [(w, s) for w in BLEND_GRID[::-1] for s in BLEND_GRID[::-1]]
+    predictions = np.stack(
+        [mean + s * (w * network + (1.0 - w) * ridge - mean) for w, s in pairs]
+    )
+
+    def best_r2(targets: np.ndarray) -> tuple[float, int]:
+        errors = np.mean((predictions - targets) ** 2, axis=1)
+        best = 0
+        for index in range(1, len(pairs)):  # the first of the least errors
+            if errors[index] < errors[best] - 1e-12:
+                best = index
+        spread = float(np.mean((mean - targets) ** 2))
+        return (0.0 if spread == 0.0 else 1.0 - errors[best] / spread), best
+
+    r2, best = best_r2(y)
+    rng = np.random.RandomState(seed)
+    chance = float(
+        np.quantile(
+            [best_r2(rng.permutation(y))[0] for _ in range(PERMUTATIONS)],
+            PERMUTATION_QUANTILE,
+        )
+    )
+    weight, shrinkage = pairs[best]
+    return weight, (0.0 if r2 < chance else shrinkage), float(r2), chance

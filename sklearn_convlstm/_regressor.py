@@ -5,29 +5,65 @@ The same networks, parameters, training and prediction as
 :mod:`sklearn_convlstm._base`); this module adds what regression needs:
 numeric targets of shape ``(n,)`` or ``(n, k)``, standardised on the training
 targets inside the estimator, a mean squared error in those standard units,
-a random early-stopping split and ``predict`` in the targets' own units.
+a random early-stopping split, ``predict`` in the targets' own units and the
+cross-fitted random-kernel head of ``head="random-kernels"`` (early-stopped
+networks blended with ridge regressions on random-kernel features, the blend
+chosen on every training series out of fold).
 """
 
 from __future__ import annotations
 
 import copy
 import math
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
-from sklearn.base import RegressorMixin
-from sklearn.model_selection import ShuffleSplit
+from sklearn.base import RegressorMixin, clone
+from sklearn.model_selection import KFold, ShuffleSplit
 from sklearn.preprocessing import StandardScaler
 from torch import nn
 
 from sklearn_convlstm._base import BaseConvLSTM
+from sklearn_convlstm._engine.batching import prediction_batches, read_only_ok
 from sklearn_convlstm._engine.nets import FLOAT64_MODULE, _AutocastNeuralNetRegressor
 from sklearn_convlstm._estimator_docs import document_shared
+from sklearn_convlstm._lazy import LazySeries, RaggedSeries
+from sklearn_convlstm._parameters import draw_seed
+from sklearn_convlstm._random_kernel_head import (
+    choose_blend,
+    fit_random_kernel_regression,
+    ridge_regression_outputs,
+)
 from sklearn_convlstm._targets import check_float32_targets, check_regression_targets
-from sklearn_convlstm._validation import fit_context
+from sklearn_convlstm._validation import (
+    StrOptions,
+    fit_context,
+    series_lengths,
+    take_samples,
+    validate_series_input,
+)
+from sklearn_convlstm.nn import RandomKernelRidge
+from sklearn_convlstm.nn._random_kernels import KERNEL_LENGTH
 
-__all__ = ["ConvLSTMRegressor", "StandardisedMSELoss"]
+__all__ = [
+    "CROSS_FIT_FOLDS",
+    "CROSS_FIT_MIN_SERIES",
+    "HEADS",
+    "ConvLSTMRegressor",
+    "StandardisedMSELoss",
+    "refuse_cross_fitted",
+]
+
+#: Values of ``ConvLSTMRegressor(head=...)``.
+HEADS = ("auto", "network", "random-kernels")
+#: ``head="random-kernels"`` trains this many networks and ridges, each on all
+#: training series but one fold of them.
+CROSS_FIT_FOLDS = 3
+#: ``head="auto"`` uses the random-kernel head from this many training series
+#: (the smallest training fold of the study that chose it had 93).
+CROSS_FIT_MIN_SERIES = 90
 
 
 class StandardisedMSELoss(nn.Module):
@@ -97,13 +133,60 @@ class ConvLSTMRegressor(RegressorMixin, BaseConvLSTM):
     Parameters
     ----------
     {shared_parameters}
+    head : {{"auto", "network", "random-kernels"}}, default="auto"
+        What makes the predictions. ``"network"``: one network trained on all
+        training series (or with early stopping if ``early_stopping=True``).
+        ``"random-kernels"``: cross-fitting. The training series are split
+        into :data:`CROSS_FIT_FOLDS` (3) shuffled folds; for each, a copy of
+        this estimator with ``head="network"`` and ``early_stopping=True``
+        (its own ``validation_fraction`` held out, the weights of its best
+        validation loss restored) and a ridge regression (``RidgeCV``,
+        penalty by leave-one-out) on 10,000 random-kernel (MiniRocket)
+        features of the network-scaled series
+        (:class:`~sklearn_convlstm.nn.RandomKernelFeatures`) are trained on
+        the other folds; the ridge's predictions are clipped to the range of
+        the targets it was trained on. Their predictions on the fold they did
+        not see, for every training series, choose per target the networks'
+        weight ``w`` in the blend and a shrinkage ``s`` toward the mean
+        (:func:`~sklearn_convlstm._random_kernel_head.choose_blend`: 0 to 1
+        by 0.1 each; ``s`` is 0 where the chosen blend's out-of-fold R² is
+        below what the same choice reaches with the targets permuted).
+        ``predict`` returns ``mean + s * (w * network + (1 - w) * ridge -
+        mean)``, ``network`` and ``ridge`` the averages over the three. It
+        costs three fits on two thirds of the series each, with early
+        stopping. ``"auto"``: ``"random-kernels"`` from
+        :data:`CROSS_FIT_MIN_SERIES` (90) training series held in memory,
+        the longest of at least 9 steps, with ``variant="default"``;
+        otherwise ``"network"``. Models with the random-kernel head predict,
+        score and pickle; ``save_model``, ``export_onnx``, ``explain`` and
+        streaming cover one network and refuse them (fit with
+        ``head="network"`` for those).
 
     Attributes
     ----------
+    head_ : str
+        The head ``fit`` used: ``"network"`` or ``"random-kernels"``.
     net_ : skorch.NeuralNetRegressor
         The trained skorch net (``net_.module_`` is the
         :class:`~sklearn_convlstm.nn.ConvLSTMNetwork`, outputs in the
-        targets' units).
+        targets' units). Only with ``head_ == "network"``; likewise
+        ``history_``, ``target_scaler_`` and the other attributes of the
+        trained network below.
+    members_ : list of ConvLSTMRegressor
+        With ``head_ == "random-kernels"``: the three early-stopped networks,
+        each fitted with ``head="network"`` on all training series but one
+        fold (``None`` otherwise; likewise the four below).
+    random_kernel_heads_ : list of RandomKernelRidge
+        The ridge regression on random-kernel features trained beside each
+        member (on the member's scaled series, in the targets' units).
+    target_ranges_ : ndarray of shape (3, 2, n_outputs)
+        Per member, the lowest and highest target it was trained on: its
+        ridge's predictions are clipped to them.
+    blend_weight_, shrinkage_ : ndarray of shape (n_outputs,)
+        The networks' weight in the blend and the shrinkage toward
+        ``target_mean_``, per target (shrinkage 0: the training mean).
+    target_mean_ : ndarray of shape (n_outputs,)
+        Mean of the training targets.
     history_ : skorch.History
         Per-epoch ``train_loss`` and, with early stopping, ``valid_loss``
         (mean squared error in standard deviations of the targets).
@@ -136,6 +219,90 @@ class ConvLSTMRegressor(RegressorMixin, BaseConvLSTM):
     dtype('float64')
     """
 
+    _parameter_constraints: ClassVar[dict] = {
+        **BaseConvLSTM._parameter_constraints,
+        "head": [StrOptions(set(HEADS))],
+    }
+
+    def __init__(
+        self,
+        *,
+        variant: str = "default",
+        conv_channels: tuple[int, ...] | None = None,
+        kernel_sizes: int | tuple[int, ...] | None = None,
+        conv_padding: str | None = None,
+        batch_norm: bool | None = None,
+        pool_sizes: int | tuple[int, ...] | str | None = None,
+        conv_dropout: float | None = None,
+        rnn: str | None = None,
+        lstm_hidden_size: int | None = None,
+        lstm_layers: int | None = None,
+        bidirectional: bool | None = None,
+        readout: str | None = None,
+        recurrent_dropout: float | None = None,
+        conv_skip: bool | None = None,
+        scaling: str | None = "auto",
+        augmentation: bool = False,
+        augmentation_window: float = 0.9,
+        augmentation_scale: float = 0.1,
+        optimizer: str | type = "adamw",
+        lr: float = 3e-3,
+        weight_decay: float = 0.1,
+        lr_schedule: str = "onecycle",
+        batch_size: int | str = "auto",
+        max_epochs: int | str = "auto",
+        early_stopping: bool = False,
+        validation_fraction: float = 0.2,
+        patience: int = 30,
+        callbacks: tuple | None = None,
+        device: str = "cpu",
+        mixed_precision: bool | str = False,
+        cuda_graphs: bool | str = "auto",
+        accelerator: Any = None,
+        verbose: int = 0,
+        progress_bar: bool = False,
+        random_state: int | np.random.RandomState | None = None,
+        head: str = "auto",
+    ) -> None:
+        super().__init__(
+            variant=variant,
+            conv_channels=conv_channels,
+            kernel_sizes=kernel_sizes,
+            conv_padding=conv_padding,
+            batch_norm=batch_norm,
+            pool_sizes=pool_sizes,
+            conv_dropout=conv_dropout,
+            rnn=rnn,
+            lstm_hidden_size=lstm_hidden_size,
+            lstm_layers=lstm_layers,
+            bidirectional=bidirectional,
+            readout=readout,
+            recurrent_dropout=recurrent_dropout,
+            conv_skip=conv_skip,
+            scaling=scaling,
+            augmentation=augmentation,
+            augmentation_window=augmentation_window,
+            augmentation_scale=augmentation_scale,
+            optimizer=optimizer,
+            lr=lr,
+            weight_decay=weight_decay,
+            lr_schedule=lr_schedule,
+            batch_size=batch_size,
+            max_epochs=max_epochs,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            patience=patience,
+            callbacks=callbacks,
+            device=device,
+            mixed_precision=mixed_precision,
+            cuda_graphs=cuda_graphs,
+            accelerator=accelerator,
+            verbose=verbose,
+            progress_bar=progress_bar,
+            random_state=random_state,
+        )
+        self.head = head
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
@@ -159,8 +326,156 @@ class ConvLSTMRegressor(RegressorMixin, BaseConvLSTM):
         self : ConvLSTMRegressor
             The fitted estimator.
         """
-        self._fit(X, y)
+        self._check_parameter_entries()
+        # validated once here to choose the head (the network path validates
+        # again, as it always did)
+        series = validate_series_input(
+            self, X, reset=True, require_fitted_length=True, allow_lazy=True
+        )
+        self.head_ = self._resolve_head(series)
+        self.members_: list[ConvLSTMRegressor] | None = None
+        self.random_kernel_heads_: list[RandomKernelRidge] | None = None
+        self.target_ranges_: np.ndarray | None = None
+        self.blend_weight_: np.ndarray | None = None
+        self.shrinkage_: np.ndarray | None = None
+        self.target_mean_: np.ndarray | None = None
+        if self.head_ == "network":
+            self._fit(X, y)
+        else:
+            self._fit_cross_fitted(series, y)
         return self
+
+    def _resolve_head(self, X: Any) -> str:
+        """Return the head ``fit`` uses; raise when the one asked for cannot be."""
+        if self.head == "network":
+            return "network"
+        lengths = series_lengths(X)
+        reasons = []
+        if isinstance(X, (LazySeries, RaggedSeries)):
+            reasons.append("the training series are read lazily from disk")
+        if int(lengths.max()) < KERNEL_LENGTH:
+            reasons.append(
+                f"the longest training series has {int(lengths.max())} steps "
+                f"(random kernels need at least {KERNEL_LENGTH})"
+            )
+        if self.accelerator is not None:
+            reasons.append("an accelerator trains one network over processes")
+        if self.head == "random-kernels":
+            if reasons:
+                raise ValueError(
+                    "head='random-kernels' cannot be fitted: "
+                    + "; ".join(reasons)
+                    + ". Use head='network'."
+                )
+            return "random-kernels"
+        if reasons or self.variant != "default" or len(lengths) < CROSS_FIT_MIN_SERIES:
+            return "network"
+        return "random-kernels"
+
+    def _fit_cross_fitted(self, X: Any, y: Any) -> None:
+        """Train the members and their ridges; choose the blend out of fold."""
+        n_samples = len(X)
+        # the float32 checks of the network's targets, and target_ndim_
+        self._network_targets(y, n_samples)
+        targets = np.asarray(y, dtype=np.float64).reshape(n_samples, -1)
+        if n_samples < 2 * CROSS_FIT_FOLDS:
+            raise ValueError(
+                f"head='random-kernels' trains on {CROSS_FIT_FOLDS} folds of the "
+                f"training series and needs at least {2 * CROSS_FIT_FOLDS}; got "
+                f"{n_samples}. Use head='network'."
+            )
+        lengths = series_lengths(X)
+        seed = (
+            int(self.random_state)
+            if isinstance(self.random_state, (int, np.integer))
+            else draw_seed(self.random_state)
+        )
+        children = np.random.SeedSequence(seed).spawn(CROSS_FIT_FOLDS)
+        member_seeds = [int(child.generate_state(1)[0] >> 1) for child in children]
+        folds = KFold(CROSS_FIT_FOLDS, shuffle=True, random_state=seed)
+        network_oof = np.empty_like(targets)
+        ridge_oof = np.empty_like(targets)
+        mean_oof = np.empty_like(targets)
+        members, heads, ranges = [], [], []
+        for member_seed, (train, held_out) in zip(
+            member_seeds, folds.split(targets), strict=True
+        ):
+            member = clone(self).set_params(
+                head="network", early_stopping=True, random_state=member_seed
+            )
+            X_train = take_samples(X, train)
+            y_train = targets[train] if self.target_ndim_ == 2 else targets[train, 0]
+            member.fit(X_train, y_train)
+            x, x_lengths = member._scaled_series(X_train, lengths[train])
+            head = fit_random_kernel_regression(
+                x, targets[train], x_lengths, random_state=member_seed
+            )
+            low, high = targets[train].min(axis=0), targets[train].max(axis=0)
+            X_held_out = take_samples(X, held_out)
+            network_oof[held_out] = (
+                member._network_outputs(X_held_out, lengths[held_out]).double().numpy()
+            )
+            ridge_oof[held_out] = np.clip(
+                ridge_regression_outputs(
+                    head, *member._scaled_series(X_held_out, lengths[held_out])
+                ),
+                low,
+                high,
+            )
+            mean_oof[held_out] = targets[train].mean(axis=0)
+            members.append(member)
+            heads.append(head)
+            ranges.append(np.stack([low, high]))
+        choices = [
+            choose_blend(
+                targets[:, k], network_oof[:, k], ridge_oof[:, k], mean_oof[:, k], seed
+            )
+            for k in range(targets.shape[1])
+        ]
+        self.members_ = members
+        self.random_kernel_heads_ = heads
+        self.target_ranges_ = np.stack(ranges)
+        self.blend_weight_ = np.array([choice[0] for choice in choices])
+        self.shrinkage_ = np.array([choice[1] for choice in choices])
+        self.target_mean_ = targets.mean(axis=0)
+        self.n_outputs_ = int(targets.shape[1])
+
+    def _scaled_batches(
+        self, X: Any, lengths: np.ndarray
+    ) -> Iterator[tuple[torch.Tensor, torch.Tensor | None]]:
+        """Yield validated series batch by batch through the network's input scaling.
+
+        Each batch is a float32 CPU tensor, with the true lengths of its series
+        when they differ (as :func:`prediction_batches` gives them).
+        """
+        scaling = self.net_.module_.input_scaling
+        device = (
+            torch.device("cpu")
+            if scaling is None
+            else next(scaling.buffers(), torch.empty(0)).device
+        )
+        with torch.inference_mode(), read_only_ok(X):
+            for batch, batch_lengths in prediction_batches(X, lengths):
+                if scaling is None:
+                    yield batch.float(), batch_lengths
+                    continue
+                moved = None if batch_lengths is None else batch_lengths.to(device)
+                scaled = scaling(batch.to(device, torch.float32), moved)
+                yield scaled.float().cpu(), batch_lengths
+
+    def _scaled_series(
+        self, X: Any, lengths: np.ndarray
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """All scaled series in one tensor (padded to the longest), and lengths."""
+        width = int(lengths.max())
+        x = torch.cat(
+            [
+                torch.nn.functional.pad(scaled, (0, width - scaled.shape[-1]))
+                for scaled, _ in self._scaled_batches(X, lengths)
+            ]
+        )
+        equal = bool((lengths == width).all())
+        return x, None if equal else torch.from_numpy(np.asarray(lengths))
 
     def _network_targets(self, y: Any, n_samples: int) -> np.ndarray:
         """Check the targets; the net trains on them as float32 (n, n_outputs)."""
@@ -229,8 +544,37 @@ class ConvLSTMRegressor(RegressorMixin, BaseConvLSTM):
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             float64, shaped like the training ``y``.
         """
-        outputs = self._network_outputs(X).double().numpy()
+        if getattr(self, "members_", None) is None:
+            outputs = self._network_outputs(X).double().numpy()
+        else:
+            outputs = self._cross_fitted_outputs(X)
         return outputs[:, 0] if self.target_ndim_ == 1 else outputs
+
+    def _cross_fitted_outputs(self, X: Any) -> np.ndarray:
+        """Return the members' networks and clipped ridges blended (n, n_outputs)."""
+        assert self.members_ is not None and self.random_kernel_heads_ is not None
+        assert self.target_ranges_ is not None
+        # validated once, by the first member (all were fitted on the same
+        # channels and lengths)
+        X, lengths = self.members_[0]._prediction_input(X)
+        networks, ridges = [], []
+        for member, head, (low, high) in zip(
+            self.members_, self.random_kernel_heads_, self.target_ranges_, strict=True
+        ):
+            networks.append(member._network_outputs(X, lengths).double().numpy())
+            ridge = np.concatenate(
+                [
+                    ridge_regression_outputs(head, scaled, batch_lengths)
+                    for scaled, batch_lengths in member._scaled_batches(X, lengths)
+                ]
+            )
+            ridges.append(np.clip(ridge, low, high))
+        weight = np.asarray(self.blend_weight_)
+        mean = np.asarray(self.target_mean_)
+        blend = weight * np.mean(networks, axis=0) + (1.0 - weight) * np.mean(
+            ridges, axis=0
+        )
+        return mean + np.asarray(self.shrinkage_) * (blend - mean)
 
     def _inference_module(
         self, module: torch.nn.Module, device: str, precision: str | None
@@ -253,3 +597,19 @@ class ConvLSTMRegressor(RegressorMixin, BaseConvLSTM):
             cached = (key, copy.deepcopy(module).double().eval())
             self.net_.__dict__[FLOAT64_MODULE] = cached
         return cached[1], torch.float64
+
+
+def refuse_cross_fitted(estimator: Any, purpose: str) -> None:
+    """Raise a ``ValueError`` for a regressor fitted with the random-kernel head.
+
+    ``purpose`` (``"export_onnx"``, ``"save_model"``...) covers one network,
+    and such a regressor averages several blended with ridge regressions.
+    """
+    if getattr(estimator, "members_", None) is not None:
+        raise ValueError(
+            f"{purpose} covers one network, and this ConvLSTMRegressor was fitted "
+            f"with head_='random-kernels' ({len(estimator.members_)} networks "
+            "blended with ridge regressions on random-kernel features). Fit it "
+            f"with head='network' for {purpose}, or pickle it (joblib.dump) to "
+            "keep it."
+        )

@@ -59,6 +59,7 @@ from torch import nn
 
 from sklearn_convlstm._classifier import RANDOM_KERNEL_FUSION
 from sklearn_convlstm._optional import import_optional
+from sklearn_convlstm._regressor import refuse_cross_fitted
 from sklearn_convlstm._validation import check_series, pad_series, series_lengths
 from sklearn_convlstm.nn import RandomKernelRidge
 
@@ -229,6 +230,7 @@ def export_onnx(
     True
     """
     check_is_fitted(estimator)
+    refuse_cross_fitted(estimator, "export_onnx")
     random_kernel_head = getattr(estimator, "random_kernel_head_", None)
     _check_opset(opset_version)
     onnx, ort = _import_onnx()

@@ -50,6 +50,7 @@ from torch import nn
 
 from sklearn_convlstm._lazy import LazySeries, RaggedSeries
 from sklearn_convlstm._optional import import_optional
+from sklearn_convlstm._regressor import refuse_cross_fitted
 from sklearn_convlstm._validation import (
     _is_sequence_of_series,
     pad_series,
@@ -167,6 +168,7 @@ def explain(
     (2, 30)
     """
     check_is_fitted(estimator)
+    refuse_cross_fitted(estimator, "explain")
     head = getattr(estimator, "random_kernel_head_", None)
     if isinstance(n_steps, bool) or not isinstance(n_steps, (int, np.integer)):
         raise TypeError(f"n_steps must be an int; got {type(n_steps).__name__}.")

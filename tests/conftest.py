@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-#: Parameters that make ConvLSTMClassifier train in well under a second.
 #: matplotlib's Agg backend under another name: plotting code that switches
 #: to "Agg" would switch away from it (and close the caller's figures).
 AGG_ELSEWHERE = "module://matplotlib.backends.backend_agg"
+#: Parameters that make ConvLSTMClassifier train in well under a second.
 FAST_PARAMS = {
     "conv_channels": (4,),
     "kernel_sizes": 3,

@@ -23,7 +23,8 @@ from sklearn_convlstm import (
 
 
 def fast(**overrides):
-    return ConvLSTMRegressor(**{**FAST_PARAMS, **overrides})
+    """A quick regressor; one network unless ``head`` says otherwise."""
+    return ConvLSTMRegressor(**{**FAST_PARAMS, "head": "network", **overrides})
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +40,8 @@ def window_mean_data():
 
 def test_is_a_regressor_with_the_classifier_parameters():
     assert is_regressor(ConvLSTMRegressor())
-    shared = set(ConvLSTMClassifier().get_params()) - {"class_weight", "head"}
+    # both have a head parameter; its values differ (see the head tests below)
+    shared = set(ConvLSTMClassifier().get_params()) - {"class_weight"}
     assert set(ConvLSTMRegressor().get_params()) == shared
 
 
@@ -297,3 +299,170 @@ def test_ordinary_targets_keep_the_float32_scaler_statistics(window_mean_data):
     )
     np.testing.assert_array_equal(reg.target_scaler_.mean_, expected.mean_)
     np.testing.assert_array_equal(reg.target_scaler_.scale_, expected.scale_)
+
+
+# ------------------------------------------------------- the random-kernel head
+
+
+def _out_of_fold(reg, X, y):
+    """Recompute the members' out-of-fold predictions, as fit made them."""
+    from sklearn_convlstm._random_kernel_head import ridge_regression_outputs
+
+    y = y.reshape(len(y), -1)
+    folds = KFold(3, shuffle=True, random_state=reg.random_state).split(X)
+    network, ridge, mean = (np.empty_like(y) for _ in range(3))
+    for member, head, (low, high), (train, held_out) in zip(
+        reg.members_, reg.random_kernel_heads_, reg.target_ranges_, folds, strict=True
+    ):
+        np.testing.assert_array_equal(low, y[train].min(axis=0))
+        network[held_out] = member.predict(X[held_out]).reshape(len(held_out), -1)
+        lengths = np.full(len(held_out), X.shape[-1])
+        scaled = member._scaled_series(X[held_out], lengths)
+        ridge[held_out] = np.clip(ridge_regression_outputs(head, *scaled), low, high)
+        mean[held_out] = y[train].mean(axis=0)
+    return network, ridge, mean
+
+
+def test_random_kernel_head_chooses_the_blend_out_of_fold(window_mean_data):
+    from sklearn_convlstm._random_kernel_head import choose_blend
+
+    X, y = window_mean_data
+    reg = fast(head="random-kernels", max_epochs=3).fit(X[:90], y[:90])
+    assert reg.head_ == "random-kernels" and not hasattr(reg, "net_")
+    seeds = [member.random_state for member in reg.members_]
+    assert len(set(seeds)) == 3
+    for member in reg.members_:
+        assert member.head == "network" and member.early_stopping
+        assert member.head_ == "network"
+        assert len(member.history_) <= 3  # the estimator's max_epochs
+    network, ridge, mean = _out_of_fold(reg, X[:90], y[:90])
+    weight, shrinkage, r2, chance = choose_blend(
+        y[:90], network[:, 0], ridge[:, 0], mean[:, 0], 0
+    )
+    assert (reg.blend_weight_[0], reg.shrinkage_[0]) == (weight, shrinkage)
+    assert r2 > chance  # the window mean is predictable: not the mean
+    # predict: the members' averages, blended as chosen
+    X_new = X[90:]
+    networks = np.mean([m.predict(X_new) for m in reg.members_], axis=0)
+    ridges = np.mean(
+        [
+            np.clip(ridge_outputs(m, head, X_new)[:, 0], low[0], high[0])
+            for m, head, (low, high) in zip(
+                reg.members_, reg.random_kernel_heads_, reg.target_ranges_, strict=True
+            )
+        ],
+        axis=0,
+    )
+    expected = reg.target_mean_[0] + shrinkage * (
+        weight * networks + (1 - weight) * ridges - reg.target_mean_[0]
+    )
+    np.testing.assert_allclose(reg.predict(X_new), expected, rtol=1e-12)
+
+
+def ridge_outputs(member, head, X):
+    from sklearn_convlstm._random_kernel_head import ridge_regression_outputs
+
+    lengths = np.full(len(X), X.shape[-1])
+    return ridge_regression_outputs(head, *member._scaled_series(X, lengths))
+
+
+@pytest.mark.slow
+def test_random_kernel_head_learns_where_the_network_alone_memorises():
+    # 150 series of a weighted sum of window statistics (the regime tests'
+    # "window" kind, another seed): with the default network the head
+    # generalises where the network alone does worse than the mean
+    pytest.importorskip("sktime")  # benchmarks.regression reads its data folder
+    from benchmarks.regression.tasks import make_window
+
+    X, y = make_window(150, 60, 2, seed=21)
+    params = {"max_epochs": 30, "random_state": 0}
+    blended = ConvLSTMRegressor(**params).fit(X[:100], y[:100])
+    alone = ConvLSTMRegressor(head="network", **params).fit(X[:100], y[:100])
+    assert blended.head_ == "random-kernels"
+    # measured: 0.19 against -0.19
+    assert blended.score(X[100:], y[100:]) > 0.1
+    assert blended.score(X[100:], y[100:]) > alone.score(X[100:], y[100:]) + 0.2
+
+
+def test_random_kernel_head_predicts_the_mean_where_nothing_is_predictable():
+    rng = np.random.RandomState(4)
+    X = rng.normal(size=(45, 1, 20)).astype(np.float32)
+    y = rng.normal(size=45)
+    reg = fast(head="random-kernels").fit(X, y)
+    assert reg.shrinkage_[0] == 0.0
+    np.testing.assert_allclose(reg.predict(X[:4]), np.full(4, y.mean()))
+
+
+def test_random_kernel_head_is_reproducible_multi_output_and_pickles(
+    window_mean_data,
+):
+    X, y = window_mean_data
+    targets = np.column_stack([y[:30], -2.0 * y[:30]])
+    first = fast(head="random-kernels").fit(X[:30], targets)
+    again = fast(head="random-kernels").fit(X[:30], targets)
+    predictions = first.predict(X[30:40])
+    assert predictions.shape == (10, 2) and first.blend_weight_.shape == (2,)
+    assert first.target_ranges_.shape == (3, 2, 2)
+    np.testing.assert_array_equal(again.predict(X[30:40]), predictions)
+    restored = pickle.loads(pickle.dumps(first))
+    np.testing.assert_array_equal(restored.predict(X[30:40]), predictions)
+    # what covers one network refuses the blend with a clear message
+    from sklearn_convlstm.export import export_onnx
+    from sklearn_convlstm.inspection import explain
+
+    for call, name in (
+        (lambda: save_model(first, "never.pt"), "save_model"),
+        (lambda: export_onnx(first, "never.onnx"), "export_onnx"),
+        (lambda: explain(first, X[:2]), "explain"),
+    ):
+        with pytest.raises(ValueError, match=f"{name} covers one network.*head='netw"):
+            call()
+
+
+def test_auto_head_resolves_by_size_length_and_variant(window_mean_data):
+    from sklearn_convlstm._lazy import LazySeries
+    from sklearn_convlstm._regressor import CROSS_FIT_MIN_SERIES
+
+    X, y = window_mean_data
+    auto = ConvLSTMRegressor(**FAST_PARAMS)
+    assert auto._resolve_head(X[:CROSS_FIT_MIN_SERIES]) == "random-kernels"
+    assert auto._resolve_head(X[: CROSS_FIT_MIN_SERIES - 1]) == "network"
+    assert auto._resolve_head(X[:, :, :8]) == "network"  # shorter than a kernel
+    causal = ConvLSTMRegressor(**FAST_PARAMS, variant="causal")
+    assert causal._resolve_head(X) == "network"
+    assert auto._resolve_head(LazySeries(X)) == "network"
+    fitted = fast(head="auto").fit(X[:20], y[:20])
+    assert fitted.head_ == "network" and fitted.members_ is None
+    with pytest.raises(ValueError, match="longest training series has 8 steps"):
+        fast(head="random-kernels").fit(X[:20, :, :8], y[:20])
+    with pytest.raises(ValueError, match="needs at least 6; got 5"):
+        fast(head="random-kernels").fit(X[:5], y[:5])
+    with pytest.raises(ValueError, match="head"):
+        fast(head="ridge").fit(X[:20], y[:20])
+
+
+def test_epoch_pruning_is_refused_where_the_head_may_train_several(
+    window_mean_data,
+):
+    pytest.importorskip("optuna")
+    from sklearn_convlstm.tuning import tune
+    from sklearn_convlstm.tuning._objective import epoch_pruning_possible
+
+    assert not epoch_pruning_possible(ConvLSTMRegressor())
+    assert epoch_pruning_possible(ConvLSTMRegressor(head="network"))
+    assert epoch_pruning_possible(ConvLSTMClassifier())
+    X, y = window_mean_data
+    with pytest.raises(ValueError, match="pruning='epochs' needs the ConvLSTMReg"):
+        tune(
+            fast(head="auto"),
+            X[:30],
+            y[:30],
+            param_space={
+                "lr": __import__("optuna").distributions.FloatDistribution(1e-3, 1e-2)
+            },
+            cv=2,
+            n_trials=1,
+            pruning="epochs",
+            random_state=0,
+            verbose=0,
+        )

@@ -160,6 +160,15 @@ class CrossValidationObjective:
         if self.pruning not in ("auto", "epochs"):
             return None
         prefix, final = final_step(estimator)
+        if _may_train_several(final):
+            if self.pruning == "epochs":
+                raise ValueError(
+                    "pruning='epochs' needs the ConvLSTMRegressor to train one "
+                    f"network, and head={final.head!r} may train several "
+                    "(head='random-kernels'). Set head='network' (in the "
+                    "estimator or the search space) or use pruning='folds'."
+                )
+            return None
         if isinstance(final, BaseConvLSTM):
             return prefix
         if self.pruning == "epochs":
@@ -354,4 +363,16 @@ def epoch_pruning_possible(estimator: BaseEstimator) -> bool:
     """Whether the default 'auto' pruning will report epochs (for the pruner)."""
     from sklearn_convlstm._base import BaseConvLSTM
 
-    return isinstance(final_step(estimator)[1], BaseConvLSTM)
+    final = final_step(estimator)[1]
+    return isinstance(final, BaseConvLSTM) and not _may_train_several(final)
+
+
+def _may_train_several(estimator: BaseEstimator) -> bool:
+    """Whether a ConvLSTMRegressor's head may train several networks.
+
+    Its ``head="random-kernels"`` (which ``"auto"`` may choose) predicts only
+    once all of them are trained, so its training cannot report checkpoints.
+    """
+    from sklearn_convlstm._regressor import ConvLSTMRegressor
+
+    return isinstance(estimator, ConvLSTMRegressor) and estimator.head != "network"

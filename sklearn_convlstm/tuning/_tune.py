@@ -195,7 +195,8 @@ def tune(
         reports the learning curves (for the plots) without pruning.
     pruning : {"auto", "epochs", "folds"} or None, default="auto"
         What a trial reports to the pruner. ``"epochs"``, for a
-        ConvLSTMClassifier alone or last in a Pipeline: the running
+        ConvLSTMClassifier (or a ConvLSTMRegressor with ``head="network"``)
+        alone or last in a Pipeline: the running
         cross-validated score at :data:`REPORTS_PER_FOLD` checkpoints of each
         fold's training (the held-out fold scored at 10 %, 20 %, ... of
         ``max_epochs``; see the module docstring). ``"folds"``: the mean score
