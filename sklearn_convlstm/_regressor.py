@@ -377,7 +377,9 @@ class ConvLSTMRegressor(RegressorMixin, BaseConvLSTM):
         n_samples = len(X)
         # the float32 checks of the network's targets, and target_ndim_
         self._network_targets(y, n_samples)
-        targets = np.asarray(y, dtype=np.float64).reshape(n_samples, -1)
+        targets = np.asarray(
+            check_regression_targets(y, n_samples), dtype=np.float64
+        ).reshape(n_samples, -1)
         if n_samples < 2 * CROSS_FIT_FOLDS:
             raise ValueError(
                 f"head='random-kernels' trains on {CROSS_FIT_FOLDS} folds of the "

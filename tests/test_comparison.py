@@ -512,13 +512,14 @@ def test_plot_leaves_the_callers_backend_and_figures_alone(tmp_path):
     plt.switch_backend(AGG_ELSEWHERE)
     try:
         open_figure = plt.figure()
+        figures = plt.get_fignums()
         plot_comparison(summarize(ROWS), tmp_path / "plot.png")
         # matplotlib.use("Agg") would have switched the backend and closed it
         assert matplotlib.get_backend() == AGG_ELSEWHERE
         assert plt.fignum_exists(open_figure.number)
-        assert plt.get_fignums() == [open_figure.number]  # nothing left open
+        assert plt.get_fignums() == figures  # nothing left open
     finally:
-        plt.close("all")
+        plt.close(open_figure)
         plt.switch_backend(before)
 
 

@@ -691,6 +691,7 @@ def test_plots_are_written_as_png(series, tmp_path):
     # matplotlib.use("Agg") would still switch from
     plt.switch_backend(AGG_ELSEWHERE)
     open_figure = plt.figure()
+    figures = plt.get_fignums()
     tuning.tune(
         make_feature_baseline(random_state=0),
         X,
@@ -715,8 +716,8 @@ def test_plots_are_written_as_png(series, tmp_path):
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     # the caller's backend and open figures are left as they were
     assert matplotlib.get_backend() == AGG_ELSEWHERE
-    assert plt.get_fignums() == [open_figure.number]
-    plt.close("all")
+    assert plt.get_fignums() == figures  # none closed, none left open
+    plt.close(open_figure)
     plt.switch_backend(before)
 
 

@@ -708,6 +708,20 @@ def _deep_peers_mean(
     return statistics.fmean(values)
 
 
+def _regime_round_mean(
+    results: Path, relative: str, method: str, cv_seed: str | None = None
+) -> float:
+    """Mean over tasks of a method's mean CV R² in a regime study (one CV seed)."""
+    _, rows = read_csv(results / relative)
+    by_task: dict[str, list[float]] = defaultdict(list)
+    for row in rows:
+        if row["method"] == method and (cv_seed is None or row["cv_seed"] == cv_seed):
+            by_task[row["task"]].append(float(row["cv_r2"]))
+    if not by_task or any(len(values) % 3 for values in by_task.values()):
+        raise ValueError(f"{relative}: {method} lacks folds (CV seed {cv_seed})")
+    return statistics.fmean(statistics.fmean(v) for v in by_task.values())
+
+
 def _tuning_speedup(results: Path, dataset: str) -> float:
     _, rows = read_csv(results / "tuning" / f"tuning_{dataset}.csv")
 
@@ -801,6 +815,29 @@ def compute_headlines(results: Path = RESULTS) -> dict[str, Headline]:
                 "regression_compare",
                 "{:.4g}",
             )
+    round5 = "regression_regimes_round5/regression_regimes.csv"
+    round5_check = "regression_regimes_round5/check/regression_regimes.csv"
+    for method, name in [
+        ("default", "the network alone (the regressor's previous default)"),
+        ("cf-rk-clip-perm", "the cross-fitted random-kernel head (today's default)"),
+        ("minirocket", "MiniRocket + RidgeCV"),
+        ("rf-stats", "RandomForest on statistics"),
+    ]:
+        for seed in ("8", "9"):
+            add(
+                f"rr5-{method}-seed{seed}",
+                f"Regression regime tests: mean CV R² of {name} over the 8 "
+                f"selection tasks, CV seed {seed}",
+                lambda m=method, c=seed: _regime_round_mean(results, round5, m, c),
+                "regression_regimes_round5",
+            )
+        add(
+            f"rr5-check-{method}",
+            f"Regression regime tests: mean CV R² of {name} over the 5 set-aside "
+            "check tasks, CV seed 8",
+            lambda m=method: _regime_round_mean(results, round5_check, m),
+            "regression_regimes_round5",
+        )
     add(
         "speed-fit-ratio",
         "CPU training throughput of fit relative to a hand-written PyTorch loop",
