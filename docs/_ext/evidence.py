@@ -684,8 +684,14 @@ def _csv_value(
     raise KeyError(f"{key!r} not in {relative}")
 
 
-def _regression_mean(results: Path, dataset: str, method: str, column: str) -> float:
-    _, rows = read_csv(results / "regression_compare" / "comparison.csv")
+def _regression_mean(
+    results: Path,
+    dataset: str,
+    method: str,
+    column: str,
+    study: str = "regression_compare",
+) -> float:
+    _, rows = read_csv(results / study / "comparison.csv")
     return statistics.fmean(
         float(r[column])
         for r in rows
@@ -720,6 +726,16 @@ def _regime_round_mean(
     if not by_task or any(len(values) % 3 for values in by_task.values()):
         raise ValueError(f"{relative}: {method} lacks folds (CV seed {cv_seed})")
     return statistics.fmean(statistics.fmean(v) for v in by_task.values())
+
+
+def _regime_fit_ratio(results: Path, relative: str, method: str) -> float:
+    """Total fit seconds of ``method`` over those of ``default``, same folds."""
+    _, rows = read_csv(results / relative)
+
+    def total(name: str) -> float:
+        return sum(float(r["fit_seconds"]) for r in rows if r["method"] == name)
+
+    return total(method) / total("default")
 
 
 def _tuning_speedup(results: Path, dataset: str) -> float:
@@ -815,8 +831,33 @@ def compute_headlines(results: Path = RESULTS) -> dict[str, Headline]:
                 "regression_compare",
                 "{:.4g}",
             )
+    for dataset in ["Tecator", "Covid3Month"]:
+        for method in ["convlstm-default", "minirocket", "rf-stats"]:
+            for column in ["rmse", "r2"]:
+                add(
+                    f"regression-head-{dataset}-{method}-{column}",
+                    f"{dataset} test {column.upper()}, {method} (the regressor's "
+                    "default with the cross-fitted random-kernel head), seeds 0-2",
+                    lambda d=dataset, m=method, c=column: _regression_mean(
+                        results, d, m, c, "regression_compare_cross_fitted"
+                    ),
+                    "regression_compare_cross_fitted",
+                    "{:.4g}" if column == "rmse" else "{:.3f}",
+                )
     round5 = "regression_regimes_round5/regression_regimes.csv"
     round5_check = "regression_regimes_round5/check/regression_regimes.csv"
+    for key, relative, where in [
+        ("rr5-fit-ratio", round5, "the 8 selection tasks, CV seeds 8-9"),
+        ("rr5-check-fit-ratio", round5_check, "the 5 check tasks, CV seed 8"),
+    ]:
+        add(
+            key,
+            "Regression regime tests: total fit time of the cross-fitted "
+            f"random-kernel head over the network alone's, {where}",
+            lambda r=relative: _regime_fit_ratio(results, r, "cf-rk-clip-perm"),
+            "regression_regimes_round5",
+            "{:.2f}",
+        )
     for method, name in [
         ("default", "the network alone (the regressor's previous default)"),
         ("cf-rk-clip-perm", "the cross-fitted random-kernel head (today's default)"),
