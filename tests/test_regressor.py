@@ -406,6 +406,14 @@ def test_random_kernel_head_is_reproducible_multi_output_and_pickles(
     np.testing.assert_array_equal(again.predict(X[30:40]), predictions)
     restored = pickle.loads(pickle.dumps(first))
     np.testing.assert_array_equal(restored.predict(X[30:40]), predictions)
+    # compare's details column says what the head chose
+    from sklearn_convlstm.compare._arms import fit_details
+
+    epochs = ",".join(str(len(m.history_)) for m in first.members_)
+    weights = ",".join(f"{w:g}" for w in first.blend_weight_)
+    assert fit_details(first).startswith(
+        f"head=random-kernels; epochs={epochs}; network_weight={weights}; shrinkage="
+    )
     # what covers one network refuses the blend with a clear message
     from sklearn_convlstm.export import export_onnx
     from sklearn_convlstm.inspection import explain

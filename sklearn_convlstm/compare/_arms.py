@@ -35,8 +35,9 @@ def fit_details(estimator: Any) -> str:
     Returns
     -------
     details : str
-        Epochs trained, tuned parameters or the chosen ridge alpha; empty
-        when there is nothing to say.
+        Epochs trained, tuned parameters, the chosen ridge alpha, or a
+        regressor's random-kernel head (its networks' epochs, blend weight and
+        shrinkage); empty when there is nothing to say.
     """
     if isinstance(estimator, TunedConvLSTM):
         best = estimator.best_estimator_
@@ -48,6 +49,15 @@ def fit_details(estimator: Any) -> str:
     history = getattr(estimator, "history_", None)
     if history is not None:
         return f"epochs={len(history)}"
+    members = getattr(estimator, "members_", None)
+    if members is not None:  # a regressor's cross-fitted random-kernel head
+        epochs = ",".join(str(len(member.history_)) for member in members)
+        weights = ",".join(f"{w:g}" for w in estimator.blend_weight_)
+        shrinkages = ",".join(f"{s:g}" for s in estimator.shrinkage_)
+        return (
+            f"head=random-kernels; epochs={epochs}; network_weight={weights}; "
+            f"shrinkage={shrinkages}"
+        )
     for name in ("classifier_", "regressor_"):
         model = getattr(estimator, name, None)
         if model is not None and hasattr(model, "alpha_"):
