@@ -156,11 +156,11 @@ class ConvLSTMRegressor(RegressorMixin, BaseConvLSTM):
         costs three fits on two thirds of the series each, with early
         stopping. ``"auto"``: ``"random-kernels"`` from
         :data:`CROSS_FIT_MIN_SERIES` (90) training series held in memory,
-        the longest of at least 9 steps, with ``variant="default"``;
-        otherwise ``"network"``. Models with the random-kernel head predict,
-        score and pickle; ``save_model``, ``export_onnx``, ``explain`` and
-        streaming cover one network and refuse them (fit with
-        ``head="network"`` for those).
+        the longest of at least 9 steps, with ``variant="default"`` and no
+        ``accelerator``; otherwise ``"network"``. Models with the
+        random-kernel head predict, score and pickle; ``save_model``,
+        ``export_onnx`` and ``explain`` cover one network and refuse them
+        (fit with ``head="network"`` for those).
 
     Attributes
     ----------
