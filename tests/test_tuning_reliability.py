@@ -82,7 +82,8 @@ def _start(command: list[str]) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env={**os.environ, "OMP_NUM_THREADS": "1"},
+        # faulthandler: a worker that hangs prints its stacks on SIGABRT
+        env={**os.environ, "OMP_NUM_THREADS": "1", "PYTHONFAULTHANDLER": "1"},
     )
 
 
@@ -340,7 +341,13 @@ def test_ctrl_c_stops_a_worker_with_exit_130(tmp_path):
         _wait_for_line(process, "worker pid", timeout=60)
         time.sleep(1.0)
         process.send_signal(signal.SIGINT)
-        output, _ = process.communicate(timeout=60)
+        try:
+            output, _ = process.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            # still running: its threads' stacks (PYTHONFAULTHANDLER) say where
+            process.send_signal(signal.SIGABRT)
+            output, _ = process.communicate(timeout=30)
+            pytest.fail(f"the worker ignored SIGINT for 60 s; its stacks:\n{output}")
     finally:
         process.kill()
     assert process.returncode == 130, output

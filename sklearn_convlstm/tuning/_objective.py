@@ -373,6 +373,10 @@ def _may_train_several(estimator: BaseEstimator) -> bool:
     Its ``head="random-kernels"`` (which ``"auto"`` may choose) predicts only
     once all of them are trained, so its training cannot report checkpoints.
     """
+    from sklearn_convlstm._base import BaseConvLSTM
+
+    if not isinstance(estimator, BaseConvLSTM):
+        return False  # (and the regressor's module is not imported for it)
     from sklearn_convlstm._regressor import ConvLSTMRegressor
 
     return isinstance(estimator, ConvLSTMRegressor) and estimator.head != "network"
