@@ -87,6 +87,23 @@ def _start(command: list[str]) -> subprocess.Popen:
     )
 
 
+#: Runs ``python -m sklearn_convlstm ...`` with Ctrl-C as in a terminal's
+#: foreground job: a test run started in the background by a shell without job
+#: control (``pytest ... &`` in a script) ignores SIGINT, a child inherits that,
+#: and a worker started from it would never see the test's Ctrl-C.
+_WITH_DEFAULT_SIGINT = (
+    "import runpy, signal; "
+    "signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "runpy.run_module('sklearn_convlstm', run_name='__main__', alter_sys=True)"
+)
+
+
+def _with_default_sigint(command: list[str]) -> list[str]:
+    """``command`` (``python -m sklearn_convlstm ...``) with SIGINT's default."""
+    assert command[1:3] == ["-m", "sklearn_convlstm"]
+    return [command[0], "-c", _WITH_DEFAULT_SIGINT, *command[3:]]
+
+
 def _wait_for_line(process: subprocess.Popen, prefix: str, timeout: float) -> None:
     """Read the worker's output until a line starts with ``prefix``."""
     found = threading.Event()
@@ -335,7 +352,11 @@ def test_an_interrupted_trial_is_failed_not_complete(pattern_data, tmp_path):
 def test_ctrl_c_stops_a_worker_with_exit_130(tmp_path):
     journal = str(tmp_path / "w.journal")
     process = _start(
-        _worker_command(journal, "sigint", "--n-trials", "1000", "--sampler-seed", "1")
+        _with_default_sigint(
+            _worker_command(
+                journal, "sigint", "--n-trials", "1000", "--sampler-seed", "1"
+            )
+        )
     )
     try:
         _wait_for_line(process, "worker pid", timeout=60)
