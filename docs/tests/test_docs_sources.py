@@ -69,7 +69,8 @@ def test_headline_figures_compute():
     headlines = evidence.compute_headlines()
     assert set(README_HEADLINES) <= set(headlines)
     for headline in headlines.values():
-        assert re.fullmatch(r"[0-9.,]+x?", headline.value), (
+        # a number (R² may be negative), or a ratio ("2.1x")
+        assert re.fullmatch(r"-?[0-9.,]+x?", headline.value), (
             headline.key,
             headline.value,
         )
