@@ -440,7 +440,6 @@ class ConvLSTMRegressor(RegressorMixin, BaseConvLSTM):
         self.blend_weight_ = np.array([choice[0] for choice in choices])
         self.shrinkage_ = np.array([choice[1] for choice in choices])
         self.target_mean_ = targets.mean(axis=0)
-        self.n_outputs_ = int(targets.shape[1])
 
     def _scaled_batches(
         self, X: Any, lengths: np.ndarray
