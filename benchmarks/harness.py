@@ -63,6 +63,16 @@ def comma_ints(text: str) -> list[int]:
         ) from None
 
 
+def comma_floats(text: str) -> list[float]:
+    """Split ``"0,1.5,inf"`` into ``[0.0, 1.5, inf]``."""
+    try:
+        return [float(item) for item in comma_list(text)]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated numbers such as '0,1,3'; got {text!r}"
+        ) from None
+
+
 def optional_path(text: str) -> Path | None:
     """Turn a command-line path into a Path; ``""`` means none (``None``)."""
     return Path(text) if text else None

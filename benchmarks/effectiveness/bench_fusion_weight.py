@@ -33,7 +33,7 @@ from __future__ import annotations
 import argparse
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,7 @@ from benchmarks.harness import (
     add_data_arguments,
     add_out_argument,
     append_csv,
+    comma_floats,
     command_line,
     machine_description,
     markdown_table,
@@ -55,7 +56,8 @@ from benchmarks.harness import (
     write_metadata,
 )
 
-#: Candidate fusion weights, in order (0: network alone; inf: ridge alone).
+#: Candidate fusion weights, in order (0: network alone; inf: ridge alone):
+#: the grid of the first round (``--weights`` sets another).
 WEIGHTS = (0.0, 1.0, 3.0, 10.0, 30.0, math.inf)
 #: Folds of the outer CV (on TRAIN) and of the inner CV (on the outer training part).
 OUTER_FOLDS = 3
@@ -109,20 +111,22 @@ def network_and_ridge_scores(
     return log_probabilities, ridge_scores, estimator.classes_, seconds
 
 
-def inner_weight(X: Any, y: np.ndarray, seed: int) -> tuple[float, list[int]]:
-    """Choose the fusion weight by a stratified inner CV on (X, y)."""
+def inner_weight(
+    X: Any, y: np.ndarray, seed: int, weights: Sequence[float] = WEIGHTS
+) -> tuple[float, list[int]]:
+    """Choose the fusion weight among ``weights`` by a stratified inner CV on (X, y)."""
     from sklearn.model_selection import StratifiedKFold
 
-    correct = np.zeros(len(WEIGHTS), dtype=int)
+    correct = np.zeros(len(weights), dtype=int)
     folds = StratifiedKFold(INNER_FOLDS, shuffle=True, random_state=seed)
     for fit_index, eval_index in folds.split(np.zeros(len(y)), y):
         log_p, ridge, classes, _ = network_and_ridge_scores(
             take(X, fit_index), y[fit_index], take(X, eval_index), seed
         )
-        for i, weight in enumerate(WEIGHTS):
+        for i, weight in enumerate(weights):
             predicted = classes[fused_predictions(log_p, ridge, weight)]
             correct[i] += int(np.sum(predicted == y[eval_index]))
-    return pick_weight(list(correct)), [int(c) for c in correct]
+    return pick_weight(list(correct), weights), [int(c) for c in correct]
 
 
 def minirocket_accuracy(
@@ -151,6 +155,7 @@ def run_fold(
     fit_index: np.ndarray,
     eval_index: np.ndarray,
     seed: int,
+    weights: Sequence[float] = WEIGHTS,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """All candidates on one outer fold: accuracy rows and the inner choice."""
     X_fit, y_fit = take(X, fit_index), y[fit_index]
@@ -159,11 +164,11 @@ def run_fold(
         X_fit, y_fit, X_eval, seed
     )
     start = time.perf_counter()
-    chosen, correct = inner_weight(X_fit, y_fit, seed)
+    chosen, correct = inner_weight(X_fit, y_fit, seed, weights)
     inner_seconds = time.perf_counter() - start
     base = {"dataset": dataset, "seed": seed, "fold": fold}
     rows = []
-    for weight in WEIGHTS:
+    for weight in weights:
         predicted = classes[fused_predictions(log_p, ridge, weight)]
         rows.append(
             {
@@ -195,24 +200,62 @@ def run_fold(
     choice = {
         **base,
         "chosen_weight": weight_label(chosen),
-        **{f"hits_{weight_label(w)}": c for w, c in zip(WEIGHTS, correct, strict=True)},
+        **{f"hits_{weight_label(w)}": c for w, c in zip(weights, correct, strict=True)},
     }
     return rows, choice
 
 
-def run(datasets: Sequence[str], seed: int, out: Path, data_home: Path | None) -> None:
+def cv_folds(
+    datasets: Sequence[str], seed: int, data_home: Path | None
+) -> Iterator[tuple[str, int, Any, np.ndarray, np.ndarray, np.ndarray]]:
+    """Outer folds of :func:`benchmarks.harness.train_split_folds`, per dataset.
+
+    The synthetic sets of :mod:`benchmarks.effectiveness.bench_regimes` are
+    made, not read; UCR datasets come from ``data_home`` (the shared datasets'
+    folder by default) or, for OSULeaf, ACSF1 and PLAID, sktime's folder.
+    """
+    from sklearn.model_selection import StratifiedKFold
+
+    from benchmarks.effectiveness.bench_regimes import (
+        SKTIME_DATA,
+        SKTIME_DATASETS,
+        SYNTHETIC,
+        make_many_class,
+    )
+
+    for dataset in datasets:
+        if dataset in SYNTHETIC:
+            X, y = make_many_class(*SYNTHETIC[dataset])
+            folds = StratifiedKFold(OUTER_FOLDS, shuffle=True, random_state=seed)
+            for fold, (fit_index, eval_index) in enumerate(folds.split(X, y)):
+                yield dataset, fold, X, y, fit_index, eval_index
+            continue
+        home = SKTIME_DATA if dataset in SKTIME_DATASETS else data_home
+        yield from train_split_folds([dataset], OUTER_FOLDS, seed, home)
+
+
+def run(
+    datasets: Sequence[str],
+    seed: int,
+    out: Path,
+    data_home: Path | None,
+    weights: Sequence[float] = WEIGHTS,
+) -> None:
     """Run every missing (dataset, outer fold) of one CV seed, appending rows."""
     path = out / "fusion.csv"
     done = {
         (row["dataset"], int(row["seed"]), int(row["fold"]))
         for row in (read_csv([path]) if path.exists() else [])
     }
-    folds = train_split_folds(datasets, OUTER_FOLDS, seed, data_home)
-    for dataset, fold, X, y, fit_index, eval_index in folds:
+    for dataset, fold, X, y, fit_index, eval_index in cv_folds(
+        datasets, seed, data_home
+    ):
         y = np.asarray(y)
         if (dataset, seed, fold) in done:
             continue
-        rows, choice = run_fold(dataset, fold, X, y, fit_index, eval_index, seed)
+        rows, choice = run_fold(
+            dataset, fold, X, y, fit_index, eval_index, seed, weights
+        )
         append_csv(rows, path)
         append_csv([choice], out / "inner_weights.csv")
         summary = {row["candidate"]: round(row["cv_accuracy"], 3) for row in rows}
@@ -318,12 +361,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=0, help="CV seed (default: 0)")
     add_data_arguments(parser, DATASETS)
+    parser.add_argument(
+        "--weights",
+        type=comma_floats,
+        default=list(WEIGHTS),
+        help="fusion weights, in order (default: 0,1,3,10,30,inf)",
+    )
     parser.add_argument("--report", action="store_true", help="only write the report")
     add_out_argument(parser)
     args = parser.parse_args(argv)
     if not args.report:
         start = time.perf_counter()
-        run(args.datasets, args.seed, args.out, args.data_home)
+        run(args.datasets, args.seed, args.out, args.data_home, args.weights)
         write_metadata(
             args.out,
             command=command_line(__spec__.name if __spec__ else __name__, argv),

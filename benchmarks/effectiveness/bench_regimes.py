@@ -74,6 +74,9 @@ SYNTHETIC = {
     "synthetic-check": (60, 1500, 12, 1),
     # set aside for round 3's check (regime_selection_round3/RULE.md)
     "synthetic-check2": (52, 2000, 12, 2),
+    # set aside for the cross-fitted fusion round's check
+    # (fusion_weight_selection_round2/RULE.md)
+    "synthetic-check3": (20, 500, 15, 3),
 }
 #: Regime datasets run by default (the check data, PLAID and
 #: synthetic-check, is set aside).
