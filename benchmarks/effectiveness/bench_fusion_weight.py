@@ -343,13 +343,20 @@ def write_report(out: Path) -> Path:
     runs = read_metadata(out).get("runs", [])
     commands = "\n".join(run["command"] for run in runs) or "(none recorded)"
     machine = runs[-1]["machine"] if runs else machine_description()
+    inner = any(r["candidate"] == "inner-cv" for r in rows)
     lines = report_preamble(
-        "Fusion weight chosen by inner cross-validation",
+        "Fusion weights of the network and the random-kernel ridge",
         "Stratified 3-fold CV on TRAIN splits; per outer fold one fit of "
-        "`head='random-kernels'` gives every fixed weight (w=0: the network "
-        "alone, today's default at these sizes; w=inf: the ridge alone); "
-        "`inner-cv` chooses the weight by a 2-fold CV inside the outer training "
-        "part. Rule: RULE.md (written before the runs).",
+        "`head='random-kernels'` gives every fixed weight w of "
+        "`log_softmax(network) + w * ridge` (w=0: the network alone; w=inf: "
+        "the ridge alone)"
+        + (
+            "; `inner-cv` chooses the weight by a 2-fold CV inside the outer "
+            "training part"
+            if inner
+            else ""
+        )
+        + ". Rule: RULE.md (written before the runs).",
         commands,
         machine,
     )

@@ -59,3 +59,36 @@ def test_run_writes_every_candidate_per_fold_and_resumes(tmp_path, monkeypatch):
     report = study.write_report(tmp_path).read_text()
     assert "## CV seed 0" in report
     assert "| inner-cv |" in report
+
+
+@pytest.mark.slow  # three one-epoch fits and MiniRocket on three folds
+def test_run_without_inner_scores_the_fixed_weights_only(tmp_path, monkeypatch):
+    monkeypatch.setattr(study, "NETWORK_PARAMS", {"max_epochs": 1})
+    study.run(["ItalyPowerDemand"], 4, tmp_path, None, [0.0, 3.0, 100.0], inner=False)
+    rows = read_csv([tmp_path / "fusion.csv"])
+    assert [r["candidate"] for r in rows[:4]] == ["w=0", "w=3", "w=100", "minirocket"]
+    assert len(rows) == study.OUTER_FOLDS * 4
+    assert not (tmp_path / "inner_weights.csv").exists()
+    report = study.write_report(tmp_path).read_text()
+    assert "| w=3 |" in report
+    assert "inner CV" not in report and "inner-cv" not in report
+
+
+def test_cv_folds_make_the_synthetic_sets_stratified():
+    folds = list(study.cv_folds(["synthetic-check3"], 4, None))
+    assert [fold[:2] for fold in folds] == [("synthetic-check3", k) for k in range(3)]
+    X, y = folds[0][2], folds[0][3]
+    assert X.shape == (300, 1, 500) and len(np.unique(y)) == 20
+    evaluated = np.sort(np.concatenate([fold[5] for fold in folds]))
+    np.testing.assert_array_equal(evaluated, np.arange(300))
+    # 15 series per class: 5 of each class in every evaluation part
+    for fold in folds:
+        assert set(np.unique(y[fold[5]], return_counts=True)[1]) == {5}
+
+
+def test_weights_option_reads_comma_separated_numbers():
+    from benchmarks.harness import comma_floats
+
+    assert comma_floats("0, 1,3,inf") == [0.0, 1.0, 3.0, math.inf]
+    with pytest.raises(Exception, match="comma-separated numbers"):
+        comma_floats("0,three")
