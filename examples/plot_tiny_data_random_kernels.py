@@ -9,9 +9,9 @@ random convolutional kernels with a ridge classifier usually do better.
 :class:`~sklearn_convlstm.ConvLSTMClassifier` borrows that idea: with
 ``head="random-kernels"`` it also fits a ridge classifier on MiniRocket-style
 random-kernel features of its (scaled) input and adds its scores to the
-network's log-probabilities. The default ``head="auto"`` does so when the
-smallest class has at most 2 training series; ``head="softmax"`` is the
-network alone. This example compares the two on GunPoint with 1 and 2
+network's log-probabilities. The default ``head="auto"`` does so, with
+weight 10, when the smallest class has at most 2 training series;
+``head="softmax"`` is the network alone. This example compares the two on GunPoint with 1 and 2
 training series per class.
 """
 
@@ -97,7 +97,9 @@ for k in (1, 2):
 # On every draw here the random-kernel head scores higher than the network
 # alone, by several points. The draw matters as much as the head: which
 # series happen to be picked moves the accuracy by as much as 20 points. From 3
-# series per class on, ``head="auto"`` keeps the network alone, which then
-# learns enough by itself; models with the random-kernel head can be neither
-# explained with :func:`~sklearn_convlstm.inspection.explain` nor exported
-# to ONNX, so pass ``head="softmax"`` when you need either.
+# series per class on, ``head="auto"`` keeps the network alone below 24
+# training series, and from 24 it adds the ridge with weight 3 instead of 10,
+# so that the network decides unless the ridge is confident; the fitted
+# ``fusion_weight_`` says which. :func:`~sklearn_convlstm.inspection.explain`
+# and :func:`~sklearn_convlstm.export.export_onnx` cover models with the head;
+# pass ``head="softmax"`` for the network alone.

@@ -33,10 +33,13 @@ from sklearn_convlstm._random_kernel_head import fit_random_kernel_ridge
 from sklearn_convlstm._targets import check_classification_labels
 from sklearn_convlstm._validation import StrOptions, fit_context
 from sklearn_convlstm.nn import RandomKernelRidge
+from sklearn_convlstm.nn._networks import is_causal_configuration
 from sklearn_convlstm.nn._random_kernels import KERNEL_LENGTH
 from sklearn_convlstm.streaming import ConvLSTMStream
 
 __all__ = [
+    "FULL_SIZE_FUSION",
+    "FULL_SIZE_SERIES",
     "HEADS",
     "RANDOM_KERNEL_FUSION",
     "RANDOM_KERNEL_MAX_SERIES_PER_CLASS",
@@ -49,8 +52,19 @@ HEADS = ("auto", "softmax", "random-kernels")
 #: most this many training series (the threshold chosen by cross-validation
 #: on training splits; see the evidence page of the documentation).
 RANDOM_KERNEL_MAX_SERIES_PER_CLASS = 2
-#: Weight of the ridge scores against the network's log-probabilities.
+#: Weight of the ridge scores against the network's log-probabilities, for
+#: ``head="random-kernels"`` and for ``head="auto"`` with at most
+#: :data:`RANDOM_KERNEL_MAX_SERIES_PER_CLASS` series in the smallest class.
 RANDOM_KERNEL_FUSION = 10.0
+#: The weight ``head="auto"`` gives the ridge when the smallest class has more
+#: series, within :data:`FULL_SIZE_SERIES` (chosen by cross-validation on
+#: training splits; see the evidence page of the documentation).
+FULL_SIZE_FUSION = 3.0
+#: Training-set sizes (inclusive) where ``head="auto"`` fuses at
+#: :data:`FULL_SIZE_FUSION`: from the smallest training set of the study that
+#: chose it, to a bound on the ridge's memory (10,000 float64 features per
+#: series).
+FULL_SIZE_SERIES = (24, 1000)
 
 
 @document_shared
@@ -94,14 +108,18 @@ class ConvLSTMClassifier(ClassifierMixin, BaseConvLSTM):
         10,000 random-kernel (MiniRocket) features of the scaled training
         series (:mod:`sklearn_convlstm.nn._random_kernels`), fitted after the
         network; predictions are ``softmax(log_softmax(network logits) +
-        RANDOM_KERNEL_FUSION * ridge scores)``, so the ridge decides and the
-        network breaks near-ties. It is for tiny training sets, where a network
-        trained from scratch collapses (one or two series per class). ``"auto"``: the
-        random-kernel head when the smallest class has at most
-        :data:`RANDOM_KERNEL_MAX_SERIES_PER_CLASS` training series, the series
-        are in memory, the longest has at least 9 steps, and
-        ``variant="default"``;
-        otherwise the softmax head. The article presets never get it. The
+        w * ridge scores)`` with ``w = RANDOM_KERNEL_FUSION``, so the ridge
+        decides and the network breaks near-ties. ``"auto"``, when the series
+        are in memory, the longest has at least 9 steps and
+        ``variant="default"``: with at most
+        :data:`RANDOM_KERNEL_MAX_SERIES_PER_CLASS` training series in the
+        smallest class (where a network trained from scratch collapses), the
+        random-kernel head as above; with more, no ``accelerator`` and a
+        number of training series within :data:`FULL_SIZE_SERIES`, the
+        random-kernel head with ``w = FULL_SIZE_FUSION``, where the network
+        decides unless the ridge is confident; otherwise the softmax head.
+        The article presets and causal networks (``conv_padding="causal"``
+        with ``bidirectional=False``, which stream) never get the ridge. The
         head runs on the network's device; ``export_onnx`` and ``explain``
         cover it.
 
@@ -119,6 +137,9 @@ class ConvLSTMClassifier(ClassifierMixin, BaseConvLSTM):
         The head ``fit`` used: ``"softmax"`` or ``"random-kernels"``.
     random_kernel_head_ : RandomKernelRidge or None
         The fitted random-kernel ridge head, or ``None``.
+    fusion_weight_ : float
+        The weight ``w`` of the ridge scores in the predictions (0.0 with the
+        softmax head).
     {shared_attributes}
 
     See Also
@@ -263,7 +284,11 @@ class ConvLSTMClassifier(ClassifierMixin, BaseConvLSTM):
         return self
 
     def _resolve_head(self, series: Any, lengths: np.ndarray, targets: Any) -> str:
-        """Return the head ``fit`` uses; raise when the one asked for cannot be."""
+        """Return the head ``fit`` uses; raise when the one asked for cannot be.
+
+        ``"full-size"`` (from ``head="auto"`` only) is the random-kernel head
+        with the weight :data:`FULL_SIZE_FUSION`.
+        """
         if self.head == "softmax":
             return "softmax"
         reasons = []
@@ -283,14 +308,20 @@ class ConvLSTMClassifier(ClassifierMixin, BaseConvLSTM):
                     + ". Use head='softmax'."
                 )
             return "random-kernels"
-        smallest = int(np.bincount(targets).min())
+        # a causal network is for streaming, which the ridge cannot do
         if (
             reasons
             or self.variant != "default"
-            or smallest > RANDOM_KERNEL_MAX_SERIES_PER_CLASS
+            or is_causal_configuration(self.network_params_)
         ):
             return "softmax"
-        return "random-kernels"
+        smallest = int(np.bincount(targets).min())
+        if smallest <= RANDOM_KERNEL_MAX_SERIES_PER_CLASS:
+            return "random-kernels"
+        low, high = FULL_SIZE_SERIES
+        if self.accelerator is None and low <= len(targets) <= high:
+            return "full-size"
+        return "softmax"
 
     def _fit_head(self, series: Any, lengths: np.ndarray, targets: Any) -> None:
         """Resolve ``head`` and fit the random-kernel ridge head when it applies.
@@ -298,7 +329,13 @@ class ConvLSTMClassifier(ClassifierMixin, BaseConvLSTM):
         The head is fitted on the CPU (scikit-learn's ridge), then moved to the
         network's device, where :meth:`_random_kernel_scores` runs it.
         """
-        self.head_ = self._resolve_head(series, lengths, targets)
+        head = self._resolve_head(series, lengths, targets)
+        self.head_ = "softmax" if head == "softmax" else "random-kernels"
+        self.fusion_weight_ = {
+            "softmax": 0.0,
+            "random-kernels": RANDOM_KERNEL_FUSION,
+            "full-size": FULL_SIZE_FUSION,
+        }[head]
         self.random_kernel_head_: RandomKernelRidge | None = None
         if self.head_ == "softmax":
             return
@@ -309,14 +346,14 @@ class ConvLSTMClassifier(ClassifierMixin, BaseConvLSTM):
                 for scaled, _ in self._scaled_batches(series, lengths)
             ]
         )
-        head = fit_random_kernel_ridge(
+        ridge = fit_random_kernel_ridge(
             x,
             np.asarray(targets),
             len(self.classes_),
             None if bool((lengths == width).all()) else torch.from_numpy(lengths),
             random_state=draw_seed(self.random_state),
         )
-        self.random_kernel_head_ = head.to(self._network_device()).eval()
+        self.random_kernel_head_ = ridge.to(self._network_device()).eval()
 
     def _network_device(self) -> torch.device:
         """Return the device the fitted network's weights are on."""
@@ -372,7 +409,11 @@ class ConvLSTMClassifier(ClassifierMixin, BaseConvLSTM):
             return logits
         return torch.log_softmax(
             logits, dim=1
-        ) + RANDOM_KERNEL_FUSION * self._random_kernel_scores(X, lengths)
+        ) + self._fusion_weight() * self._random_kernel_scores(X, lengths)
+
+    def _fusion_weight(self) -> float:
+        """Return the fusion weight (10 for models fitted before it was stored)."""
+        return float(getattr(self, "fusion_weight_", RANDOM_KERNEL_FUSION))
 
     def _network_targets(self, y: Any, n_samples: int) -> np.ndarray:
         """Encode the labels as int64 indices into ``classes_`` (set here)."""

@@ -50,7 +50,7 @@ from sklearn.preprocessing import StandardScaler
 from skorch.history import History
 
 from sklearn_convlstm._base import OPTIMIZERS
-from sklearn_convlstm._classifier import ConvLSTMClassifier
+from sklearn_convlstm._classifier import RANDOM_KERNEL_FUSION, ConvLSTMClassifier
 from sklearn_convlstm._engine.batching import PREDICT_BATCH_SIZE
 from sklearn_convlstm._engine.nets import (
     _AutocastNeuralNetClassifier,
@@ -71,10 +71,13 @@ __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "load_model", "save_model"]
 #: Written in ``model.json``; :func:`load_model` refuses other files.
 FORMAT_NAME = "sklearn-convlstm-model"
 #: Version of the layout of ``model.json`` and ``weights.pt``. Version 2 adds
-#: ``sha256``, the digest of the rest of ``model.json``.
-FORMAT_VERSION = 2
+#: ``sha256``, the digest of the rest of ``model.json``; version 3 adds
+#: ``fusion_weight_``, the weight of a classifier's random-kernel ridge (in
+#: older files it is 10; an older reader would apply 10 to any weight, so it
+#: must refuse these files).
+FORMAT_VERSION = 3
 #: Versions :func:`load_model` reads (version 1 with a warning).
-_READABLE_VERSIONS = (1, 2)
+_READABLE_VERSIONS = (1, 2, 3)
 
 _METADATA = "model.json"
 _WEIGHTS = "weights.pt"
@@ -257,6 +260,7 @@ def save_model(
         fitted["head_"] = getattr(estimator, "head_", "softmax")
         random_kernel_head = getattr(estimator, "random_kernel_head_", None)
         if random_kernel_head is not None:
+            fitted["fusion_weight_"] = estimator._fusion_weight()
             fitted["random_kernel_head"] = random_kernel_head.config()
             tensors["random_kernel_head"] = {
                 key: value.detach().cpu()
@@ -627,7 +631,21 @@ def load_model(
                 {"head_": "softmax", **fitted}, "head_", str, "fitted."
             )
         estimator.random_kernel_head_ = None
+        estimator.fusion_weight_ = 0.0
         if "random_kernel_head" in fitted:
+            # files saved before version 3 have the fixed weight 10
+            saved = dict(fitted)
+            if metadata["format_version"] < 3:
+                saved.setdefault("fusion_weight_", RANDOM_KERNEL_FUSION)
+            with _field(source, "fitted.fusion_weight_"):
+                estimator.fusion_weight_ = float(
+                    _entry(
+                        saved,
+                        "fusion_weight_",
+                        (int, float),
+                        "fitted.",
+                    )
+                )
             with _field(source, "fitted.random_kernel_head"):
                 random_kernel_head = RandomKernelRidge.from_config(
                     fitted["random_kernel_head"]

@@ -148,7 +148,7 @@ def export_onnx(
         outputs ``"values"``, the network's outputs. A classifier with the
         random-kernel head outputs the fused probabilities of
         ``predict_proba`` (``softmax(log_softmax(logits) +
-        RANDOM_KERNEL_FUSION * ridge scores)``, the ridge on the head's
+        fusion_weight_ * ridge scores)``, the ridge on the head's
         features of the scaled series) and, second,
         ``"random_kernel_features"`` of shape (n_samples, n_features).
         A regressor with a random-kernel head is refused.
@@ -276,7 +276,7 @@ def export_onnx(
             if random_kernel_head is None
             else copy.deepcopy(random_kernel_head).to(device)
         ),
-        fusion=RANDOM_KERNEL_FUSION,
+        fusion=float(getattr(estimator, "fusion_weight_", RANDOM_KERNEL_FUSION)),
     ).eval()
     example_length = n_timesteps or max(min_length, 32)
     example = torch.zeros(2, metadata["n_channels"], example_length, device=device)

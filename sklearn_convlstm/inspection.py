@@ -213,6 +213,7 @@ def explain(
                 is_classifier=hasattr(estimator, "classes_"),
                 device=device,
                 head=head,
+                fusion=_fusion_weight(estimator),
             )
     return _like_input(X, X_checked, attributions)
 
@@ -385,13 +386,15 @@ def _integrated_gradients(
     is_classifier: bool,
     device: torch.device,
     head: RandomKernelRidge | None = None,
+    fusion: float = 0.0,
 ) -> list[np.ndarray]:
     """Integrated gradients of a few series, all path points in one batch.
 
     With a random-kernel ``head``, the explained output is the fused
-    probability; the network part is integrated with the ridge scores held
-    at the series' own, and :func:`_random_kernel_attributions` adds the
-    ridge part exactly (see :func:`explain`).
+    probability (the ridge scores weighted by ``fusion``); the network part
+    is integrated with the ridge scores held at the series' own, and
+    :func:`_random_kernel_attributions` adds the ridge part exactly (see
+    :func:`explain`).
     """
     series = list(series)
     x, lengths = _forward(module, series, device)
@@ -432,7 +435,7 @@ def _integrated_gradients(
             outputs = with_path(x.repeat(n_points, 1, 1), path_lengths)
         outputs = outputs.float()
         if ridge is not None:
-            outputs = _fuse(outputs, ridge.repeat(n_points, 1))
+            outputs = _fuse(outputs, ridge.repeat(n_points, 1), fusion)
         elif is_classifier:
             outputs = torch.softmax(outputs, dim=1)
         columns = torch.as_tensor(targets, device=device).repeat(n_points)
@@ -462,6 +465,7 @@ def _integrated_gradients(
                 n_channels,
                 int(targets[index]),
                 baseline_logits[index].float(),
+                fusion,
             )
     attributions = attributions.cpu().numpy()
     result = []
@@ -479,13 +483,16 @@ def _head_on(head: RandomKernelRidge, device: torch.device) -> RandomKernelRidge
     return copy.deepcopy(head).to(device)
 
 
-def _fuse(logits: torch.Tensor, ridge: torch.Tensor) -> torch.Tensor:
-    """Return the fused probabilities from the logits and the ridge scores."""
+def _fusion_weight(estimator: Any) -> float:
+    """Return a classifier's fusion weight (10 for models fitted before it was kept)."""
     from sklearn_convlstm._classifier import RANDOM_KERNEL_FUSION
 
-    return torch.softmax(
-        torch.log_softmax(logits, dim=1) + RANDOM_KERNEL_FUSION * ridge, dim=1
-    )
+    return float(getattr(estimator, "fusion_weight_", RANDOM_KERNEL_FUSION))
+
+
+def _fuse(logits: torch.Tensor, ridge: torch.Tensor, fusion: float) -> torch.Tensor:
+    """Return the fused probabilities from the logits and the ridge scores."""
+    return torch.softmax(torch.log_softmax(logits, dim=1) + fusion * ridge, dim=1)
 
 
 def _random_kernel_attributions(
@@ -494,6 +501,7 @@ def _random_kernel_attributions(
     n_channels: int,
     target: int,
     baseline_logits: torch.Tensor,
+    fusion: float,
 ) -> torch.Tensor:
     """Return the ridge part of a fused explanation of one series, exactly.
 
@@ -513,7 +521,12 @@ def _random_kernel_attributions(
     n_timesteps = scaled.shape[-1]
     positions = torch.arange(n_timesteps, device=scaled.device)
     kernels = torch.arange(N_KERNELS, device=scaled.device)
-    weight = head.linear.weight.float()
+    # the jumps and the fused probabilities in float64 (MPS has none):
+    # thousands of switches each change the probability by a difference of
+    # nearly equal numbers, whose float32 rounding adds up (two classes'
+    # attributions then differed by about 1e-5 where they are exact opposites)
+    precise = torch.float32 if scaled.device.type == "mps" else torch.float64
+    weight = head.linear.weight.to(precise)
     switches = []  # per dilation: alpha, ridge jump, kernel, position
     column = 0
     for index, dilation in enumerate(features.dilations):
@@ -537,10 +550,9 @@ def _random_kernel_attributions(
         )
         slope = full[kernel, position] - start[kernel, position]
         alpha = (bias[kernel, which] - start[kernel, position]) / slope
-        step = (
-            after[kernel, position, which].float()
-            - before[kernel, position, which].float()
-        )
+        step = after[kernel, position, which].to(precise) - before[
+            kernel, position, which
+        ].to(precise)
         jump = weight[:, column + kernel * n_biases + which] * (step / counted[kernel])
         switches.append((alpha.clamp(0, 1), jump.T, kernel, position, slope, index))
         column += N_KERNELS * n_biases
@@ -548,12 +560,13 @@ def _random_kernel_attributions(
     jumps = torch.cat([item[1] for item in switches])  # (switches, classes)
     order = torch.argsort(alphas, stable=True)
     with torch.no_grad():
-        start_scores = head(held[None].float())[0].float()
+        start_scores = head(held[None].float())[0].to(precise)
     scores = start_scores + torch.cumsum(jumps[order], dim=0)
     scores = torch.cat([start_scores[None], scores])
-    fused = _fuse(baseline_logits[None].expand(len(scores), -1), scores)[:, target]
+    logits = baseline_logits.to(precise)[None].expand(len(scores), -1)
+    fused = _fuse(logits, scores, fusion)[:, target]
     changes = torch.empty_like(alphas)
-    changes[order] = fused[1:] - fused[:-1]
+    changes[order] = (fused[1:] - fused[:-1]).to(changes.dtype)
     attribution = torch.zeros_like(scaled[:n_channels])
     offset = 0
     for _, _, kernel, position, slope, index in switches:

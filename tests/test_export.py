@@ -44,7 +44,8 @@ def session(path):
 def test_probabilities_equal_predict_proba(tmp_path, params):
     X = series(0, 30)
     y = np.array(["low", "mid", "high"])[np.arange(30) % 3]
-    clf = ConvLSTMClassifier(**{**PARAMS, **params}).fit(X, y)
+    # the network's own head (the fused model's graph: tests further down)
+    clf = ConvLSTMClassifier(**{**PARAMS, "head": "softmax", **params}).fit(X, y)
     path = export_onnx(clf, tmp_path / "model.onnx")
 
     # Raw onnxruntime, as a server without this package would run it.
@@ -291,6 +292,21 @@ def test_fused_model_exports_whole(tmp_path):
     served = load_onnx(path)
     np.testing.assert_array_equal(served.predict(X_test), clf.predict(X_test))
     assert served.metadata["outputs"] == ["probabilities", "random_kernel_features"]
+
+
+def test_default_model_of_a_full_training_set_exports_its_weight(tmp_path):
+    """head="auto" on 24 series fuses at weight 3; the graph fuses at 3 too."""
+    X = np.stack(exact_series(6, [40] * 24))
+    clf = fused(X, head="auto")
+    assert clf.fusion_weight_ == 3.0
+    X_test = np.stack(exact_series(7, [40] * 9))
+    served = load_onnx(export_onnx(clf, tmp_path / "model.onnx"))
+    np.testing.assert_allclose(
+        served.predict_proba(X_test), clf.predict_proba(X_test), atol=1e-5
+    )
+    # weight 10 would give other probabilities
+    clf.fusion_weight_ = 10.0
+    assert np.abs(served.predict_proba(X_test) - clf.predict_proba(X_test)).max() > 1e-3
 
 
 def test_fused_model_with_unequal_lengths_exports(tmp_path):

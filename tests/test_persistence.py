@@ -132,13 +132,13 @@ def test_dataframe_feature_names_are_kept(tmp_path):
 
 def test_the_file_holds_no_pickle(pattern_data, tmp_path):
     X, y = pattern_data
-    save_model(fast().fit(X, y), tmp_path / "m.zip")
+    save_model(fast(head="softmax").fit(X, y), tmp_path / "m.zip")
     with zipfile.ZipFile(tmp_path / "m.zip") as archive:
         assert sorted(archive.namelist()) == ["model.json", "weights.pt"]
         metadata = json.loads(archive.read("model.json"))
         weights = archive.read("weights.pt")
     assert metadata["format"] == "sklearn-convlstm-model"
-    assert metadata["format_version"] == 2
+    assert metadata["format_version"] == 3
     # weights_only=True refuses anything but tensors and plain containers.
     state = torch.load(io.BytesIO(weights), weights_only=True)
     assert set(state) == {"module", "scaler"}
@@ -314,15 +314,15 @@ def test_save_keeps_the_permissions_of_the_file_it_replaces(pattern_data, tmp_pa
 
 
 # ------------------------------------- tamper evidence (rows 8, 9; format v2)
-def _rewrite(path, edit, version: int = 2) -> None:
-    """Edit model.json; version 2 is re-signed (as a careless writer would)."""
+def _rewrite(path, edit, version: int = 3) -> None:
+    """Edit model.json; versions 2 and 3 are re-signed (as a careless writer would)."""
     with zipfile.ZipFile(path) as archive:
         metadata = json.loads(archive.read("model.json"))
         weights = archive.read("weights.pt")
     edit(metadata)
     metadata.pop("sha256", None)
     metadata["format_version"] = version
-    if version == 2:
+    if version >= 2:
         # The documented digest: canonical JSON of the rest of model.json.
         canonical = json.dumps(metadata, sort_keys=True, separators=(",", ":"))
         metadata["sha256"] = hashlib.sha256(canonical.encode()).hexdigest()
@@ -481,6 +481,33 @@ def test_a_version_1_file_still_loads_with_a_warning(saved_models, tmp_path):
 
 def test_an_unknown_format_version_is_refused(saved_models, tmp_path):
     _, path = _copy(saved_models, "clf", tmp_path)
-    _rewrite(path, lambda metadata: None, version=3)
-    with pytest.raises(ValueError, match=r"format version 3; .* reads versions"):
+    _rewrite(path, lambda metadata: None, version=4)
+    with pytest.raises(ValueError, match=r"format version 4; .* reads versions"):
+        load_model(path)
+
+
+def test_fusion_weight_before_and_from_format_version_3(saved_models, tmp_path):
+    """Version 3 records the ridge's weight; older files had the fixed 10.
+
+    An older reader, which knows no weight, refuses version 3 files rather
+    than apply 10 to a model fitted with 3.
+    """
+    clf, path = _copy(saved_models, "clf", tmp_path)
+    assert clf.fusion_weight_ == 3.0  # pattern_data: the full-size weight
+    X = np.random.RandomState(2).normal(size=(5, 2, 32))
+
+    def without_weight(metadata):
+        metadata["fitted"].pop("fusion_weight_", None)
+
+    _rewrite(path, without_weight, version=2)
+    restored = load_model(path)
+    assert restored.fusion_weight_ == 10.0
+    expected = torch.softmax(
+        torch.log_softmax(clf._network_outputs(X).double(), 1)
+        + 10.0 * clf._random_kernel_scores(X),
+        1,
+    ).numpy()
+    np.testing.assert_allclose(restored.predict_proba(X), expected, rtol=1e-12)
+    _rewrite(path, without_weight, version=3)
+    with pytest.raises(ValueError, match="fusion_weight_"):
         load_model(path)

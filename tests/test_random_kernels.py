@@ -10,8 +10,10 @@ import pytest
 import torch
 from conftest import FAST_PARAMS
 
-from sklearn_convlstm import ConvLSTMClassifier
+from sklearn_convlstm import ConvLSTMClassifier, _classifier
 from sklearn_convlstm._classifier import (
+    FULL_SIZE_FUSION,
+    FULL_SIZE_SERIES,
     RANDOM_KERNEL_FUSION,
     RANDOM_KERNEL_MAX_SERIES_PER_CLASS,
 )
@@ -268,7 +270,17 @@ def test_pickle_and_safe_format_keep_the_head(tmp_path):
     save_model(clf, tmp_path / "model.convlstm")
     restored = load_model(tmp_path / "model.convlstm")
     assert restored.head_ == "random-kernels"
+    assert restored.fusion_weight_ == RANDOM_KERNEL_FUSION
     np.testing.assert_array_equal(restored.predict_proba(X_test), expected)
+    # the full-size weight is kept too (a model saved with 10 would differ)
+    X_full, y_full, _, _ = tiny_patterns(per_class=8)
+    full = fast(head="auto").fit(X_full, y_full)
+    save_model(full, tmp_path / "full.convlstm")
+    restored = load_model(tmp_path / "full.convlstm")
+    assert restored.fusion_weight_ == FULL_SIZE_FUSION
+    np.testing.assert_array_equal(
+        restored.predict_proba(X_test), full.predict_proba(X_test)
+    )
     softmax = fast(head="softmax").fit(X, y)
     save_model(softmax, tmp_path / "softmax.convlstm")
     assert load_model(tmp_path / "softmax.convlstm").random_kernel_head_ is None
@@ -522,6 +534,45 @@ def test_head_parameter_is_validated():
         fast(head="ridge").fit(X, y)
 
 
+def test_auto_head_fuses_full_training_sets_at_the_full_size_weight():
+    """From 24 to 1,000 series (smallest class above 2): weight 3, not 10."""
+    low, high = FULL_SIZE_SERIES
+    X, y, X_test, _ = tiny_patterns(per_class=low // 3)  # 3 classes: 24 series
+    clf = fast(head="auto").fit(X, y)
+    assert (clf.head_, clf.fusion_weight_) == ("random-kernels", FULL_SIZE_FUSION)
+    network = clf._network_outputs(X_test).double()
+    scores = clf._random_kernel_scores(X_test)
+    expected = torch.softmax(
+        torch.log_softmax(network, 1) + FULL_SIZE_FUSION * scores, 1
+    ).numpy()
+    np.testing.assert_allclose(clf.predict_proba(X_test), expected, rtol=1e-12)
+    # the weight matters: the fixed weight of head="random-kernels" differs
+    tiny = fast(head="random-kernels").fit(X, y)
+    assert tiny.fusion_weight_ == RANDOM_KERNEL_FUSION
+    assert np.abs(tiny.predict_proba(X_test) - clf.predict_proba(X_test)).max() > 1e-3
+    # one series fewer: the network alone (below the sizes the rule saw)
+    below = fast(head="auto").fit(X[1:], y[1:])
+    assert (below.head_, below.fusion_weight_) == ("softmax", 0.0)
+    assert below.random_kernel_head_ is None
+    # above the upper bound, and with an accelerator: the network alone
+    lengths = np.full(len(y), X.shape[-1])
+    targets = np.unique(y, return_inverse=True)[1]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_classifier, "FULL_SIZE_SERIES", (low, len(y) - 1))
+        assert clf._resolve_head(X, lengths, targets) == "softmax"
+    assert clf._resolve_head(X, lengths, targets) == "full-size"
+    accelerated = clf.set_params(accelerator=object())
+    assert accelerated._resolve_head(X, lengths, targets) == "softmax"
+    # the article presets never get the ridge, nor a causal network (it streams)
+    article = ConvLSTMClassifier(variant="basic", max_epochs=1, head="auto")
+    assert article.fit(X, y).fusion_weight_ == 0.0
+    causal = fast(head="auto", conv_padding="causal", bidirectional=False).fit(X, y)
+    assert (causal.head_, causal.fusion_weight_) == ("softmax", 0.0)
+    stream = causal.stream(1)
+    assert stream.update(X_test[:1, :, :5]).shape == (1, 3)
+    assert high == 1000
+
+
 def test_auto_head_inside_cross_validation_and_clone():
     """Each fold resolves ``head="auto"`` on its own training series."""
     from sklearn.base import clone
@@ -540,3 +591,19 @@ def test_auto_head_inside_cross_validation_and_clone():
     assert result["test_score"].min() >= 0.5
     assert clone(result["estimator"][0]).get_params()["head"] == "auto"
     assert not hasattr(clone(result["estimator"][0]), "random_kernel_head_")
+
+
+def test_head_fits_leave_torchs_global_generator_alone():
+    """nn.Linear's random initialisation drew from it; the head's weights are set."""
+    from sklearn_convlstm._random_kernel_head import fit_random_kernel_regression
+    from sklearn_convlstm.nn import RandomKernelRidge
+
+    x = torch.from_numpy(np.random.RandomState(0).normal(size=(12, 2, 30))).float()
+    before = torch.get_rng_state()
+    head = fit_random_kernel_ridge(x, np.arange(12) % 3, 3, random_state=0)
+    fit_random_kernel_regression(x, np.arange(12.0)[:, None], random_state=0)
+    empty = RandomKernelRidge.from_config(head.config())
+    assert torch.equal(torch.get_rng_state(), before)
+    # the constructor makes the shapes, with zero weights
+    assert empty.linear.weight.shape == head.linear.weight.shape
+    assert not empty.linear.weight.any() and not empty.linear.bias.any()

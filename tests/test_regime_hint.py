@@ -19,13 +19,28 @@ def test_no_hint_when_every_class_has_enough_series():
 
 def test_hint_names_the_smallest_class_count_and_the_classes():
     assert N - 1 > RANDOM_KERNEL_MAX_SERIES_PER_CLASS
-    labels = np.array([0] * (N - 1) + [1] * 40 + [2] * 40)
+    labels = np.array([0] * (N - 1) + [1] * 8 + [2] * 8)  # 20 series
     assert regime_hint(labels) == (
         f"hint: the smallest class has {N - 1} training series (3 classes); "
         f"below {N} per class the default ConvLSTM trails MiniRocket on the "
         "regime tests (see the evidence page of the documentation): compare it "
         "with --methods convlstm-default,minirocket,rf-stats before choosing."
     )
+
+
+def test_hint_with_full_size_training_sets_names_the_unmeasured_head():
+    """3 or 4 per class, 24 series or more: the default adds the ridge there."""
+    labels = np.repeat([f"c{i}" for i in range(8)], 3)  # 24 series
+    assert regime_hint(labels) == (
+        "hint: the smallest class has 3 training series (8 classes); below "
+        f"{N} per class the network alone trails MiniRocket on the regime "
+        "tests, and the default ConvLSTM, which adds its random-kernel ridge "
+        "from 24 training series (head='auto'), was not measured at 3 or 4 per "
+        "class (see the evidence page of the documentation): compare it with "
+        "--methods convlstm-default,minirocket,rf-stats before choosing."
+    )
+    # fewer than 24 series: the network alone, as the other hint says
+    assert "the default ConvLSTM trails" in regime_hint(labels[3:])
 
 
 def test_hint_for_two_series_per_class_of_many_classes():

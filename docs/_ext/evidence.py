@@ -738,6 +738,20 @@ def _regime_fit_ratio(results: Path, relative: str, method: str) -> float:
     return total(method) / total("default")
 
 
+def _fusion_round_mean(
+    results: Path, relative: str, candidate: str, seed: str
+) -> float:
+    """Mean over datasets of one candidate's mean fold accuracy (one CV seed)."""
+    _, rows = read_csv(results / relative)
+    by_dataset: dict[str, list[float]] = defaultdict(list)
+    for row in rows:
+        if row["candidate"] == candidate and row["seed"] == seed:
+            by_dataset[row["dataset"]].append(float(row["cv_accuracy"]))
+    if not by_dataset or any(len(values) != 3 for values in by_dataset.values()):
+        raise ValueError(f"{relative}: {candidate} lacks folds (CV seed {seed})")
+    return statistics.fmean(statistics.fmean(v) for v in by_dataset.values())
+
+
 def _tuning_speedup(results: Path, dataset: str) -> float:
     _, rows = read_csv(results / "tuning" / f"tuning_{dataset}.csv")
 
@@ -799,6 +813,36 @@ def compute_headlines(results: Path = RESULTS) -> dict[str, Headline]:
                 lambda d=dataset, m=method: _accuracy_mean(results, "unseen", m, d),
                 "unseen",
             )
+    full_size = "accuracy_10_seeds_full_size_head"
+    add(
+        "test-fs-mean-convlstm-default",
+        "Test accuracy of today's default ConvLSTMClassifier (the ridge fused at "
+        "weight 3 at these sizes), mean over five UCR/UEA datasets, seeds 0-9",
+        lambda: _accuracy_mean(results, full_size, "convlstm-default"),
+        full_size,
+    )
+    for dataset in [
+        "GunPoint",
+        "ItalyPowerDemand",
+        "ArrowHead",
+        "BasicMotions",
+        "JapaneseVowels",
+    ]:
+        add(
+            f"test-fs-{dataset}-convlstm-default",
+            f"{dataset} test accuracy of today's default, seeds 0-9",
+            lambda d=dataset: _accuracy_mean(results, full_size, "convlstm-default", d),
+            full_size,
+        )
+    for dataset in ["OSULeaf", "ACSF1"]:
+        add(
+            f"unseen-fs-{dataset}-convlstm-default",
+            f"{dataset} test accuracy of today's default, seeds 0-2",
+            lambda d=dataset: _accuracy_mean(
+                results, "unseen_full_size_head", "convlstm-default", d
+            ),
+            "unseen_full_size_head",
+        )
     for k in ("1", "2"):
         for method, name in [
             ("cand-rk", "the default (random-kernel head)"),
@@ -878,6 +922,31 @@ def compute_headlines(results: Path = RESULTS) -> dict[str, Headline]:
             "check tasks, CV seed 8",
             lambda m=method: _regime_round_mean(results, round5_check, m),
             "regression_regimes_round5",
+        )
+    round3 = "fusion_weight_selection_round3"
+    for candidate, key, name in [
+        ("w=0", "w0", "the network alone (the previous default)"),
+        ("w=3", "w3", "the network with the ridge at weight 3 (today's default)"),
+        ("minirocket", "minirocket", "MiniRocket"),
+    ]:
+        for seed in ("4", "5"):
+            add(
+                f"fw3-{key}-seed{seed}",
+                f"3-fold CV accuracy of {name}, mean over seven training splits, "
+                f"CV seed {seed}",
+                lambda c=candidate, s=seed: _fusion_round_mean(
+                    results, f"{round3}/fusion.csv", c, s
+                ),
+                round3,
+            )
+        add(
+            f"fw3-check-{key}",
+            f"3-fold CV accuracy of {name} on the set-aside synthetic-check3, "
+            "CV seed 4",
+            lambda c=candidate: _fusion_round_mean(
+                results, f"{round3}/check/fusion.csv", c, "4"
+            ),
+            round3,
         )
     add(
         "speed-fit-ratio",

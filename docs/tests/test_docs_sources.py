@@ -27,6 +27,7 @@ import evidence  # noqa: E402
 
 # The figures README.md quotes, by their key on the evidence page.
 README_HEADLINES = (
+    "test-fs-mean-convlstm-default",
     "test-mean-convlstm-default",
     "test-mean-minirocket",
     "regime-k1-cand-rk",

@@ -602,7 +602,7 @@ class RandomKernelRidge(nn.Module):
     """Random-kernel features and a fixed linear (ridge) classifier on them.
 
     Made by :func:`fit_random_kernel_ridge`; the constructor makes the shapes
-    only (for loading a saved state dict).
+    only (for loading a saved state dict), with zero weights.
 
     Parameters
     ----------
@@ -613,7 +613,13 @@ class RandomKernelRidge(nn.Module):
     def __init__(self, features: RandomKernelFeatures, n_classes: int) -> None:
         super().__init__()
         self.features = features
-        self.linear = nn.Linear(features.n_features, int(n_classes))
+        # zeros, not nn.Linear's random initialisation: the weights are always
+        # set by the fit or a saved state, and drawing them would move torch's
+        # global random generator, which fit leaves alone
+        self.linear = nn.utils.skip_init(nn.Linear, features.n_features, int(n_classes))
+        with torch.no_grad():
+            self.linear.weight.zero_()
+            self.linear.bias.zero_()
         self.linear.requires_grad_(False)
         #: Ridge penalty chosen by leave-one-out (NaN until fitted; not saved).
         self.alpha_: float = float("nan")
