@@ -11,8 +11,8 @@ random convolutional kernels with a ridge classifier usually do better.
 random-kernel features of its (scaled) input and adds its scores to the
 network's log-probabilities. The default ``head="auto"`` does so, with
 weight 10, when the smallest class has at most 2 training series;
-``head="softmax"`` is the network alone. This example compares the two on GunPoint with 1 and 2
-training series per class.
+``head="softmax"`` is the network alone. This example compares the two on
+GunPoint with 1 and 2 training series per class.
 """
 
 # %%
