@@ -161,8 +161,7 @@ def test_fit_reads_data_on_disk_through_tensor_batches(
         return batches
 
     monkeypatch.setattr(FastNeuralNetClassifier, "_tensor_batches", recording)
-    # the network alone: head="auto" adds its ridge to series in memory only
-    params = {**FAST_PARAMS, "early_stopping": True, "patience": 1, "head": "softmax"}
+    params = {**FAST_PARAMS, "early_stopping": True, "patience": 1}
     on_disk = ConvLSTMClassifier(**params).fit(data, y)
     # training and validation batches: per-batch reads of a LazySeries
     assert made and all(isinstance(b, TensorBatches) for b in made)

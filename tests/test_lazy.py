@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import FAST_PARAMS as _FAST_PARAMS
+from conftest import FAST_PARAMS
 
 from sklearn_convlstm import (
     ConvLSTMClassifier,
@@ -29,11 +29,6 @@ from sklearn_convlstm._statistics import (
 )
 from sklearn_convlstm._validation import check_series, check_series_lazy, take_samples
 from sklearn_convlstm._windowed_series import WindowedSeries
-
-# These tests compare models fitted on data on disk with models fitted in
-# memory: the network alone, since head="auto" adds its random-kernel ridge to
-# series in memory only (test_default_head_depends_on_where_the_series_are).
-FAST_PARAMS = {**_FAST_PARAMS, "head": "softmax"}
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 
@@ -663,16 +658,33 @@ def test_fit_reads_data_on_disk_once_per_statistic_pass_and_epoch(
     assert counting.series_read == 64 * (passes_before_training + max_epochs)
 
 
-def test_default_head_depends_on_where_the_series_are(pattern_data, tmp_path):
-    """Documented: the ridge head needs the series in memory; on disk, the network."""
+def test_default_head_is_the_same_on_disk_and_in_memory(pattern_data, tmp_path):
+    """The ridge head's fit reads series on disk as in memory: the same model."""
     X, y = pattern_data
     memmap = _memmap(tmp_path, X.astype(np.float64))
     assert len(y) >= 24 and np.bincount(np.unique(y, return_inverse=True)[1]).min() > 2
-    in_memory = ConvLSTMClassifier(**_FAST_PARAMS).fit(X, y)
-    on_disk = ConvLSTMClassifier(**_FAST_PARAMS).fit(memmap, y)
+    in_memory = ConvLSTMClassifier(**FAST_PARAMS).fit(X, y)
+    on_disk = ConvLSTMClassifier(**FAST_PARAMS).fit(memmap, y)
     assert (in_memory.head_, in_memory.fusion_weight_) == ("random-kernels", 3.0)
-    assert (on_disk.head_, on_disk.fusion_weight_) == ("softmax", 0.0)
-    # the same network: the ridge is fitted after training
-    torch.testing.assert_close(
-        on_disk._network_outputs(X), in_memory._network_outputs(X), rtol=0, atol=0
+    assert (on_disk.head_, on_disk.fusion_weight_) == ("random-kernels", 3.0)
+    np.testing.assert_array_equal(
+        on_disk.predict_proba(memmap), in_memory.predict_proba(X)
     )
+
+
+def test_head_is_left_out_when_its_fit_would_not_fit_in_memory(
+    pattern_data, tmp_path, monkeypatch
+):
+    """Its fit holds the scaled training series; above the bound, no ridge."""
+    from sklearn_convlstm import _classifier
+
+    X, y = pattern_data
+    memmap = _memmap(tmp_path, X.astype(np.float64))
+    # 60 series x 2 channels (x 2: amplitude channels) x 32 steps x 4 bytes
+    monkeypatch.setattr(_classifier, "RANDOM_KERNEL_MAX_BYTES", 60 * 4 * 32 * 4 - 1)
+    clf = ConvLSTMClassifier(**FAST_PARAMS).fit(memmap, y)
+    assert (clf.head_, clf.fusion_weight_) == ("softmax", 0.0)
+    with pytest.raises(ValueError, match=r"GiB of scaled training series"):
+        ConvLSTMClassifier(**{**FAST_PARAMS, "head": "random-kernels"}).fit(memmap, y)
+    monkeypatch.setattr(_classifier, "RANDOM_KERNEL_MAX_BYTES", 60 * 4 * 32 * 4)
+    assert ConvLSTMClassifier(**FAST_PARAMS).fit(memmap, y).fusion_weight_ == 3.0
