@@ -53,24 +53,25 @@ def comma_list(text: str) -> list[str]:
     return [item.strip() for item in text.split(",") if item.strip()]
 
 
+def _comma_numbers(text: str, convert: Callable[[str], Any], example: str) -> list:
+    """Split ``text`` at commas and convert each item; a usage error names it."""
+    try:
+        return [convert(item) for item in comma_list(text)]
+    except ValueError:
+        kind = "integers" if convert is int else "numbers"
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated {kind} such as {example!r}; got {text!r}"
+        ) from None
+
+
 def comma_ints(text: str) -> list[int]:
     """Split ``"0,1,2"`` into ``[0, 1, 2]``."""
-    try:
-        return [int(item) for item in comma_list(text)]
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected comma-separated integers such as '0,1,2'; got {text!r}"
-        ) from None
+    return _comma_numbers(text, int, "0,1,2")
 
 
 def comma_floats(text: str) -> list[float]:
     """Split ``"0,1.5,inf"`` into ``[0.0, 1.5, inf]``."""
-    try:
-        return [float(item) for item in comma_list(text)]
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected comma-separated numbers such as '0,1,3'; got {text!r}"
-        ) from None
+    return _comma_numbers(text, float, "0,1,3")
 
 
 def optional_path(text: str) -> Path | None:

@@ -57,7 +57,6 @@ import torch
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
-from sklearn_convlstm._classifier import RANDOM_KERNEL_FUSION
 from sklearn_convlstm._optional import import_optional
 from sklearn_convlstm._regressor import refuse_cross_fitted
 from sklearn_convlstm._validation import check_series, pad_series, series_lengths
@@ -276,7 +275,7 @@ def export_onnx(
             if random_kernel_head is None
             else copy.deepcopy(random_kernel_head).to(device)
         ),
-        fusion=float(getattr(estimator, "fusion_weight_", RANDOM_KERNEL_FUSION)),
+        fusion=0.0 if random_kernel_head is None else estimator._fusion_weight(),
     ).eval()
     example_length = n_timesteps or max(min_length, 32)
     example = torch.zeros(2, metadata["n_channels"], example_length, device=device)

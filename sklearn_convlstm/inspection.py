@@ -213,7 +213,7 @@ def explain(
                 is_classifier=hasattr(estimator, "classes_"),
                 device=device,
                 head=head,
-                fusion=_fusion_weight(estimator),
+                fusion=0.0 if head is None else estimator._fusion_weight(),
             )
     return _like_input(X, X_checked, attributions)
 
@@ -481,13 +481,6 @@ def _head_on(head: RandomKernelRidge, device: torch.device) -> RandomKernelRidge
     if next(head.buffers()).device == device:
         return head
     return copy.deepcopy(head).to(device)
-
-
-def _fusion_weight(estimator: Any) -> float:
-    """Return a classifier's fusion weight (10 for models fitted before it was kept)."""
-    from sklearn_convlstm._classifier import RANDOM_KERNEL_FUSION
-
-    return float(getattr(estimator, "fusion_weight_", RANDOM_KERNEL_FUSION))
 
 
 def _fuse(logits: torch.Tensor, ridge: torch.Tensor, fusion: float) -> torch.Tensor:
