@@ -28,7 +28,10 @@ from sklearn_convlstm._engine.batching import (
 from sklearn_convlstm._engine.nets import _AutocastNeuralNetClassifier
 from sklearn_convlstm._estimator_docs import document_shared
 from sklearn_convlstm._parameters import check_class_weight, draw_seed
-from sklearn_convlstm._random_kernel_head import fit_random_kernel_ridge
+from sklearn_convlstm._random_kernel_head import (
+    fit_random_kernel_ridge,
+    scaled_series_memory_problem,
+)
 from sklearn_convlstm._targets import check_classification_labels
 from sklearn_convlstm._validation import StrOptions, fit_context
 from sklearn_convlstm.nn import RandomKernelRidge
@@ -41,7 +44,6 @@ __all__ = [
     "FULL_SIZE_SERIES",
     "HEADS",
     "RANDOM_KERNEL_FUSION",
-    "RANDOM_KERNEL_MAX_BYTES",
     "RANDOM_KERNEL_MAX_SERIES_PER_CLASS",
     "ConvLSTMClassifier",
 ]
@@ -65,10 +67,6 @@ FULL_SIZE_FUSION = 3.0
 #: chose it, to a bound on the ridge's memory (10,000 float64 features per
 #: series).
 FULL_SIZE_SERIES = (24, 1000)
-#: The random-kernel head's fit holds the scaled training series in memory, as
-#: float32 padded to the longest series, wherever they are stored (also on
-#: disk): at most this many bytes, or no head.
-RANDOM_KERNEL_MAX_BYTES = 2 * 2**30
 
 
 @document_shared
@@ -115,8 +113,10 @@ class ConvLSTMClassifier(ClassifierMixin, BaseConvLSTM):
         w * ridge scores)`` with ``w = RANDOM_KERNEL_FUSION``, so the ridge
         decides and the network breaks near-ties. The head's fit holds the
         scaled training series in memory (float32, padded to the longest; at
-        most :data:`RANDOM_KERNEL_MAX_BYTES`), also when they are read from
-        disk, so a model fitted on disk equals one fitted in memory.
+        most 2 GiB,
+        :data:`~sklearn_convlstm._random_kernel_head.RANDOM_KERNEL_MAX_BYTES`),
+        also when they are read from disk, so a model fitted on disk equals
+        one fitted in memory.
         ``"auto"``, when that bound holds, the longest series has at least 9
         steps and ``variant="default"``: with at most
         :data:`RANDOM_KERNEL_MAX_SERIES_PER_CLASS` training series in the
@@ -299,16 +299,9 @@ class ConvLSTMClassifier(ClassifierMixin, BaseConvLSTM):
         if self.head == "softmax":
             return "softmax"
         reasons = []
-        # the head's fit holds the scaled training series, padded to the
-        # longest, as float32 (at most two channels per input channel: the
-        # log-amplitudes of per-series amplitude scaling), wherever they are
-        needed = len(lengths) * 2 * self.n_channels_in_ * int(lengths.max()) * 4
-        if needed > RANDOM_KERNEL_MAX_BYTES:
-            reasons.append(
-                f"its fit would hold up to {needed / 2**30:.1f} GiB of scaled "
-                f"training series in memory (at most "
-                f"{RANDOM_KERNEL_MAX_BYTES / 2**30:.0f} GiB)"
-            )
+        memory = scaled_series_memory_problem(lengths, self.n_channels_in_)
+        if memory is not None:
+            reasons.append(memory)
         if int(lengths.max()) < KERNEL_LENGTH:
             # shorter series among longer ones are fine: their own steps count
             reasons.append(

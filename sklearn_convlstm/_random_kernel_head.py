@@ -23,6 +23,7 @@ __all__ = [
     "BLEND_GRID",
     "PERMUTATIONS",
     "PERMUTATION_QUANTILE",
+    "RANDOM_KERNEL_MAX_BYTES",
     "choose_blend",
     "fit_random_kernel_regression",
     "fit_random_kernel_ridge",
@@ -37,6 +38,27 @@ BLEND_GRID = tuple(float(value) for value in np.linspace(0.0, 1.0, 11))
 PERMUTATION_QUANTILE = 0.95
 #: ... over this many permutations.
 PERMUTATIONS = 100
+#: The random-kernel head's fit holds the scaled training series in memory, as
+#: float32 padded to the longest series, wherever they are stored (also on
+#: disk): at most this many bytes, or no head.
+RANDOM_KERNEL_MAX_BYTES = 2 * 2**30
+
+
+def scaled_series_memory_problem(lengths: np.ndarray, n_channels: int) -> str | None:
+    """Say why the head's fit would hold too much memory, or return ``None``.
+
+    The fit holds the scaled training series, padded to the longest, as
+    float32: at most two channels per input channel (the log-amplitudes of
+    per-series amplitude scaling), wherever the series are stored.
+    """
+    needed = len(lengths) * 2 * n_channels * int(np.max(lengths)) * 4
+    if needed <= RANDOM_KERNEL_MAX_BYTES:
+        return None
+    return (
+        f"its fit would hold up to {needed / 2**30:.1f} GiB of scaled "
+        f"training series in memory (at most "
+        f"{RANDOM_KERNEL_MAX_BYTES / 2**30:.0f} GiB)"
+    )
 
 
 def fit_random_kernel_ridge(

@@ -29,12 +29,12 @@ from sklearn_convlstm._base import BaseConvLSTM
 from sklearn_convlstm._engine.batching import prediction_batches, read_only_ok
 from sklearn_convlstm._engine.nets import FLOAT64_MODULE, _AutocastNeuralNetRegressor
 from sklearn_convlstm._estimator_docs import document_shared
-from sklearn_convlstm._lazy import LazySeries, RaggedSeries
 from sklearn_convlstm._parameters import draw_seed
 from sklearn_convlstm._random_kernel_head import (
     choose_blend,
     fit_random_kernel_regression,
     ridge_regression_outputs,
+    scaled_series_memory_problem,
 )
 from sklearn_convlstm._targets import check_float32_targets, check_regression_targets
 from sklearn_convlstm._validation import (
@@ -155,9 +155,12 @@ class ConvLSTMRegressor(RegressorMixin, BaseConvLSTM):
         mean)``, ``network`` and ``ridge`` the averages over the three. It
         costs three fits on two thirds of the series each, with early
         stopping. ``"auto"``: ``"random-kernels"`` from
-        :data:`CROSS_FIT_MIN_SERIES` (90) training series held in memory,
-        the longest of at least 9 steps, with ``variant="default"`` and no
-        ``accelerator``; otherwise ``"network"``. Models with the
+        :data:`CROSS_FIT_MIN_SERIES` (90) training series, the longest of at
+        least 9 steps, whose scaled copies fit in 2 GiB
+        (:data:`~sklearn_convlstm._random_kernel_head.RANDOM_KERNEL_MAX_BYTES`,
+        held by the ridges' fits also when the series are read from disk),
+        with ``variant="default"`` and no ``accelerator``; otherwise
+        ``"network"``. Models with the
         random-kernel head predict, score and pickle; ``save_model``,
         ``export_onnx`` and ``explain`` cover one network and refuse them
         (fit with ``head="network"`` for those).
@@ -351,8 +354,10 @@ class ConvLSTMRegressor(RegressorMixin, BaseConvLSTM):
             return "network"
         lengths = series_lengths(X)
         reasons = []
-        if isinstance(X, (LazySeries, RaggedSeries)):
-            reasons.append("the training series are read lazily from disk")
+        # validated series: each is (n_channels, n_timesteps)
+        memory = scaled_series_memory_problem(lengths, len(X[0]))
+        if memory is not None:
+            reasons.append(memory)
         if int(lengths.max()) < KERNEL_LENGTH:
             reasons.append(
                 f"the longest training series has {int(lengths.max())} steps "

@@ -676,15 +676,60 @@ def test_head_is_left_out_when_its_fit_would_not_fit_in_memory(
     pattern_data, tmp_path, monkeypatch
 ):
     """Its fit holds the scaled training series; above the bound, no ridge."""
-    from sklearn_convlstm import _classifier
+    from sklearn_convlstm import _random_kernel_head
 
     X, y = pattern_data
     memmap = _memmap(tmp_path, X.astype(np.float64))
     # 60 series x 2 channels (x 2: amplitude channels) x 32 steps x 4 bytes
-    monkeypatch.setattr(_classifier, "RANDOM_KERNEL_MAX_BYTES", 60 * 4 * 32 * 4 - 1)
+    monkeypatch.setattr(
+        _random_kernel_head, "RANDOM_KERNEL_MAX_BYTES", 60 * 4 * 32 * 4 - 1
+    )
     clf = ConvLSTMClassifier(**FAST_PARAMS).fit(memmap, y)
     assert (clf.head_, clf.fusion_weight_) == ("softmax", 0.0)
     with pytest.raises(ValueError, match=r"GiB of scaled training series"):
         ConvLSTMClassifier(**{**FAST_PARAMS, "head": "random-kernels"}).fit(memmap, y)
-    monkeypatch.setattr(_classifier, "RANDOM_KERNEL_MAX_BYTES", 60 * 4 * 32 * 4)
+    monkeypatch.setattr(_random_kernel_head, "RANDOM_KERNEL_MAX_BYTES", 60 * 4 * 32 * 4)
     assert ConvLSTMClassifier(**FAST_PARAMS).fit(memmap, y).fusion_weight_ == 3.0
+
+
+def test_cross_fitted_regressor_is_the_same_on_disk_and_in_memory(tmp_path):
+    """Its members and ridges read series on disk as in memory: the same model."""
+    from sklearn_convlstm import ConvLSTMRegressor
+    from sklearn_convlstm._regressor import CROSS_FIT_MIN_SERIES
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(CROSS_FIT_MIN_SERIES, 2, 24))
+    y = X[:, 0, 5:10].mean(axis=1) + 0.1 * rng.normal(size=len(X))
+    lengths = rng.randint(16, 25, size=len(X))
+    series = [x[:, :length] for x, length in zip(X, lengths, strict=True)]
+    in_memory = ConvLSTMRegressor(**FAST_PARAMS).fit(X, y)
+    assert in_memory.head_ == "random-kernels"
+    ragged_in_memory = ConvLSTMRegressor(**FAST_PARAMS).fit(series, y)
+    for on_disk, reference, X_reference in (
+        (LazySeries(_memmap(tmp_path, X)), in_memory, X),
+        (RaggedSeries(*_ragged(series)), ragged_in_memory, series),
+    ):
+        fitted = ConvLSTMRegressor(**FAST_PARAMS).fit(on_disk, y)
+        assert fitted.head_ == "random-kernels"
+        np.testing.assert_array_equal(fitted.blend_weight_, reference.blend_weight_)
+        np.testing.assert_array_equal(
+            fitted.predict(on_disk), reference.predict(X_reference)
+        )
+
+
+def test_regressor_head_is_left_out_when_its_fit_would_not_fit_in_memory(
+    monkeypatch,
+):
+    from sklearn_convlstm import ConvLSTMRegressor, _random_kernel_head
+    from sklearn_convlstm._regressor import CROSS_FIT_MIN_SERIES
+
+    X = np.random.RandomState(0).normal(size=(CROSS_FIT_MIN_SERIES, 2, 16))
+    needed = CROSS_FIT_MIN_SERIES * 4 * 16 * 4  # x 2 channels: amplitudes
+    monkeypatch.setattr(_random_kernel_head, "RANDOM_KERNEL_MAX_BYTES", needed - 1)
+    regressor = ConvLSTMRegressor(**FAST_PARAMS)
+    regressor.fit(LazySeries(X), X[:, 0].mean(axis=1))
+    assert regressor.head_ == "network"
+    with pytest.raises(ValueError, match=r"GiB of scaled training series"):
+        regressor.set_params(head="random-kernels").fit(X, X[:, 0].mean(axis=1))
+    monkeypatch.setattr(_random_kernel_head, "RANDOM_KERNEL_MAX_BYTES", needed)
+    assert regressor.set_params(head="auto")._resolve_head(X) == "random-kernels"
