@@ -77,6 +77,8 @@ SYNTHETIC = {
     # set aside for the cross-fitted fusion round's check
     # (fusion_weight_selection_round2/RULE.md)
     "synthetic-check3": (20, 500, 15, 3),
+    # set aside for the fusion below 24 series (fusion_weight_small_sizes/RULE.md)
+    "synthetic-check4": (4, 300, 15, 4),
 }
 #: Regime datasets run by default (the check data, PLAID and
 #: synthetic-check, is set aside).
@@ -259,13 +261,16 @@ def run_cell(
 ) -> list[dict[str, Any]]:
     """Fit one method on one draw; return its row.
 
-    ``cand-rk`` returns two rows from one fit: the random-kernel head's, and
-    ``convlstm-default``'s from the same network alone (the head is fitted
-    after training and does not change it).
+    ``cand-rk`` returns three rows from one fit: the random-kernel head's at
+    its fusion weight (10), ``cand-rk3``'s at the weight 3 (the same network
+    and ridge), and ``convlstm-default``'s from the same network alone (the
+    head is fitted after training and does not change it).
     """
     import warnings
 
     import torch
+
+    from sklearn_convlstm._classifier import FULL_SIZE_FUSION
 
     torch.set_num_threads(1)
     # k = 1 or 2 series per class: scikit-learn warns that y looks continuous.
@@ -295,8 +300,15 @@ def run_cell(
         return [row]
     logits = estimator._network_outputs(take(X, evaluation))
     network_alone = estimator.classes_[logits.argmax(dim=1).numpy()].astype(str)
+    estimator.fusion_weight_ = FULL_SIZE_FUSION
+    weight_3 = np.asarray(estimator.predict(take(X, evaluation))).astype(str)
     return [
         row,
+        {
+            **row,
+            "method": "cand-rk3",
+            "cv_accuracy": float(np.mean(weight_3 == y[evaluation])),
+        },
         {
             **row,
             "method": "convlstm-default",

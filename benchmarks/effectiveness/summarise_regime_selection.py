@@ -12,7 +12,8 @@ k in {1, 2} and the given draw seeds, and checks each candidate against
 3. mean over the k = 2 cells above the default's; or, with
    ``--k2-within-minirocket P`` (round 3, ``results/regime_selection_round3/
    RULE.md``), the candidate's k = 2 mean at most P points below MiniRocket's
-   on the same cells.
+   on the same cells. ``--no-k2-criterion`` leaves criterion 3 out (cells
+   without k = 2: ``results/fusion_weight_small_sizes/RULE.md``).
 
 Writes ``<name>.md`` and ``<name>.csv`` (per cell) and ``metadata.json`` into
 ``--out``.
@@ -77,13 +78,15 @@ def judge(
     min_gain: float,
     k2_within_minirocket: float | None = None,
     per_dataset: bool = False,
+    k2_criterion: bool = True,
 ) -> dict[str, Any]:
     """Apply criteria 1-3 to one candidate on the cells it shares with the default.
 
     With ``k2_within_minirocket`` (points), criterion 3 is the candidate's
     k = 2 mean at most that far below MiniRocket's on the same cells. With
     ``per_dataset``, criterion 2 looks at each dataset's mean gain over its
-    cells instead of each cell's.
+    cells instead of each cell's. Without ``k2_criterion``, criterion 3 is
+    not applied.
     """
     cells = sorted(
         (dataset, k)
@@ -123,11 +126,12 @@ def judge(
         if k2_cells
         else float("nan")
     )
-    third = (
-        k2_gain > 0
-        if k2_within_minirocket is None
-        else bool(k2_cells) and k2_gap <= k2_within_minirocket
-    )
+    if not k2_criterion:
+        third = True
+    elif k2_within_minirocket is None:
+        third = k2_gain > 0
+    else:
+        third = bool(k2_cells) and k2_gap <= k2_within_minirocket
     passed = (
         bool(gains)
         and mean_gain >= min_gain
@@ -168,6 +172,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         action="store_true",
         help="criterion 2 of round 4: per dataset (mean over its cells)",
     )
+    parser.add_argument(
+        "--no-k2-criterion",
+        action="store_true",
+        help="criteria 1 and 2 only (cells without k = 2)",
+    )
     args = parser.parse_args(argv)
     command = command_line(__spec__.name if __spec__ else __name__, argv)
     rows = read_csv(args.csv)
@@ -176,7 +185,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         {method for _, _, method in means if method.startswith("cand-")}
     )
     verdicts = [
-        judge(means, name, args.min_gain, args.k2_within_minirocket, args.per_dataset)
+        judge(
+            means,
+            name,
+            args.min_gain,
+            args.k2_within_minirocket,
+            args.per_dataset,
+            k2_criterion=not args.no_k2_criterion,
+        )
         for name in candidates
     ]
     cells = sorted({(d, k) for d, k, m in means if m == BASELINE})
@@ -212,7 +228,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"Verdicts (criterion 1: mean gain >= {args.min_gain} points; 2: no "
         f"{'dataset' if args.per_dataset else 'cell'} below -{MAX_CELL_LOSS}; 3: "
         + (
-            "k = 2 mean gain > 0):"
+            "not applied):"
+            if args.no_k2_criterion
+            else "k = 2 mean gain > 0):"
             if args.k2_within_minirocket is None
             else f"k = 2 mean at most {args.k2_within_minirocket} points below "
             "MiniRocket's):"

@@ -128,3 +128,29 @@ def test_round4_criterion_two_pools_each_dataset_cells():
     assert per_cell["worst_cell_points"] == pytest.approx(-4.0)
     assert pooled["worst_dataset_points"] == pytest.approx(-1.5)
     assert per_cell["passes"] is False and pooled["passes"] is True
+
+
+def test_without_k2_cells_criterion_three_is_left_out_only_when_asked():
+    """Cells at k = 3 and 5: no k = 2 gain to judge, so the k = 2 test fails."""
+    rows = []
+    for seed in (12, 13):
+        rows += [
+            _row("A", 3, seed, "convlstm-default", 0.70),
+            _row("A", 5, seed, "convlstm-default", 0.80),
+            _row("A", 3, seed, "cand-rk3", 0.74),
+            _row("A", 5, seed, "cand-rk3", 0.78),
+        ]
+    means = summarise_regime_selection.cell_means(rows, [12, 13], [3, 5])
+    with_k2 = summarise_regime_selection.judge(means, "cand-rk3", min_gain=1.0)
+    without = summarise_regime_selection.judge(
+        means, "cand-rk3", min_gain=1.0, k2_criterion=False
+    )
+    assert with_k2["passes"] is False
+    assert without["mean_gain_points"] == pytest.approx(1.0)
+    assert without["worst_cell_points"] == pytest.approx(-2.0)
+    assert without["passes"] is True
+    # criteria 1 and 2 still apply
+    worse = summarise_regime_selection.judge(
+        means, "cand-rk3", min_gain=1.5, k2_criterion=False
+    )
+    assert worse["passes"] is False
