@@ -97,9 +97,9 @@ for k in (1, 2):
 # On every draw here the random-kernel head scores higher than the network
 # alone, by several points. The draw matters as much as the head: which
 # series happen to be picked moves the accuracy by as much as 20 points. From 3
-# series per class on, ``head="auto"`` keeps the network alone below 24
-# training series, and from 24 it adds the ridge with weight 3 instead of 10,
-# so that the network decides unless the ridge is confident; the fitted
-# ``fusion_weight_`` says which. :func:`~sklearn_convlstm.inspection.explain`
-# and :func:`~sklearn_convlstm.export.export_onnx` cover models with the head;
+# series per class on, ``head="auto"`` adds the ridge with weight 3 instead of
+# 10 (up to 1,000 training series), so that the network decides unless the
+# ridge is confident; the fitted ``fusion_weight_`` says which.
+# :func:`~sklearn_convlstm.inspection.explain` and
+# :func:`~sklearn_convlstm.export.export_onnx` cover models with the head;
 # pass ``head="softmax"`` for the network alone.

@@ -40,8 +40,8 @@ from sklearn_convlstm.nn._random_kernels import KERNEL_LENGTH
 from sklearn_convlstm.streaming import ConvLSTMStream
 
 __all__ = [
-    "FULL_SIZE_FUSION",
-    "FULL_SIZE_SERIES",
+    "FUSION_MAX_SERIES",
+    "LARGER_CLASSES_FUSION",
     "HEADS",
     "RANDOM_KERNEL_FUSION",
     "RANDOM_KERNEL_MAX_SERIES_PER_CLASS",
@@ -58,15 +58,15 @@ RANDOM_KERNEL_MAX_SERIES_PER_CLASS = 2
 #: ``head="random-kernels"`` and for ``head="auto"`` with at most
 #: :data:`RANDOM_KERNEL_MAX_SERIES_PER_CLASS` series in the smallest class.
 RANDOM_KERNEL_FUSION = 10.0
-#: The weight ``head="auto"`` gives the ridge when the smallest class has more
-#: series, within :data:`FULL_SIZE_SERIES` (chosen by cross-validation on
-#: training splits; see the evidence page of the documentation).
-FULL_SIZE_FUSION = 3.0
-#: Training-set sizes (inclusive) where ``head="auto"`` fuses at
-#: :data:`FULL_SIZE_FUSION`: from the smallest training set of the study that
-#: chose it, to a bound on the ridge's memory (10,000 float64 features per
-#: series).
-FULL_SIZE_SERIES = (24, 1000)
+#: The weight ``head="auto"`` gives the ridge when every class has more
+#: series, up to :data:`FUSION_MAX_SERIES` training series (chosen by
+#: cross-validation on training splits from 24 series, and on draws of 3 to 8
+#: series per class below; see the evidence page of the documentation).
+LARGER_CLASSES_FUSION = 3.0
+#: ``head="auto"`` fuses at :data:`LARGER_CLASSES_FUSION` up to this many
+#: training series: a bound on the ridge's memory (10,000 float64 features
+#: per series).
+FUSION_MAX_SERIES = 1000
 
 
 @document_shared
@@ -121,10 +121,10 @@ class ConvLSTMClassifier(ClassifierMixin, BaseConvLSTM):
         steps and ``variant="default"``: with at most
         :data:`RANDOM_KERNEL_MAX_SERIES_PER_CLASS` training series in the
         smallest class (where a network trained from scratch collapses), the
-        random-kernel head as above; with more, no ``accelerator`` and a
-        number of training series within :data:`FULL_SIZE_SERIES`, the
-        random-kernel head with ``w = FULL_SIZE_FUSION``, where the network
-        decides unless the ridge is confident; otherwise the softmax head.
+        random-kernel head as above; with more, no ``accelerator`` and at
+        most :data:`FUSION_MAX_SERIES` training series, the random-kernel
+        head with ``w = LARGER_CLASSES_FUSION``, where the network decides
+        unless the ridge is confident; otherwise the softmax head.
         The article presets and causal networks (``conv_padding="causal"``
         with ``bidirectional=False``, which stream) never get the ridge. The
         head runs on the network's device; ``export_onnx`` and ``explain``
@@ -293,8 +293,8 @@ class ConvLSTMClassifier(ClassifierMixin, BaseConvLSTM):
     def _resolve_head(self, series: Any, lengths: np.ndarray, targets: Any) -> str:
         """Return the head ``fit`` uses; raise when the one asked for cannot be.
 
-        ``"full-size"`` (from ``head="auto"`` only) is the random-kernel head
-        with the weight :data:`FULL_SIZE_FUSION`.
+        ``"larger-classes"`` (from ``head="auto"`` only) is the random-kernel
+        head with the weight :data:`LARGER_CLASSES_FUSION`.
         """
         if self.head == "softmax":
             return "softmax"
@@ -326,9 +326,8 @@ class ConvLSTMClassifier(ClassifierMixin, BaseConvLSTM):
         smallest = int(np.bincount(targets).min())
         if smallest <= RANDOM_KERNEL_MAX_SERIES_PER_CLASS:
             return "random-kernels"
-        low, high = FULL_SIZE_SERIES
-        if self.accelerator is None and low <= len(targets) <= high:
-            return "full-size"
+        if self.accelerator is None and len(targets) <= FUSION_MAX_SERIES:
+            return "larger-classes"
         return "softmax"
 
     def _fit_head(self, series: Any, lengths: np.ndarray, targets: Any) -> None:
@@ -342,7 +341,7 @@ class ConvLSTMClassifier(ClassifierMixin, BaseConvLSTM):
         self.fusion_weight_ = {
             "softmax": 0.0,
             "random-kernels": RANDOM_KERNEL_FUSION,
-            "full-size": FULL_SIZE_FUSION,
+            "larger-classes": LARGER_CLASSES_FUSION,
         }[head]
         self.random_kernel_head_: RandomKernelRidge | None = None
         if self.head_ == "softmax":

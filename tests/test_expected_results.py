@@ -109,7 +109,8 @@ def test_default_network_probabilities_after_5_epochs_on_gunpoint(one_torch_thre
             "from a run of this test's fit on such a CPU"
         )
     X_train, y_train, X_test, _ = load_dataset("GunPoint")
-    classifier = ConvLSTMClassifier(random_state=0, max_epochs=5)
+    # the network's own probabilities (head="auto" would fuse the ridge here)
+    classifier = ConvLSTMClassifier(random_state=0, max_epochs=5, head="softmax")
     classifier.fit(X_train[:20], y_train[:20])
 
     assert classifier.network_params_ == {

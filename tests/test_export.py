@@ -75,7 +75,8 @@ def test_probabilities_equal_predict_proba(tmp_path, params):
 
 def test_metadata_records_the_input_contract(tmp_path):
     X = series(0, 20, n_channels=3, n_timesteps=40)
-    clf = ConvLSTMClassifier(**PARAMS).fit(X, np.arange(20) % 2)
+    # the network alone: one output (a fused model's is tested below)
+    clf = ConvLSTMClassifier(**PARAMS, head="softmax").fit(X, np.arange(20) % 2)
     clf.net_.module_.train()
     meta = load_onnx(export_onnx(clf, tmp_path / "m.onnx")).metadata
     assert clf.net_.module_.training  # exported from a copy, left as it was

@@ -12,8 +12,8 @@ from conftest import FAST_PARAMS
 
 from sklearn_convlstm import ConvLSTMClassifier, _classifier
 from sklearn_convlstm._classifier import (
-    FULL_SIZE_FUSION,
-    FULL_SIZE_SERIES,
+    FUSION_MAX_SERIES,
+    LARGER_CLASSES_FUSION,
     RANDOM_KERNEL_FUSION,
     RANDOM_KERNEL_MAX_SERIES_PER_CLASS,
 )
@@ -228,9 +228,14 @@ def test_same_random_state_same_predictions():
 def test_auto_head_follows_series_per_class_and_variant():
     limit = RANDOM_KERNEL_MAX_SERIES_PER_CLASS
     X, y, _, _ = tiny_patterns(per_class=limit)
-    assert fast(head="auto").fit(X, y).head_ == "random-kernels"
+    tiny = fast(head="auto").fit(X, y)
+    assert (tiny.head_, tiny.fusion_weight_) == ("random-kernels", RANDOM_KERNEL_FUSION)
     X, y, _, _ = tiny_patterns(per_class=limit + 1)
-    assert fast(head="auto").fit(X, y).head_ == "softmax"
+    larger = fast(head="auto").fit(X, y)
+    assert (larger.head_, larger.fusion_weight_) == (
+        "random-kernels",
+        LARGER_CLASSES_FUSION,
+    )
     X, y, _, _ = tiny_patterns(per_class=1)
     article = ConvLSTMClassifier(variant="basic", max_epochs=1, head="auto")
     assert article.fit(X, y).head_ == "softmax"
@@ -272,12 +277,12 @@ def test_pickle_and_safe_format_keep_the_head(tmp_path):
     assert restored.head_ == "random-kernels"
     assert restored.fusion_weight_ == RANDOM_KERNEL_FUSION
     np.testing.assert_array_equal(restored.predict_proba(X_test), expected)
-    # the full-size weight is kept too (a model saved with 10 would differ)
-    X_full, y_full, _, _ = tiny_patterns(per_class=8)
+    # the weight of larger classes is kept too (one saved as 10 would differ)
+    X_full, y_full, _, _ = tiny_patterns(per_class=3)
     full = fast(head="auto").fit(X_full, y_full)
     save_model(full, tmp_path / "full.convlstm")
     restored = load_model(tmp_path / "full.convlstm")
-    assert restored.fusion_weight_ == FULL_SIZE_FUSION
+    assert restored.fusion_weight_ == LARGER_CLASSES_FUSION
     np.testing.assert_array_equal(
         restored.predict_proba(X_test), full.predict_proba(X_test)
     )
@@ -534,33 +539,32 @@ def test_head_parameter_is_validated():
         fast(head="ridge").fit(X, y)
 
 
-def test_auto_head_fuses_full_training_sets_at_the_full_size_weight():
-    """From 24 to 1,000 series (smallest class above 2): weight 3, not 10."""
-    low, high = FULL_SIZE_SERIES
-    X, y, X_test, _ = tiny_patterns(per_class=low // 3)  # 3 classes: 24 series
+def test_auto_head_fuses_classes_of_3_or_more_at_the_lower_weight():
+    """Every class with 3 or more series, up to 1,000 in all: weight 3, not 10."""
+    X, y, X_test, _ = tiny_patterns(per_class=3)  # 3 classes: 9 series
     clf = fast(head="auto").fit(X, y)
-    assert (clf.head_, clf.fusion_weight_) == ("random-kernels", FULL_SIZE_FUSION)
+    assert (clf.head_, clf.fusion_weight_) == ("random-kernels", LARGER_CLASSES_FUSION)
     network = clf._network_outputs(X_test).double()
     scores = clf._random_kernel_scores(X_test)
     expected = torch.softmax(
-        torch.log_softmax(network, 1) + FULL_SIZE_FUSION * scores, 1
+        torch.log_softmax(network, 1) + LARGER_CLASSES_FUSION * scores, 1
     ).numpy()
     np.testing.assert_allclose(clf.predict_proba(X_test), expected, rtol=1e-12)
     # the weight matters: the fixed weight of head="random-kernels" differs
     tiny = fast(head="random-kernels").fit(X, y)
     assert tiny.fusion_weight_ == RANDOM_KERNEL_FUSION
     assert np.abs(tiny.predict_proba(X_test) - clf.predict_proba(X_test)).max() > 1e-3
-    # one series fewer: the network alone (below the sizes the rule saw)
+    # one series fewer: a class of 2, the tiny-class weight
     below = fast(head="auto").fit(X[1:], y[1:])
-    assert (below.head_, below.fusion_weight_) == ("softmax", 0.0)
-    assert below.random_kernel_head_ is None
+    assert (below.head_, below.fusion_weight_) == ("random-kernels", 10.0)
     # above the upper bound, and with an accelerator: the network alone
     lengths = np.full(len(y), X.shape[-1])
     targets = np.unique(y, return_inverse=True)[1]
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(_classifier, "FULL_SIZE_SERIES", (low, len(y) - 1))
+        patch.setattr(_classifier, "FUSION_MAX_SERIES", len(y) - 1)
         assert clf._resolve_head(X, lengths, targets) == "softmax"
-    assert clf._resolve_head(X, lengths, targets) == "full-size"
+    assert clf._resolve_head(X, lengths, targets) == "larger-classes"
+    assert len(y) <= FUSION_MAX_SERIES
     accelerated = clf.set_params(accelerator=object())
     assert accelerated._resolve_head(X, lengths, targets) == "softmax"
     # the article presets never get the ridge, nor a causal network (it streams)
@@ -570,7 +574,6 @@ def test_auto_head_fuses_full_training_sets_at_the_full_size_weight():
     assert (causal.head_, causal.fusion_weight_) == ("softmax", 0.0)
     stream = causal.stream(1)
     assert stream.update(X_test[:1, :, :5]).shape == (1, 3)
-    assert high == 1000
 
 
 def test_auto_head_inside_cross_validation_and_clone():

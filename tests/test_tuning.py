@@ -266,15 +266,19 @@ def test_grid_search_cv(series, in_pipeline):
     X, y = series
     if in_pipeline:
         estimator = Pipeline(
-            [("scale", TimeSeriesScaler()), ("net", fast(scaling=None, lr=1e-2))]
+            [
+                ("scale", TimeSeriesScaler()),
+                ("net", fast(scaling=None, lr=1e-2, head="softmax")),
+            ]
         )
         name = "net__max_epochs"
     else:
-        estimator, name = fast(lr=1e-2), "max_epochs"
+        estimator, name = fast(lr=1e-2, head="softmax"), "max_epochs"
     search = GridSearchCV(estimator, {name: [1, 20]}, cv=2).fit(X, y)
     results = search.cv_results_
     assert list(results[f"param_{name}"]) == [1, 20]
-    # The grid value reaches the network: one epoch learns nothing (chance on
+    # The grid value reaches the network (alone: the ridge head would learn
+    # the pattern at any epoch count): one epoch learns nothing (chance on
     # balanced folds, measured 0.5), twenty learn the pattern (measured 0.97).
     assert results["mean_test_score"][0] <= 0.6
     assert results["mean_test_score"][1] >= 0.9
@@ -447,7 +451,9 @@ def test_groups_keep_each_group_in_one_fold(series, monkeypatch):
 def test_epoch_pruning_reaches_the_trial_through_the_deep_copy(series):
     X, y = series
     study, _ = tuning.tune(
-        fast(max_epochs=10),
+        # the network alone: checkpoints score it, a fused model's value adds
+        # the ridge fitted after training
+        fast(max_epochs=10, head="softmax"),
         X,
         y,
         param_space=lambda trial: {"lr": trial.suggest_float("lr", 1e-3, 1e-2)},
@@ -522,7 +528,8 @@ def test_pruning_reports_do_not_change_the_trials(series):
 
 def test_epoch_pruning_scores_the_held_out_fold_of_a_pipeline(series):
     X, y = series
-    pipeline = Pipeline([("scale", TimeSeriesScaler()), ("clf", fast(max_epochs=5))])
+    network = fast(max_epochs=5, head="softmax")  # checkpoints score the network
+    pipeline = Pipeline([("scale", TimeSeriesScaler()), ("clf", network)])
     study, _ = tuning.tune(
         pipeline,
         X,

@@ -270,7 +270,7 @@ def run_cell(
 
     import torch
 
-    from sklearn_convlstm._classifier import FULL_SIZE_FUSION
+    from sklearn_convlstm._classifier import LARGER_CLASSES_FUSION
 
     torch.set_num_threads(1)
     # k = 1 or 2 series per class: scikit-learn warns that y looks continuous.
@@ -300,7 +300,7 @@ def run_cell(
         return [row]
     logits = estimator._network_outputs(take(X, evaluation))
     network_alone = estimator.classes_[logits.argmax(dim=1).numpy()].astype(str)
-    estimator.fusion_weight_ = FULL_SIZE_FUSION
+    estimator.fusion_weight_ = LARGER_CLASSES_FUSION
     weight_3 = np.asarray(estimator.predict(take(X, evaluation))).astype(str)
     return [
         row,

@@ -667,10 +667,13 @@ def _first_csv(folder: Path, stem: str) -> str:
     raise FileNotFoundError(f"no {stem}.csv in {folder}")
 
 
-def _wide_mean(results: Path, relative: str, k: str, method: str) -> float:
+def _wide_mean(results: Path, relative: str, k: str | None, method: str) -> float:
+    """Mean of a method's column over the cells at ``k`` (every k for None)."""
     _, rows = read_csv(results / relative)
     return statistics.fmean(
-        v for r in rows if r["k"] == k and (v := _float(r[method])) is not None
+        v
+        for r in rows
+        if (k is None or r["k"] == k) and (v := _float(r[method])) is not None
     )
 
 
@@ -949,6 +952,33 @@ def compute_headlines(results: Path = RESULTS) -> dict[str, Headline]:
                 results, f"{round3}/check/fusion.csv", c, "4"
             ),
             round3,
+        )
+    small = "fusion_weight_small_sizes"
+    small_draws = [
+        (f"{small}/selection_draws_12_13.csv", "sel", "draws 12-13"),
+        (f"{small}/replication_draws_14_15.csv", "rep", "draws 14-15"),
+    ]
+    for method, name in [
+        ("cand-rk3", "the network with the ridge at weight 3 (today's default)"),
+        ("convlstm-default", "the network alone (the previous default there)"),
+        ("minirocket", "MiniRocket"),
+    ]:
+        for relative, key, draws in small_draws:
+            add(
+                f"fws-{key}-{method}",
+                f"Fewer than 24 training series, 3 to 8 per class: accuracy of "
+                f"{name}, mean over 11 (dataset, k) cells, {draws}",
+                lambda r=relative, m=method: _wide_mean(results, r, None, m),
+                small,
+            )
+        add(
+            f"fws-k3-{method}",
+            f"3 series per class, fewer than 24 in all: accuracy of {name}, mean "
+            "over 5 datasets, draws 12-15",
+            lambda m=method: statistics.fmean(
+                _wide_mean(results, r, "3", m) for r, _, _ in small_draws
+            ),
+            small,
         )
     add(
         "speed-fit-ratio",
