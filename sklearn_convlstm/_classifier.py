@@ -41,8 +41,8 @@ from sklearn_convlstm.streaming import ConvLSTMStream
 
 __all__ = [
     "FUSION_MAX_SERIES",
-    "LARGER_CLASSES_FUSION",
     "HEADS",
+    "LARGER_CLASSES_FUSION",
     "RANDOM_KERNEL_FUSION",
     "RANDOM_KERNEL_MAX_SERIES_PER_CLASS",
     "ConvLSTMClassifier",

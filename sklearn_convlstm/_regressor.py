@@ -160,10 +160,9 @@ class ConvLSTMRegressor(RegressorMixin, BaseConvLSTM):
         (:data:`~sklearn_convlstm._random_kernel_head.RANDOM_KERNEL_MAX_BYTES`,
         held by the ridges' fits also when the series are read from disk),
         with ``variant="default"`` and no ``accelerator``; otherwise
-        ``"network"``. Models with the
-        random-kernel head predict, score and pickle; ``save_model``,
-        ``export_onnx`` and ``explain`` cover one network and refuse them
-        (fit with ``head="network"`` for those).
+        ``"network"``. Models with the random-kernel head predict, score and
+        pickle; ``save_model``, ``export_onnx`` and ``explain`` cover one
+        network and refuse them (fit with ``head="network"`` for those).
 
     Attributes
     ----------

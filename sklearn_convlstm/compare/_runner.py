@@ -475,10 +475,9 @@ def regime_hint(y_train: Any) -> str | None:
     return start + (
         f"below {WEAK_REGIME_SERIES_PER_CLASS} per class the default ConvLSTM "
         f"adds its random-kernel ridge at weight {LARGER_CLASSES_FUSION:g} "
-        "(head='auto'), which gains "
-        "over the network alone on the regime tests but can still trail "
-        "MiniRocket at 3 per class (see the evidence page of the "
-        "documentation): compare it with --methods "
+        "(head='auto'), which gains over the network alone on the regime tests "
+        "but can still trail MiniRocket at 3 per class (see the evidence page "
+        "of the documentation): compare it with --methods "
         "convlstm-default,minirocket,rf-stats before choosing."
     )
 
