@@ -103,7 +103,8 @@ class ConvLSTMClassifier(ClassifierMixin, BaseConvLSTM):
     ----------
     {shared_parameters}
     class_weight : dict, "balanced" or None, default=None
-        Weights of the classes in the loss, as in scikit-learn.
+        Weights of the classes, as in scikit-learn: in the network's loss and,
+        as sample weights, in the fit of the random-kernel ridge (``head``).
     head : {{"auto", "softmax", "random-kernels"}}, default="auto"
         What makes the predictions. ``"softmax"``: the network's own linear
         head. ``"random-kernels"``: the network, plus a ridge classifier on
@@ -353,12 +354,17 @@ class ConvLSTMClassifier(ClassifierMixin, BaseConvLSTM):
                 for scaled, _ in self._scaled_batches(series, lengths)
             ]
         )
+        targets = np.asarray(targets)
         ridge = fit_random_kernel_ridge(
             x,
-            np.asarray(targets),
+            targets,
             len(self.classes_),
             None if bool((lengths == width).all()) else torch.from_numpy(lengths),
             random_state=draw_seed(self.random_state),
+            # the network's loss weighs the classes so; so does the ridge
+            class_weights=check_class_weight(
+                self.class_weight, self.classes_, self.classes_[targets]
+            ),
         )
         self.random_kernel_head_ = ridge.to(self._network_device()).eval()
 

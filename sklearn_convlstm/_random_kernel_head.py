@@ -69,6 +69,7 @@ def fit_random_kernel_ridge(
     *,
     n_features: int = 10_000,
     random_state: int = 0,
+    class_weights: np.ndarray | None = None,
 ) -> RandomKernelRidge:
     """Fit random-kernel features and a ridge classifier on training series.
 
@@ -86,6 +87,10 @@ def fit_random_kernel_ridge(
     lengths : Tensor of shape (n_series,), default=None
     n_features : int, default=10000
     random_state : int, default=0
+    class_weights : ndarray of shape (n_classes,), default=None
+        One weight per class index: each series weighs its class's weight in
+        the ridge's fit (``sample_weight``), as ``class_weight`` weighs the
+        network's loss. None: every series weighs 1.
 
     Returns
     -------
@@ -95,7 +100,8 @@ def fit_random_kernel_ridge(
         x, lengths, n_features, random_state
     )
     ridge = RidgeClassifierCV(alphas=np.asarray(RIDGE_ALPHAS))
-    ridge.fit((table - mean) / scale, y)
+    sample_weight = None if class_weights is None else np.asarray(class_weights)[y]
+    ridge.fit((table - mean) / scale, y, sample_weight=sample_weight)
     coef = np.zeros((n_classes, table.shape[1]))
     intercept = np.zeros(n_classes)
     fitted = ridge.classes_.astype(np.int64)

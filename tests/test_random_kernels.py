@@ -610,3 +610,47 @@ def test_head_fits_leave_torchs_global_generator_alone():
     # the constructor makes the shapes, with zero weights
     assert empty.linear.weight.shape == head.linear.weight.shape
     assert not empty.linear.weight.any() and not empty.linear.bias.any()
+
+
+@pytest.mark.parametrize("class_weight", ["balanced", {0: 1.0, 1: 4.0, 2: 0.5}])
+def test_class_weight_weighs_the_ridge_as_it_weighs_the_network_loss(class_weight):
+    """The ridge's fit weighs each series by its class's weight (sample_weight)."""
+    from sklearn.linear_model import RidgeClassifierCV
+
+    from sklearn_convlstm.nn._random_kernels import RIDGE_ALPHAS
+
+    # noise: leave-one-out picks a strong penalty, where weights matter (a
+    # ridge that interpolates its training series ignores them)
+    rng = np.random.RandomState(0)
+    X, X_test = rng.normal(size=(24, 1, 60)), rng.normal(size=(10, 1, 60))
+    y = np.repeat([0, 1, 2], [16, 4, 4])
+    weighted = fast(class_weight=class_weight).fit(X, y)
+    plain = fast().fit(X, y)
+    assert weighted.fusion_weight_ == plain.fusion_weight_ == LARGER_CLASSES_FUSION
+    head = weighted.random_kernel_head_
+    assert head.alpha_ >= 10.0
+
+    def feature_table(series):
+        lengths = np.full(len(series), series.shape[-1])
+        x = torch.cat([s for s, _ in weighted._scaled_batches(series, lengths)])
+        with torch.no_grad():
+            return head.features(x).double().numpy()
+
+    table, test_table = feature_table(X), feature_table(X_test)
+    scale = table.std(axis=0)
+    scale[scale == 0] = 1.0
+    reference = RidgeClassifierCV(
+        alphas=np.asarray(RIDGE_ALPHAS), class_weight=class_weight
+    ).fit((table - table.mean(axis=0)) / scale, y)
+    with torch.no_grad():
+        outputs = head.linear.double()(torch.from_numpy(test_table)).numpy()
+        unweighted = plain.random_kernel_head_.linear.double()(
+            torch.from_numpy(test_table)
+        ).numpy()
+    np.testing.assert_allclose(
+        outputs,
+        reference.decision_function((test_table - table.mean(axis=0)) / scale),
+        atol=1e-6,  # the head keeps the folded ridge in float32
+    )
+    # the same features (same draw), another ridge than without class weights
+    assert np.abs(outputs - unweighted).max() > 1e-2
