@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 
 import numpy as np
@@ -154,3 +155,21 @@ def test_without_k2_cells_criterion_three_is_left_out_only_when_asked():
         means, "cand-rk3", min_gain=1.5, k2_criterion=False
     )
     assert worse["passes"] is False
+
+
+def test_score_on_test_scores_the_draws_on_the_test_split(tmp_path):
+    argv = ["--quick", "--datasets", "ItalyPowerDemand", "--methods", "rf-stats"]
+    bench_regimes.main([*argv, "--score-on-test", "--out", str(tmp_path)])
+    rows = list(csv.DictReader((tmp_path / "regimes.csv").open()))
+    assert [(r["n_train"], r["n_eval"], r["scored_on"]) for r in rows] == [
+        ("2", "1029", "test")  # ItalyPowerDemand's TEST split
+    ]
+    assert "official TEST split" in (tmp_path / "regimes.md").read_text()
+    # a folder scored on the rest of TRAIN is not mixed with test rows
+    with pytest.raises(SystemExit) as exit_info:
+        bench_regimes.main([*argv, "--out", str(tmp_path)])
+    assert exit_info.value.code == 2
+    with pytest.raises(SystemExit):
+        bench_regimes.main(
+            ["--datasets", "synthetic-many", "--score-on-test", "--out", str(tmp_path)]
+        )
