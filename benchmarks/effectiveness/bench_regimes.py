@@ -83,6 +83,8 @@ SYNTHETIC = {
     "synthetic-check3": (20, 500, 15, 3),
     # set aside for the fusion below 24 series (fusion_weight_small_sizes/RULE.md)
     "synthetic-check4": (4, 300, 15, 4),
+    # set aside for the threshold 3 (fusion_weight_three_per_class/RULE.md)
+    "synthetic-check5": (10, 400, 13, 5),
 }
 #: Regime datasets run by default (the check data, PLAID and
 #: synthetic-check, is set aside).

@@ -15,6 +15,10 @@ k in {1, 2} and the given draw seeds, and checks each candidate against
    on the same cells. ``--no-k2-criterion`` leaves criterion 3 out (cells
    without k = 2: ``results/fusion_weight_small_sizes/RULE.md``).
 
+``--baseline`` judges against another method than ``convlstm-default``
+(``results/fusion_weight_three_per_class/RULE.md``: the weight 10 against the
+weight 3).
+
 Writes ``<name>.md`` and ``<name>.csv`` (per cell) and ``metadata.json`` into
 ``--out``.
 
@@ -79,6 +83,7 @@ def judge(
     k2_within_minirocket: float | None = None,
     per_dataset: bool = False,
     k2_criterion: bool = True,
+    baseline: str = BASELINE,
 ) -> dict[str, Any]:
     """Apply criteria 1-3 to one candidate on the cells it shares with the default.
 
@@ -86,15 +91,15 @@ def judge(
     k = 2 mean at most that far below MiniRocket's on the same cells. With
     ``per_dataset``, criterion 2 looks at each dataset's mean gain over its
     cells instead of each cell's. Without ``k2_criterion``, criterion 3 is
-    not applied.
+    not applied. ``baseline`` is the method the gains are measured against.
     """
     cells = sorted(
         (dataset, k)
         for dataset, k, method in means
-        if method == candidate and (dataset, k, BASELINE) in means
+        if method == candidate and (dataset, k, baseline) in means
     )
     gains = {
-        cell: 100 * (means[(*cell, candidate)] - means[(*cell, BASELINE)])
+        cell: 100 * (means[(*cell, candidate)] - means[(*cell, baseline)])
         for cell in cells
     }
     k2 = [gain for (dataset, k), gain in gains.items() if k == 2]
@@ -173,6 +178,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="criterion 2 of round 4: per dataset (mean over its cells)",
     )
     parser.add_argument(
+        "--baseline",
+        default=BASELINE,
+        help=f"the method the candidates are judged against (default: {BASELINE})",
+    )
+    parser.add_argument(
         "--no-k2-criterion",
         action="store_true",
         help="criteria 1 and 2 only (cells without k = 2)",
@@ -182,7 +192,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     rows = read_csv(args.csv)
     means = cell_means(rows, args.seeds, args.ks)
     candidates = sorted(
-        {method for _, _, method in means if method.startswith("cand-")}
+        {
+            method
+            for _, _, method in means
+            if method.startswith("cand-") and method != args.baseline
+        }
     )
     verdicts = [
         judge(
@@ -192,11 +206,12 @@ def main(argv: Sequence[str] | None = None) -> None:
             args.k2_within_minirocket,
             args.per_dataset,
             k2_criterion=not args.no_k2_criterion,
+            baseline=args.baseline,
         )
         for name in candidates
     ]
-    cells = sorted({(d, k) for d, k, m in means if m == BASELINE})
-    columns = [BASELINE, *candidates, "minirocket", "rf-stats"]
+    cells = sorted({(d, k) for d, k, m in means if m == args.baseline})
+    columns = [args.baseline, *candidates, "minirocket", "rf-stats"]
     table_rows, csv_rows = [], []
     for dataset, k in cells:
         values = [means.get((dataset, k, method)) for method in columns]
@@ -225,7 +240,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         "",
         markdown_table(["k", "dataset", *columns], table_rows),
         "",
-        f"Verdicts (criterion 1: mean gain >= {args.min_gain} points; 2: no "
+        f"Verdicts against `{args.baseline}` (criterion 1: mean gain >= "
+        f"{args.min_gain} points; 2: no "
         f"{'dataset' if args.per_dataset else 'cell'} below -{MAX_CELL_LOSS}; 3: "
         + (
             "not applied):"

@@ -173,3 +173,24 @@ def test_score_on_test_scores_the_draws_on_the_test_split(tmp_path):
         bench_regimes.main(
             ["--datasets", "synthetic-many", "--score-on-test", "--out", str(tmp_path)]
         )
+
+
+def test_candidates_can_be_judged_against_another_baseline():
+    """The weight 10 (cand-rk) against the weight 3 (cand-rk3), not the network."""
+    rows = []
+    for seed in (16, 17):
+        rows += [
+            _row("A", 3, seed, "convlstm-default", 0.50),
+            _row("A", 3, seed, "cand-rk3", 0.70),
+            _row("A", 3, seed, "cand-rk", 0.72),
+        ]
+    means = summarise_regime_selection.cell_means(rows, [16, 17], [3])
+    verdict = summarise_regime_selection.judge(
+        means, "cand-rk", min_gain=1.0, k2_criterion=False, baseline="cand-rk3"
+    )
+    assert verdict["mean_gain_points"] == pytest.approx(2.0)
+    assert verdict["passes"] is True
+    against_network = summarise_regime_selection.judge(
+        means, "cand-rk", min_gain=1.0, k2_criterion=False
+    )
+    assert against_network["mean_gain_points"] == pytest.approx(22.0)
