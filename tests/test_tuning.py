@@ -728,6 +728,37 @@ def test_plots_are_written_as_png(series, tmp_path):
     plt.switch_backend(before)
 
 
+def test_plots_a_backend_cannot_draw_are_skipped_with_the_reason(tmp_path):
+    """Under the svg backend Optuna's importance plot fails; the others are saved."""
+    matplotlib = pytest.importorskip("matplotlib")
+    import matplotlib.pyplot as plt
+
+    study = optuna.create_study(direction="maximize")
+    study.optimize(
+        lambda trial: trial.suggest_float("a", 0, 1) + trial.suggest_float("b", 0, 1),
+        n_trials=4,
+    )
+    before = matplotlib.get_backend()
+    plt.switch_backend("svg")
+    try:
+        figures = plt.get_fignums()
+        with pytest.warns(UserWarning) as caught:
+            written = tuning.save_plots(study, tmp_path)
+        assert [path.name for path in written] == ["optimization_history.png"]
+        assert written[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        messages = [str(warning.message) for warning in caught]
+        assert any(
+            message.startswith("Skipped the param_importances plot of study")
+            and "needs a matplotlib backend with an Agg canvas, and the current "
+            "backend is 'svg'"
+            in message
+            for message in messages
+        ), messages
+        assert plt.get_fignums() == figures  # the failed plot's figure closed
+    finally:
+        plt.switch_backend(before)
+
+
 # ------------------------------------------------------------------------ CLI
 
 

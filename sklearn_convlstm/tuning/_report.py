@@ -79,7 +79,8 @@ def save_plots(study: optuna.Study, directory: str | os.PathLike) -> list[Path]:
     far), ``param_importances.png`` (needs two completed trials with varying
     parameters) and ``intermediate_values.png`` (the per-epoch or per-fold
     values behind pruning, when there are any). A plot that cannot be made
-    for this study is skipped with a warning.
+    for this study, or with the current matplotlib backend (Optuna's
+    importance plot needs an Agg canvas), is skipped with a warning.
 
     Parameters
     ----------
@@ -109,6 +110,7 @@ def save_plots(study: optuna.Study, directory: str | os.PathLike) -> list[Path]:
     # the caller's backend as it is (matplotlib.use would close its figures);
     # without a display, matplotlib itself falls back to Agg
     import_optional("matplotlib", purpose="Saving plots")
+    import matplotlib
     import matplotlib.pyplot as plt
     from optuna.visualization import matplotlib as optuna_plots
 
@@ -122,12 +124,23 @@ def save_plots(study: optuna.Study, directory: str | os.PathLike) -> list[Path]:
         plots["intermediate_values"] = optuna_plots.plot_intermediate_values
     written = []
     for name, plot in plots.items():
+        open_before = set(plt.get_fignums())
         try:
             with quiet_optuna_warnings():
                 axes = plot(study)
-        except (ValueError, RuntimeError, ZeroDivisionError) as error:
+        except (ValueError, RuntimeError, ZeroDivisionError, AssertionError) as error:
+            # a figure the plot opened before it failed is not the caller's
+            for number in set(plt.get_fignums()) - open_before:
+                plt.close(number)
+            # Optuna's importance plot asserts that the canvas can render,
+            # which only Agg-based backends' canvases do
+            reason = str(error) or (
+                "it needs a matplotlib backend with an Agg canvas, and the "
+                f"current backend is {matplotlib.get_backend()!r} (use 'Agg', "
+                "the default without a display)"
+            )
             warnings.warn(
-                f"Skipped the {name} plot of study {study.study_name!r}: {error}",
+                f"Skipped the {name} plot of study {study.study_name!r}: {reason}",
                 UserWarning,
                 stacklevel=2,
             )
