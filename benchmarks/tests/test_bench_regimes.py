@@ -61,6 +61,15 @@ def _row(dataset, k, seed, method, accuracy):
     }
 
 
+def _rows(seeds, cells):
+    """The same (dataset, k, method, accuracy) cells on every draw seed."""
+    return [
+        _row(dataset, k, seed, method, accuracy)
+        for seed in seeds
+        for dataset, k, method, accuracy in cells
+    ]
+
+
 @pytest.mark.parametrize(
     ("candidate_scores", "passes"),
     [
@@ -70,14 +79,15 @@ def _row(dataset, k, seed, method, accuracy):
     ],
 )
 def test_rule_judges_gain_worst_cell_and_k2(candidate_scores, passes):
-    rows = []
-    for seed in (0, 1):
-        rows += [
-            _row("A", 1, seed, "convlstm-default", 0.50),
-            _row("A", 2, seed, "convlstm-default", 0.70),
-            _row("A", 1, seed, "cand-x", candidate_scores[0]),
-            _row("A", 2, seed, "cand-x", candidate_scores[1]),
-        ]
+    rows = _rows(
+        (0, 1),
+        [
+            ("A", 1, "convlstm-default", 0.50),
+            ("A", 2, "convlstm-default", 0.70),
+            ("A", 1, "cand-x", candidate_scores[0]),
+            ("A", 2, "cand-x", candidate_scores[1]),
+        ],
+    )
     rows.append(_row("A", 1, 2, "cand-x", 0.0))  # another draw: ignored
     means = summarise_regime_selection.cell_means(rows, [0, 1], [1, 2])
     verdict = summarise_regime_selection.judge(means, "cand-x", min_gain=2.0)
@@ -88,15 +98,16 @@ def test_rule_judges_gain_worst_cell_and_k2(candidate_scores, passes):
 @pytest.mark.parametrize(("minirocket", "passes"), [(0.79, True), (0.81, False)])
 def test_round3_criterion_is_the_k2_gap_to_minirocket(minirocket, passes):
     """Round 3: k = 2 mean at most 5 points below MiniRocket's, not above default."""
-    rows = []
-    for seed in (4, 5):
-        rows += [
-            _row("A", 1, seed, "convlstm-default", 0.50),
-            _row("A", 2, seed, "convlstm-default", 0.70),
-            _row("A", 1, seed, "cand-rk", 0.60),
-            _row("A", 2, seed, "cand-rk", 0.75),
-            _row("A", 2, seed, "minirocket", minirocket),
-        ]
+    rows = _rows(
+        (4, 5),
+        [
+            ("A", 1, "convlstm-default", 0.50),
+            ("A", 2, "convlstm-default", 0.70),
+            ("A", 1, "cand-rk", 0.60),
+            ("A", 2, "cand-rk", 0.75),
+            ("A", 2, "minirocket", minirocket),
+        ],
+    )
     means = summarise_regime_selection.cell_means(rows, [4, 5], [1, 2])
     verdict = summarise_regime_selection.judge(
         means, "cand-rk", min_gain=2.0, k2_within_minirocket=5.0
@@ -109,18 +120,19 @@ def test_round3_criterion_is_the_k2_gap_to_minirocket(minirocket, passes):
 
 def test_round4_criterion_two_pools_each_dataset_cells():
     """One cell at -4 points fails per cell but passes per dataset (-1.5)."""
-    rows = []
-    for seed in (6, 7):
-        rows += [
-            _row("A", 1, seed, "convlstm-default", 0.54),
-            _row("A", 2, seed, "convlstm-default", 0.70),
-            _row("A", 1, seed, "cand-rk", 0.50),
-            _row("A", 2, seed, "cand-rk", 0.71),
-            _row("B", 1, seed, "convlstm-default", 0.30),
-            _row("B", 2, seed, "convlstm-default", 0.50),
-            _row("B", 1, seed, "cand-rk", 0.50),
-            _row("B", 2, seed, "cand-rk", 0.70),
-        ]
+    rows = _rows(
+        (6, 7),
+        [
+            ("A", 1, "convlstm-default", 0.54),
+            ("A", 2, "convlstm-default", 0.70),
+            ("A", 1, "cand-rk", 0.50),
+            ("A", 2, "cand-rk", 0.71),
+            ("B", 1, "convlstm-default", 0.30),
+            ("B", 2, "convlstm-default", 0.50),
+            ("B", 1, "cand-rk", 0.50),
+            ("B", 2, "cand-rk", 0.70),
+        ],
+    )
     means = summarise_regime_selection.cell_means(rows, [6, 7], [1, 2])
     per_cell = summarise_regime_selection.judge(means, "cand-rk", min_gain=2.0)
     pooled = summarise_regime_selection.judge(
@@ -133,14 +145,15 @@ def test_round4_criterion_two_pools_each_dataset_cells():
 
 def test_without_k2_cells_criterion_three_is_left_out_only_when_asked():
     """Cells at k = 3 and 5: no k = 2 gain to judge, so the k = 2 test fails."""
-    rows = []
-    for seed in (12, 13):
-        rows += [
-            _row("A", 3, seed, "convlstm-default", 0.70),
-            _row("A", 5, seed, "convlstm-default", 0.80),
-            _row("A", 3, seed, "cand-rk3", 0.74),
-            _row("A", 5, seed, "cand-rk3", 0.78),
-        ]
+    rows = _rows(
+        (12, 13),
+        [
+            ("A", 3, "convlstm-default", 0.70),
+            ("A", 5, "convlstm-default", 0.80),
+            ("A", 3, "cand-rk3", 0.74),
+            ("A", 5, "cand-rk3", 0.78),
+        ],
+    )
     means = summarise_regime_selection.cell_means(rows, [12, 13], [3, 5])
     with_k2 = summarise_regime_selection.judge(means, "cand-rk3", min_gain=1.0)
     without = summarise_regime_selection.judge(
@@ -177,13 +190,14 @@ def test_score_on_test_scores_the_draws_on_the_test_split(tmp_path):
 
 def test_candidates_can_be_judged_against_another_baseline():
     """The weight 10 (cand-rk) against the weight 3 (cand-rk3), not the network."""
-    rows = []
-    for seed in (16, 17):
-        rows += [
-            _row("A", 3, seed, "convlstm-default", 0.50),
-            _row("A", 3, seed, "cand-rk3", 0.70),
-            _row("A", 3, seed, "cand-rk", 0.72),
-        ]
+    rows = _rows(
+        (16, 17),
+        [
+            ("A", 3, "convlstm-default", 0.50),
+            ("A", 3, "cand-rk3", 0.70),
+            ("A", 3, "cand-rk", 0.72),
+        ],
+    )
     means = summarise_regime_selection.cell_means(rows, [16, 17], [3])
     verdict = summarise_regime_selection.judge(
         means, "cand-rk", min_gain=1.0, k2_criterion=False, baseline="cand-rk3"
