@@ -28,6 +28,7 @@ __all__ = [
     "fit_random_kernel_regression",
     "fit_random_kernel_ridge",
     "ridge_regression_outputs",
+    "scaled_series_memory_problem",
 ]
 
 #: The network's weights in the regressor's blend, and the shrinkages toward

@@ -989,11 +989,6 @@ def compute_headlines(results: Path = RESULTS) -> dict[str, Headline]:
             ),
             small,
         )
-    for method, name in [
-        ("cand-rk3", "the network with the ridge at weight 3 (today's default)"),
-        ("convlstm-default", "the network alone (the previous default there)"),
-        ("minirocket", "MiniRocket"),
-    ]:
         add(
             f"fws-test-{method}",
             f"Fewer than 24 training series, 3 to 8 per class: official TEST "
