@@ -755,6 +755,11 @@ def _fusion_round_mean(
     return statistics.fmean(statistics.fmean(v) for v in by_dataset.values())
 
 
+def _column_max(results: Path, relative: str, column: str) -> float:
+    _, rows = read_csv(results / relative)
+    return max(float(row[column]) for row in rows)
+
+
 def _regime_test_mean(results: Path, relative: str, method: str) -> float:
     """Mean over (dataset, k) cells of a method's mean over draws, TEST rows."""
     _, rows = read_csv(results / relative)
@@ -999,6 +1004,23 @@ def compute_headlines(results: Path = RESULTS) -> dict[str, Headline]:
             ),
             small,
         )
+    pg_csv = "postgres_connections/postgres_connections.csv"
+    add(
+        "pg-peak-per-worker",
+        "Tuning workers on one PostgreSQL server: the largest peak of connections "
+        "per worker, 1 to 8 workers",
+        lambda: _column_max(results, pg_csv, "peak_per_worker"),
+        "postgres_connections",
+        "{:.1f}",
+    )
+    add(
+        "pg-workers-default-server",
+        "Tuning workers that fit at once on a server with PostgreSQL's default "
+        "max_connections (100, 3 reserved), at that peak",
+        lambda: (100 - 3) // _column_max(results, pg_csv, "peak_per_worker"),
+        "postgres_connections",
+        "{:.0f}",
+    )
     add(
         "speed-fit-ratio",
         "CPU training throughput of fit relative to a hand-written PyTorch loop",
