@@ -25,6 +25,7 @@ import argparse
 import os
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Sequence
@@ -107,22 +108,29 @@ def run_workers(url: str, n_workers: int, trials_per_worker: int) -> dict[str, A
         "SKLEARN_CONVLSTM_STORAGE": url,
     }
     start = time.perf_counter()
+    # each worker's output into a file: a pipe nobody reads could fill and stall it
+    logs = [tempfile.TemporaryFile(mode="w+") for _ in range(n_workers)]
     workers = [
         subprocess.Popen(
             [*command, "--sampler-seed", str(seed)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             text=True,
             env=environment,
         )
-        for seed in range(n_workers)
+        for seed, log in enumerate(logs)
     ]
     samples = []
     while any(worker.poll() is None for worker in workers):
         samples.append(count_connections(engine) - before)
         time.sleep(SAMPLE_SECONDS)
     wall = time.perf_counter() - start
-    failed = [worker.stderr.read()[-500:] for worker in workers if worker.returncode]
+    failed = []
+    for worker, log in zip(workers, logs, strict=True):
+        log.seek(0)
+        if worker.returncode:
+            failed.append(log.read()[-500:])
+        log.close()
     if failed:
         raise RuntimeError(f"a worker failed: {failed[0]}")
     study = optuna.load_study(study_name=study_name, storage=url)
