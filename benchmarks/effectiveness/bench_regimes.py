@@ -167,13 +167,12 @@ def make_many_class(
     return X, y.astype(str)
 
 
-def load_train(
+def load_split(
     name: str, data_home: Path, split: str = "train"
 ) -> tuple[Any, np.ndarray]:
-    """Return the TRAIN split of a regime dataset (or the synthetic set).
+    """Return a split of a regime dataset: TRAIN, or with ``split="test"`` TEST.
 
-    ``split="test"`` returns the official TEST split instead (not for the
-    synthetic sets, which have none).
+    The synthetic sets are all TRAIN (they have no TEST split).
     """
     from sklearn_convlstm.datasets import load_dataset
 
@@ -298,12 +297,12 @@ def run_cell(
     torch.set_num_threads(1)
     # k = 1 or 2 series per class: scikit-learn warns that y looks continuous.
     warnings.filterwarnings("ignore", message="The number of unique classes")
-    X, y = load_train(dataset, data_home)
+    X, y = load_split(dataset, data_home)
     y = np.asarray(y).astype(str)
     train, evaluation = draw_per_class(y, k, seed)
     X_eval, y_eval = take(X, evaluation), y[evaluation]
     if score_on_test:
-        X_eval, y_eval = load_train(dataset, data_home, split="test")
+        X_eval, y_eval = load_split(dataset, data_home, split="test")
         y_eval = np.asarray(y_eval).astype(str)
     estimator = build(method, seed, quick)
     start = time.perf_counter()
